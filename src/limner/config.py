@@ -1,0 +1,85 @@
+"""Settings: every `LIMNER_*` environment variable, read once when the app or CLI starts.
+
+Nothing here runs at import time; `Settings()` is built by `create_app()`, the CLI and workers.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from limits import parse as parse_rate_limit
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BackendName(StrEnum):
+    placeholder = "placeholder"
+    diffusers = "diffusers"
+
+
+class Settings(BaseSettings):
+    """All operator settings. Each field maps to `LIMNER_<FIELD>` (see docs/configuration.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="LIMNER_", extra="ignore")
+
+    data_dir: Path = Field(Path("limner-data"), description="SQLite file and images live here.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is sqlite in data_dir."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base of every image_url this server returns."
+    )
+    backend: BackendName = Field(BackendName.placeholder, description="Generation backend.")
+
+    # credits
+    free_daily_credits: int = Field(5, ge=0, description="Daily allowance of the free plan.")
+    pro_daily_credits: int = Field(100, ge=0, description="Daily allowance of the pro plan.")
+
+    # rate limits, in the `limits` notation ("10/minute", "100/hour;10/minute" is not allowed)
+    rate_limit_free: str = "10/minute"
+    rate_limit_pro: str = "60/minute"
+    rate_limit_read: str = "300/minute"
+    rate_limit_anonymous: str = "30/minute"
+    redis_url: str | None = Field(None, description="Shared rate-limit storage (redis://...).")
+
+    # generation
+    generation_timeout_s: float = Field(120.0, gt=0)
+    generation_workers: int = Field(1, ge=1, description="Concurrent generations per process.")
+    generation_queue_size: int = Field(16, ge=0, description="Waiting generations before 503.")
+    placeholder_failure_rate: float = Field(0.0, ge=0.0, le=1.0)
+    placeholder_delay_s: float = Field(0.0, ge=0.0, description="Simulated work per image.")
+
+    # request limits
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    trust_proxy_headers: bool = Field(
+        False, description="Take the client address from X-Forwarded-For (behind a proxy)."
+    )
+
+    @field_validator(
+        "rate_limit_free", "rate_limit_pro", "rate_limit_read", "rate_limit_anonymous"
+    )
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        try:
+            parse_rate_limit(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit like '10/minute': {value!r}") from exc
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def images_dir(self) -> Path:
+        return self.data_dir / "images"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'limner.db').resolve()}"
+
+    def daily_allowance(self, plan: str) -> int:
+        return self.pro_daily_credits if plan == "pro" else self.free_daily_credits

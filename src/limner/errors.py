@@ -1,0 +1,141 @@
+"""Every error Limner raises on purpose. No HTTP here: `limner.api.errors` maps them to responses.
+
+    LimnerError
+    ├── AuthError
+    │   ├── MissingApiKey            (401 missing_api_key)
+    │   └── InvalidApiKey            (401 invalid_api_key)
+    ├── InvalidRequest               (400 invalid_request)
+    │   └── PayloadTooLarge          (413 payload_too_large)
+    ├── ValidationFailed             (400 validation_error, names a field)
+    ├── InsufficientCredits          (402 insufficient_credits)
+    ├── ContentBlocked               (403 content_blocked, names a field)
+    ├── NotFound                     (404 not_found)
+    ├── RateLimited                  (429 rate_limited)
+    └── GenerationFailed             (503 generation_failed)
+        ├── GenerationTimedOut
+        └── BackendBusy
+"""
+
+from __future__ import annotations
+
+
+class LimnerError(Exception):
+    """Base of every deliberate error. `code` is the wire error code."""
+
+    code = "internal_error"
+    default_message = "An unexpected error occurred."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+    def details(self) -> dict[str, object]:
+        """Extra fields for the error body, beyond `error` and `message`."""
+        return {}
+
+
+class AuthError(LimnerError):
+    pass
+
+
+class MissingApiKey(AuthError):
+    code = "missing_api_key"
+    default_message = "Missing API key. Send 'Authorization: Bearer <API key>'."
+
+
+class InvalidApiKey(AuthError):
+    code = "invalid_api_key"
+    default_message = "The API key is invalid or has been revoked."
+
+
+class InvalidRequest(LimnerError):
+    code = "invalid_request"
+    default_message = "The request body must be a JSON object."
+
+
+class PayloadTooLarge(InvalidRequest):
+    code = "payload_too_large"
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        super().__init__(f"The request body is larger than {limit_bytes} bytes.")
+
+    def details(self) -> dict[str, object]:
+        return {"limit_bytes": self.limit_bytes}
+
+
+class ValidationFailed(LimnerError):
+    code = "validation_error"
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+    def details(self) -> dict[str, object]:
+        return {"field": self.field}
+
+
+class InsufficientCredits(LimnerError):
+    code = "insufficient_credits"
+
+    def __init__(self, required: int, available: int) -> None:
+        self.required = required
+        self.available = available
+        super().__init__(
+            f"Not enough credits: this generation needs {required}, you have {available}."
+        )
+
+    def details(self) -> dict[str, object]:
+        return {"credits_required": self.required, "credits_available": self.available}
+
+
+class ContentBlocked(LimnerError):
+    code = "content_blocked"
+
+    def __init__(self, field: str, rule: str, message: str | None = None) -> None:
+        self.field = field
+        # The rule name is recorded for operators; it never names the matched term.
+        self.rule = rule
+        super().__init__(
+            message
+            or f"The request was blocked by content moderation ({field}). "
+            "Please revise it and try again."
+        )
+
+    def details(self) -> dict[str, object]:
+        return {"field": self.field}
+
+
+class NotFound(LimnerError):
+    code = "not_found"
+    default_message = "Not found."
+
+
+class RateLimited(LimnerError):
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"Too many requests. Retry after {retry_after} seconds.")
+
+    def details(self) -> dict[str, object]:
+        return {"retry_after": self.retry_after}
+
+
+class GenerationFailed(LimnerError):
+    code = "generation_failed"
+    default_message = "Generation failed. Please try again."
+
+
+class GenerationTimedOut(GenerationFailed):
+    default_message = "Generation timed out. Please try again."
+
+
+class BackendBusy(GenerationFailed):
+    default_message = "The generation service is busy. Please try again shortly."
+
+
+class ConfigurationError(LimnerError):
+    """A setting or model configuration that cannot work; raised at start-up, never per request."""
+
+    code = "internal_error"
