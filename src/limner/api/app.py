@@ -1,0 +1,103 @@
+"""`create_app(settings)`: build every component from settings and wire the HTTP API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from limner import __version__
+from limner.api.context import AppContext
+from limner.api.errors import install_error_handlers
+from limner.api.ratelimit_headers import RateLimitHeadersMiddleware
+from limner.api.routes import account, generate, generations, health, images
+from limner.backends import create_backend
+from limner.backends.base import Backend
+from limner.clock import utcnow
+from limner.config import Settings
+from limner.db.engine import Database
+from limner.db.migrate import upgrade
+from limner.moderation.first_rules import FirstRulesModerator
+from limner.ratelimit import RateLimiter
+from limner.runner import GenerationRunner
+from limner.service import GenerationService, PngMetadataStamper
+from limner.storage.local import LocalImageStore
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Limner serves the v1 image-generation contract (`POST /api/v1/generate`) on your
+own machines. Authenticate with `Authorization: Bearer <API key>`. Every response carries
+`X-RateLimit-Remaining` and `X-RateLimit-Reset` (unix seconds), and the IETF `RateLimit` and
+`RateLimit-Policy` fields. Every error body is `{"error": <code>, "message": ...}`."""
+
+
+def build_context(settings: Settings, backend: Backend | None = None) -> AppContext:
+    database = Database(settings.resolved_database_url())
+    upgrade(database)
+    backend = backend or create_backend(settings)
+    store = LocalImageStore(settings.images_dir)
+    runner = GenerationRunner(
+        backend,
+        workers=settings.generation_workers,
+        queue_size=settings.generation_queue_size,
+        timeout_s=settings.generation_timeout_s,
+    )
+    service = GenerationService(
+        database=database,
+        runner=runner,
+        store=store,
+        moderator=FirstRulesModerator(),
+        stamper=PngMetadataStamper(),
+        allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
+    )
+    return AppContext(settings=settings, database=database, backend=backend,
+                      limiter=RateLimiter(settings), store=store, service=service)
+
+
+def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
+    """The application. Components are built here, from settings, never at import time."""
+    settings = settings or Settings()
+    context = build_context(settings, backend)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        context.backend.check_ready()  # refuse to start rather than fail on the first request
+        context.service.recover(started_at=utcnow())
+        yield
+        context.service.runner.shutdown()
+        context.backend.close()
+        context.database.dispose()
+
+    app = FastAPI(title="Limner", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.limner = context
+    install_error_handlers(app)
+    app.add_middleware(RateLimitHeadersMiddleware)
+    for module in (generate, account, generations, images, health):
+        app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, plus hand-parsed request bodies, minus its unused 422 responses."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in generate.EXTRA_SCHEMAS:
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(model_schema.pop("$defs", {}))
+        components[model.__name__] = model_schema
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            operation.get("responses", {}).pop("422", None)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,29 @@
+"""What the app holds for its lifetime, built once by `create_app` from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from limner.backends.base import Backend
+from limner.config import Settings
+from limner.db.engine import Database
+from limner.ratelimit import RateLimiter
+from limner.service import GenerationService
+from limner.storage.base import ImageStore
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    database: Database
+    backend: Backend
+    limiter: RateLimiter
+    store: ImageStore
+    service: GenerationService
+
+
+def app_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.limner
+    return context

@@ -1,0 +1,114 @@
+"""Request dependencies: the caller (authentication + rate limit) and the JSON body.
+
+Order matters and is the order of the endpoint's parameters: the caller is resolved first, so a
+request without a valid key is answered 401 before its body is even read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from limner import keys
+from limner.api.context import AppContext, app_context
+from limner.config import Settings
+from limner.errors import InvalidApiKey, InvalidRequest, MissingApiKey, PayloadTooLarge, RateLimited
+from limner.ratelimit import RateLimitStatus
+from limner.service import AccountRef, account_ref
+
+bearer_scheme = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
+ContextDep = Annotated[AppContext, Depends(app_context)]
+
+
+def client_address(request: Request, settings: Settings) -> str:
+    if settings.trust_proxy_headers:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+def remember_rate_limit(request: Request, status: RateLimitStatus) -> None:
+    """Keep the status for the headers middleware (it reads the same scope state)."""
+    request.state.ratelimit = status
+
+
+def _authenticate(request: Request, context: AppContext,
+                  credentials: HTTPAuthorizationCredentials | None) -> AccountRef:
+    key = credentials.credentials.strip() if credentials is not None else ""
+    if not key:
+        _count_anonymous(request, context)
+        header = request.headers.get("authorization", "").strip()
+        # "Authorization: Bearer" with nothing after it is a missing key, not a wrong one
+        raise MissingApiKey() if header.lower() in ("", "bearer") else InvalidApiKey()
+    try:
+        with context.database.transaction() as session:
+            return account_ref(keys.authenticate(session=session, key=key))
+    except InvalidApiKey:
+        _count_anonymous(request, context)  # so guessing keys is rate limited per address
+        raise
+
+
+def _count_anonymous(request: Request, context: AppContext) -> None:
+    status = context.limiter.hit("anonymous", client_address(request, context.settings))
+    remember_rate_limit(request, status)
+    if not status.allowed:
+        raise RateLimited(status.retry_after)
+
+
+def _limited(policy: str, request: Request, context: AppContext, caller: AccountRef) -> None:
+    status = context.limiter.hit(policy, caller.key_prefix)
+    remember_rate_limit(request, status)
+    if not status.allowed:
+        raise RateLimited(status.retry_after)
+
+
+def generating_caller(request: Request, context: ContextDep,
+                      credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                             Depends(bearer_scheme)]) -> AccountRef:
+    """An authenticated caller of a generation endpoint, counted against its plan's limit."""
+    caller = _authenticate(request, context, credentials)
+    _limited(f"generate:{caller.plan}", request, context, caller)
+    return caller
+
+
+def reading_caller(request: Request, context: ContextDep,
+                   credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                          Depends(bearer_scheme)]) -> AccountRef:
+    """An authenticated caller of a read endpoint (account, status), on the generous limit."""
+    caller = _authenticate(request, context, credentials)
+    _limited("read", request, context, caller)
+    return caller
+
+
+async def json_object_body(request: Request, context: ContextDep) -> dict[str, Any]:
+    """The body as a JSON object, within the size limit, or `invalid_request`."""
+    limit = context.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise InvalidRequest("The request body is empty; send a JSON object.")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidRequest("The request body is not valid JSON.") from exc
+    if not isinstance(data, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return data
+
+
+GeneratingCaller = Annotated[AccountRef, Depends(generating_caller)]
+ReadingCaller = Annotated[AccountRef, Depends(reading_caller)]
+JsonObject = Annotated[dict[str, Any], Depends(json_object_body)]

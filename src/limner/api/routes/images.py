@@ -1,0 +1,39 @@
+"""`GET /generations/{token}.{ext}`: image bytes behind an unguessable URL (no key needed, so
+a browser can show `image_url` directly, as with the commercial service)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from limner.api.deps import ContextDep
+from limner.api.errors import error_responses
+from limner.errors import NotFound
+from limner.storage.base import EXTENSIONS, validate_token
+
+router = APIRouter(tags=["images"])
+
+
+@router.get(
+    "/generations/{filename}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}},
+                     "description": "The image bytes."}, **error_responses(404)},
+)
+def get_image(filename: str, context: ContextDep) -> Response:
+    token, _, extension = filename.partition(".")
+    validate_token(token)
+    generation = context.service.image_by_token(token)
+    media_type = generation.image_media_type or ""
+    if EXTENSIONS.get(media_type) != extension:
+        raise NotFound("No such image.")
+    stored = context.store.get(token, media_type)
+    return Response(
+        stored.data,
+        media_type=stored.media_type,
+        headers={
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="{generation.id}.{extension}"',
+        },
+    )

@@ -1,0 +1,50 @@
+"""Response bodies (the request bodies live in `limner.domain.requests`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorBody(BaseModel):
+    """Every error: `error` is the code, `message` is for people. Some codes add fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(examples=["validation_error"])
+    message: str = Field(examples=["prompt: this field is required"])
+    field: str | None = Field(None, description="validation_error, content_blocked: the field.")
+    credits_required: int | None = Field(None, description="insufficient_credits")
+    credits_available: int | None = Field(None, description="insufficient_credits")
+    retry_after: int | None = Field(None, description="rate_limited: seconds to wait.")
+
+
+class GenerationPublic(BaseModel):
+    """A generation as the v1 contract shows it, plus the seed and the parameters used."""
+
+    id: str = Field(examples=["gen_abc12345"])
+    status: str = Field(description="completed | failed | running | queued | canceled | blocked")
+    type: str = Field("t2i", description="t2i: text to image")
+    image_url: str | None = Field(None, description="Where the image bytes are; set once completed.")
+    credits_used: int
+    created_at: str = Field(examples=["2025-12-25T10:30:00Z"])
+    quality: str
+    style: str
+    seed: int
+    error: str | None = Field(None, description="The error code of a failed generation.")
+    message: str | None = Field(None, description="Why a generation failed.")
+
+
+class AccountPublic(BaseModel):
+    key_prefix: str = Field(description="The public part of the API key, e.g. lmn_ab12cd34.")
+    name: str
+    plan: str = Field(description="free | pro")
+    credits_available: int = Field(description="What can be spent now: daily + granted.")
+    daily_allowance: int
+    daily_credits_remaining: int
+    granted_credits: int = Field(description="Granted or bought credits; they do not expire.")
+    resets_at: str = Field(description="When the daily allowance refills (next UTC midnight).")
+
+
+class HealthPublic(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)

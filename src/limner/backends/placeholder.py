@@ -1,0 +1,83 @@
+"""Deterministic images with no model: for test keys, client integration work and the test suite.
+
+The same spec and seed give the same pixels. Quality sets the size and style sets the palette, so
+clients see realistic sizes and distinguishable styles. Every image says PLACEHOLDER in its pixels
+(the metadata says so too, see `limner.imaging.encode`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from limner.backends.base import GenerationContext, GenerationSpec
+from limner.domain.styles import Quality, Style
+from limner.errors import ConfigurationError, GenerationFailed
+
+SIZES: dict[Quality, tuple[int, int]] = {Quality.fast: (512, 512), Quality.hires: (1024, 1024)}
+
+# (top colour, bottom colour) of the background gradient for each style
+PALETTES: dict[Style, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
+    Style.realistic: ((70, 110, 150), (200, 180, 150)),
+    Style.anime: ((255, 150, 200), (120, 200, 255)),
+    Style.nude: ((190, 140, 120), (90, 60, 70)),
+}
+STEPS = 4
+
+
+class PlaceholderBackend:
+    name = "placeholder"
+
+    def __init__(self, *, failure_rate: float = 0.0, delay_s: float = 0.0) -> None:
+        if not 0.0 <= failure_rate <= 1.0:
+            raise ConfigurationError("placeholder failure rate must be between 0 and 1")
+        self.failure_rate = failure_rate
+        self.delay_s = delay_s
+        self._chance = random.Random()
+
+    def check_ready(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+        for step in range(1, STEPS + 1):
+            if self.delay_s:
+                time.sleep(self.delay_s / STEPS)
+            context.report(step, STEPS)
+        if self.failure_rate and self._chance.random() < self.failure_rate:
+            raise GenerationFailed("The placeholder backend failed on purpose "
+                                   "(LIMNER_PLACEHOLDER_FAILURE_RATE).")
+        return render_placeholder(spec)
+
+
+def render_placeholder(spec: GenerationSpec) -> Image.Image:
+    """Pure function of (prompt, style, quality, seed): the same inputs give the same pixels."""
+    width, height = SIZES[spec.quality]
+    digest = hashlib.sha256(
+        f"{spec.prompt}\x00{spec.style}\x00{spec.quality}\x00{spec.seed}".encode()
+    ).digest()
+    rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
+
+    top, bottom = (np.array(c, dtype=np.float32) for c in PALETTES[spec.style])
+    ramp = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
+    pixels = np.broadcast_to(top * (1 - ramp) + bottom * ramp, (height, width, 3)).copy()
+    image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8), "RGB")
+
+    draw = ImageDraw.Draw(image, "RGBA")
+    for _ in range(12):  # seed-dependent shapes, so different seeds look different
+        x0, y0 = rng.integers(0, width), rng.integers(0, height)
+        radius = int(rng.integers(width // 20, width // 5))
+        colour = tuple(int(c) for c in rng.integers(0, 256, size=3)) + (110,)
+        draw.ellipse((x0 - radius, y0 - radius, x0 + radius, y0 + radius), fill=colour)
+
+    font = ImageFont.load_default(size=max(12, width // 16))
+    label = f"PLACEHOLDER\n{spec.style} · {spec.quality}\nseed {spec.seed}"
+    draw.multiline_text((width / 2, height / 2), label, font=font, fill=(255, 255, 255, 230),
+                        anchor="mm", align="center", stroke_width=2, stroke_fill=(0, 0, 0, 200))
+    return image

@@ -1,0 +1,212 @@
+"""The `limner` command: thin Typer commands over the library."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from limner import __version__, keys, ledger
+from limner.clock import isoformat_z
+from limner.config import BackendName, Settings
+from limner.db.engine import Database
+from limner.db.migrate import upgrade
+from limner.errors import LimnerError
+
+app = typer.Typer(help="Limner: a self-hosted image-generation API server.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(credits_app, name="credits")
+app.add_typer(db_app, name="db")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _database() -> tuple[Settings, Database]:
+    settings = Settings()
+    database = Database(settings.resolved_database_url())
+    upgrade(database)
+    return settings, database
+
+
+def _fail(error: LimnerError) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {error.message}")
+    return typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    backend: Annotated[BackendName | None, typer.Option(help="Generation backend.")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Start the HTTP API server."""
+    import uvicorn
+
+    from limner.api import create_app
+
+    if backend is not None:
+        os.environ["LIMNER_BACKEND"] = backend.value
+    settings = Settings()
+    try:
+        application = create_app(settings)
+    except LimnerError as error:
+        raise _fail(error) from error
+    console.print(f"Limner {__version__} on http://{host}:{port} "
+                  f"(backend: {settings.backend.value}, data: {settings.data_dir})")
+    uvicorn.run(application, host=host, port=port, log_level=log_level)
+
+
+@keys_app.command("create")
+def keys_create(
+    plan: Annotated[str, typer.Option(help="free or pro.")] = "free",
+    credits: Annotated[int, typer.Option(help="Credits to grant now (they do not expire).")] = 0,
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+) -> None:
+    """Create an API key. The key is printed once, as the last line."""
+    settings, database = _database()
+    try:
+        with database.transaction() as session:
+            issued = keys.create_key(session=session, plan=plan, name=name)
+            if credits:
+                ledger.grant(session=session, account_id=issued.account_id, amount=credits,
+                             note="granted at key creation")
+    except LimnerError as error:
+        raise _fail(error) from error
+    console.print(f"Created {plan} key {issued.prefix} "
+                  f"(daily allowance {settings.daily_allowance(plan)}, granted {credits}).")
+    console.print("Store it now; it cannot be shown again:", style="bold")
+    print(issued.key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys by prefix, with their plans and balances."""
+    settings, database = _database()
+    table = Table("prefix", "name", "plan", "available", "granted", "created", "revoked")
+    with database.transaction() as session:
+        for account in keys.list_accounts(session=session):
+            balance = ledger.balance(account=account,
+                                     allowance=settings.daily_allowance(account.plan))
+            table.add_row(account.key_prefix, account.name, account.plan,
+                          str(balance.available), str(balance.granted),
+                          isoformat_z(account.created_at),
+                          isoformat_z(account.revoked_at) if account.revoked_at else "")
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: Annotated[str, typer.Argument(help="Key prefix (lmn_...) or id.")]) -> None:
+    """Revoke a key; requests with it answer 401 invalid_api_key from now on."""
+    _, database = _database()
+    try:
+        with database.transaction() as session:
+            account = keys.revoke_key(session=session, prefix_or_id=key)
+    except LimnerError as error:
+        raise _fail(error) from error
+    console.print(f"Revoked {account.key_prefix}.")
+
+
+@credits_app.command("grant")
+def credits_grant(
+    key: Annotated[str, typer.Argument(help="Key prefix (lmn_...) or id.")],
+    amount: Annotated[int, typer.Argument(help="Credits to add.")],
+    note: Annotated[str, typer.Option(help="Why, for the ledger.")] = "granted by operator",
+) -> None:
+    """Grant credits to a key (they do not expire)."""
+    settings, database = _database()
+    try:
+        with database.transaction() as session:
+            account = keys.find_account(session=session, prefix_or_id=key)
+            ledger.grant(session=session, account_id=account.id, amount=amount, note=note)
+            balance = ledger.balance(account=account,
+                                     allowance=settings.daily_allowance(account.plan))
+    except LimnerError as error:
+        raise _fail(error) from error
+    console.print(f"{account.key_prefix}: +{amount}, {balance.available} available.")
+
+
+@credits_app.command("history")
+def credits_history(
+    key: Annotated[str, typer.Argument(help="Key prefix (lmn_...) or id.")],
+    limit: Annotated[int, typer.Option(help="How many entries.")] = 50,
+) -> None:
+    """Show a key's ledger entries (newest first) and check them against the balance."""
+    _, database = _database()
+    try:
+        with database.transaction() as session:
+            account = keys.find_account(session=session, prefix_or_id=key)
+            rows = ledger.entries(session=session, account_id=account.id, limit=limit)
+            result = ledger.audit(session=session, account_id=account.id)
+    except LimnerError as error:
+        raise _fail(error) from error
+    table = Table("time", "kind", "daily", "granted", "generation", "note")
+    for row in rows:
+        table.add_row(isoformat_z(row.created_at), row.kind, f"{row.daily_delta:+d}",
+                      f"{row.granted_delta:+d}", row.generation_id or "", row.note)
+    console.print(table)
+    state = "consistent" if result.consistent else "[red]INCONSISTENT[/red]"
+    console.print(f"ledger {state}: daily {result.daily_balance} (entries "
+                  f"{result.daily_from_entries}), granted {result.granted_balance} (entries "
+                  f"{result.granted_from_entries}), open reservations {result.open_reservations}")
+    if not result.consistent:
+        raise typer.Exit(2)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done automatically at start)."""
+    settings, _ = _database()
+    console.print(f"Database at {settings.resolved_database_url()} is up to date.")
+
+
+@app.command()
+def generate(
+    prompt: Annotated[str, typer.Argument(help="What to generate.")],
+    style: Annotated[str, typer.Option(help="realistic, anime or nude.")] = "realistic",
+    quality: Annotated[str, typer.Option(help="fast or hires.")] = "fast",
+    seed: Annotated[int | None, typer.Option(help="Seed for a reproducible result.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to save the image.")] = None,
+    url: Annotated[str, typer.Option(envvar="LIMNER_URL", help="Server URL.")] =
+        "http://127.0.0.1:8000",
+    api_key: Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")] = "",
+) -> None:
+    """Generate an image on a Limner server (LIMNER_URL, LIMNER_API_KEY) and save it."""
+    from limner.client import Client, LimnerAPIError
+
+    if not api_key:
+        err_console.print("[red]error:[/red] set LIMNER_API_KEY or pass --api-key")
+        raise typer.Exit(1)
+    options: dict[str, object] = {"style": style, "quality": quality}
+    if seed is not None:
+        options["seed"] = seed
+    started = time.monotonic()
+    try:
+        with Client(url, api_key) as client:
+            with console.status(f"Generating ({quality}, {style})..."):
+                result = client.generate(prompt, **options)
+            with console.status("Downloading..."):
+                data = client.download(result["image_url"])
+    except LimnerAPIError as error:
+        err_console.print(f"[red]{error.code}[/red] ({error.status_code}): "
+                          f"{error.body.get('message', '')}")
+        raise typer.Exit(1) from error
+    target = out or Path(f"{result['id']}.png")
+    target.write_bytes(data)
+    console.print(f"{result['id']}: {target} ({len(data)} bytes, {result['credits_used']} "
+                  f"credit(s), seed {result.get('seed')}, {time.monotonic() - started:.1f}s)")

@@ -1,0 +1,1 @@
+"""Image post-processing shared by every backend: caption overlay and encoding."""

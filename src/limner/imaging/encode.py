@@ -1,0 +1,21 @@
+"""Encoding an output image to PNG with its basic provenance text chunks.
+
+`limner.provenance` (when present) adds the watermark, XMP and C2PA on top of this.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, PngImagePlugin
+
+DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+
+
+def encode_png(image: Image.Image, text: dict[str, str]) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    for key, value in text.items():
+        info.add_itxt(key, value)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=info, optimize=False)
+    return buffer.getvalue()

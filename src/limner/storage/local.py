@@ -1,0 +1,50 @@
+"""Images on local disk under `<data_dir>/images/<token[:2]>/<token>.<ext>`."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from limner.errors import NotFound
+from limner.storage.base import EXTENSIONS, StoredImage, validate_token
+
+
+class LocalImageStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, token: str, media_type: str) -> Path:
+        validate_token(token)
+        path = (self.root / token[:2] / f"{token}.{EXTENSIONS[media_type]}").resolve()
+        # belt and braces: the token pattern already rules out traversal
+        if self.root not in path.parents:
+            raise NotFound("No such image.")
+        return path
+
+    def put(self, token: str, data: bytes, media_type: str) -> None:
+        path = self.path_for(token, media_type)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # write then rename, so a reader never sees half an image
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, token: str, media_type: str) -> StoredImage:
+        path = self.path_for(token, media_type)
+        try:
+            return StoredImage(path.read_bytes(), media_type)
+        except FileNotFoundError as exc:
+            raise NotFound("No such image.") from exc
+
+    def delete(self, token: str, media_type: str) -> None:
+        self.path_for(token, media_type).unlink(missing_ok=True)
+
+    def check(self) -> bool:
+        return os.access(self.root, os.W_OK)
