@@ -29,8 +29,10 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
     def make(**overrides: object) -> Settings:
-        values: dict[str, object] = {"data_dir": tmp_path / "data",
-                                     "public_url": "http://testserver"}
+        values: dict[str, object] = {
+            "data_dir": tmp_path / "data",
+            "public_url": "http://testserver",
+        }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
 

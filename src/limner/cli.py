@@ -67,8 +67,10 @@ def serve(
         application = create_app(settings)
     except LimnerError as error:
         raise _fail(error) from error
-    console.print(f"Limner {__version__} on http://{host}:{port} "
-                  f"(backend: {settings.backend.value}, data: {settings.data_dir})")
+    console.print(
+        f"Limner {__version__} on http://{host}:{port} "
+        f"(backend: {settings.backend.value}, data: {settings.data_dir})"
+    )
     uvicorn.run(application, host=host, port=port, log_level=log_level)
 
 
@@ -84,12 +86,18 @@ def keys_create(
         with database.transaction() as session:
             issued = keys.create_key(session=session, plan=plan, name=name)
             if credits:
-                ledger.grant(session=session, account_id=issued.account_id, amount=credits,
-                             note="granted at key creation")
+                ledger.grant(
+                    session=session,
+                    account_id=issued.account_id,
+                    amount=credits,
+                    note="granted at key creation",
+                )
     except LimnerError as error:
         raise _fail(error) from error
-    console.print(f"Created {plan} key {issued.prefix} "
-                  f"(daily allowance {settings.daily_allowance(plan)}, granted {credits}).")
+    console.print(
+        f"Created {plan} key {issued.prefix} "
+        f"(daily allowance {settings.daily_allowance(plan)}, granted {credits})."
+    )
     console.print("Store it now; it cannot be shown again:", style="bold")
     print(issued.key)
 
@@ -101,12 +109,18 @@ def keys_list() -> None:
     table = Table("prefix", "name", "plan", "available", "granted", "created", "revoked")
     with database.transaction() as session:
         for account in keys.list_accounts(session=session):
-            balance = ledger.balance(account=account,
-                                     allowance=settings.daily_allowance(account.plan))
-            table.add_row(account.key_prefix, account.name, account.plan,
-                          str(balance.available), str(balance.granted),
-                          isoformat_z(account.created_at),
-                          isoformat_z(account.revoked_at) if account.revoked_at else "")
+            balance = ledger.balance(
+                account=account, allowance=settings.daily_allowance(account.plan)
+            )
+            table.add_row(
+                account.key_prefix,
+                account.name,
+                account.plan,
+                str(balance.available),
+                str(balance.granted),
+                isoformat_z(account.created_at),
+                isoformat_z(account.revoked_at) if account.revoked_at else "",
+            )
     console.print(table)
 
 
@@ -134,8 +148,9 @@ def credits_grant(
         with database.transaction() as session:
             account = keys.find_account(session=session, prefix_or_id=key)
             ledger.grant(session=session, account_id=account.id, amount=amount, note=note)
-            balance = ledger.balance(account=account,
-                                     allowance=settings.daily_allowance(account.plan))
+            balance = ledger.balance(
+                account=account, allowance=settings.daily_allowance(account.plan)
+            )
     except LimnerError as error:
         raise _fail(error) from error
     console.print(f"{account.key_prefix}: +{amount}, {balance.available} available.")
@@ -157,13 +172,21 @@ def credits_history(
         raise _fail(error) from error
     table = Table("time", "kind", "daily", "granted", "generation", "note")
     for row in rows:
-        table.add_row(isoformat_z(row.created_at), row.kind, f"{row.daily_delta:+d}",
-                      f"{row.granted_delta:+d}", row.generation_id or "", row.note)
+        table.add_row(
+            isoformat_z(row.created_at),
+            row.kind,
+            f"{row.daily_delta:+d}",
+            f"{row.granted_delta:+d}",
+            row.generation_id or "",
+            row.note,
+        )
     console.print(table)
     state = "consistent" if result.consistent else "[red]INCONSISTENT[/red]"
-    console.print(f"ledger {state}: daily {result.daily_balance} (entries "
-                  f"{result.daily_from_entries}), granted {result.granted_balance} (entries "
-                  f"{result.granted_from_entries}), open reservations {result.open_reservations}")
+    console.print(
+        f"ledger {state}: daily {result.daily_balance} (entries "
+        f"{result.daily_from_entries}), granted {result.granted_balance} (entries "
+        f"{result.granted_from_entries}), open reservations {result.open_reservations}"
+    )
     if not result.consistent:
         raise typer.Exit(2)
 
@@ -182,8 +205,9 @@ def generate(
     quality: Annotated[str, typer.Option(help="fast or hires.")] = "fast",
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible result.")] = None,
     out: Annotated[Path | None, typer.Option(help="Where to save the image.")] = None,
-    url: Annotated[str, typer.Option(envvar="LIMNER_URL", help="Server URL.")] =
-        "http://127.0.0.1:8000",
+    url: Annotated[
+        str, typer.Option(envvar="LIMNER_URL", help="Server URL.")
+    ] = "http://127.0.0.1:8000",
     api_key: Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")] = "",
 ) -> None:
     """Generate an image on a Limner server (LIMNER_URL, LIMNER_API_KEY) and save it."""
@@ -203,10 +227,13 @@ def generate(
             with console.status("Downloading..."):
                 data = client.download(result["image_url"])
     except LimnerAPIError as error:
-        err_console.print(f"[red]{error.code}[/red] ({error.status_code}): "
-                          f"{error.body.get('message', '')}")
+        err_console.print(
+            f"[red]{error.code}[/red] ({error.status_code}): {error.body.get('message', '')}"
+        )
         raise typer.Exit(1) from error
     target = out or Path(f"{result['id']}.png")
     target.write_bytes(data)
-    console.print(f"{result['id']}: {target} ({len(data)} bytes, {result['credits_used']} "
-                  f"credit(s), seed {result.get('seed')}, {time.monotonic() - started:.1f}s)")
+    console.print(
+        f"{result['id']}: {target} ({len(data)} bytes, {result['credits_used']} "
+        f"credit(s), seed {result.get('seed')}, {time.monotonic() - started:.1f}s)"
+    )

@@ -56,9 +56,7 @@ class Settings(BaseSettings):
         False, description="Take the client address from X-Forwarded-For (behind a proxy)."
     )
 
-    @field_validator(
-        "rate_limit_free", "rate_limit_pro", "rate_limit_read", "rate_limit_anonymous"
-    )
+    @field_validator("rate_limit_free", "rate_limit_pro", "rate_limit_read", "rate_limit_anonymous")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         try:

@@ -1,19 +1,19 @@
 """Every error Limner raises on purpose. No HTTP here: `limner.api.errors` maps them to responses.
 
-    LimnerError
-    ├── AuthError
-    │   ├── MissingApiKey            (401 missing_api_key)
-    │   └── InvalidApiKey            (401 invalid_api_key)
-    ├── InvalidRequest               (400 invalid_request)
-    │   └── PayloadTooLarge          (413 payload_too_large)
-    ├── ValidationFailed             (400 validation_error, names a field)
-    ├── InsufficientCredits          (402 insufficient_credits)
-    ├── ContentBlocked               (403 content_blocked, names a field)
-    ├── NotFound                     (404 not_found)
-    ├── RateLimited                  (429 rate_limited)
-    └── GenerationFailed             (503 generation_failed)
-        ├── GenerationTimedOut
-        └── BackendBusy
+LimnerError
+├── AuthError
+│   ├── MissingApiKey            (401 missing_api_key)
+│   └── InvalidApiKey            (401 invalid_api_key)
+├── InvalidRequest               (400 invalid_request)
+│   └── PayloadTooLarge          (413 payload_too_large)
+├── ValidationFailed             (400 validation_error, names a field)
+├── InsufficientCredits          (402 insufficient_credits)
+├── ContentBlocked               (403 content_blocked, names a field)
+├── NotFound                     (404 not_found)
+├── RateLimited                  (429 rate_limited)
+└── GenerationFailed             (503 generation_failed)
+    ├── GenerationTimedOut
+    └── BackendBusy
 """
 
 from __future__ import annotations

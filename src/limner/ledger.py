@@ -99,8 +99,15 @@ def release(*, session: Session, reservation_id: str, reason: str) -> None:
     daily_back = reservation.daily_amount if account.daily_date == reservation.daily_date else 0
     account.daily_remaining += daily_back
     account.granted_balance += reservation.granted_amount
-    _entry(session, account.id, "release", daily_back, reservation.granted_amount, reservation,
-           reason[:200])
+    _entry(
+        session,
+        account.id,
+        "release",
+        daily_back,
+        reservation.granted_amount,
+        reservation,
+        reason[:200],
+    )
 
 
 def release_open_reservations(*, session: Session, created_before: datetime, reason: str) -> int:
@@ -136,8 +143,10 @@ class AuditResult:
 
     @property
     def consistent(self) -> bool:
-        return (self.daily_balance == self.daily_from_entries
-                and self.granted_balance == self.granted_from_entries)
+        return (
+            self.daily_balance == self.daily_from_entries
+            and self.granted_balance == self.granted_from_entries
+        )
 
 
 def audit(*, session: Session, account_id: int) -> AuditResult:
@@ -152,24 +161,36 @@ def audit(*, session: Session, account_id: int) -> AuditResult:
         ).where(LedgerEntry.account_id == account_id)
     ).one()
     open_count = session.scalar(
-        select(func.count()).select_from(Reservation).where(
-            Reservation.account_id == account_id, Reservation.status == "open"
-        )
+        select(func.count())
+        .select_from(Reservation)
+        .where(Reservation.account_id == account_id, Reservation.status == "open")
     )
-    return AuditResult(account_id, account.daily_remaining, int(daily),
-                       account.granted_balance, int(granted), int(open_count or 0))
+    return AuditResult(
+        account_id,
+        account.daily_remaining,
+        int(daily),
+        account.granted_balance,
+        int(granted),
+        int(open_count or 0),
+    )
 
 
 def entries(*, session: Session, account_id: int, limit: int = 100) -> list[LedgerEntry]:
-    return list(session.scalars(
-        select(LedgerEntry).where(LedgerEntry.account_id == account_id)
-        .order_by(LedgerEntry.id.desc()).limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.account_id == account_id)
+            .order_by(LedgerEntry.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def _locked_account(session: Session, account_id: int) -> Account:
     account = session.scalar(
-        select(Account).where(Account.id == account_id).with_for_update()
+        select(Account)
+        .where(Account.id == account_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
     if account is None:
@@ -201,15 +222,24 @@ def _settle(session: Session, reservation_id: str, new_status: str) -> Reservati
     return reservation
 
 
-def _entry(session: Session, account_id: int, kind: str, daily_delta: int, granted_delta: int,
-           reservation: Reservation | None, note: str) -> None:
-    session.add(LedgerEntry(
-        account_id=account_id,
-        created_at=utcnow(),
-        kind=kind,
-        daily_delta=daily_delta,
-        granted_delta=granted_delta,
-        reservation_id=reservation.id if reservation else None,
-        generation_id=reservation.generation_id if reservation else None,
-        note=note,
-    ))
+def _entry(
+    session: Session,
+    account_id: int,
+    kind: str,
+    daily_delta: int,
+    granted_delta: int,
+    reservation: Reservation | None,
+    note: str,
+) -> None:
+    session.add(
+        LedgerEntry(
+            account_id=account_id,
+            created_at=utcnow(),
+            kind=kind,
+            daily_delta=daily_delta,
+            granted_delta=granted_delta,
+            reservation_id=reservation.id if reservation else None,
+            generation_id=reservation.generation_id if reservation else None,
+            note=note,
+        )
+    )

@@ -84,8 +84,9 @@ class RateLimiter:
     def reset(self) -> None:
         self._storage.reset()
 
-    def _status(self, policy: str, item: RateLimitItem, identity: str,
-                allowed: bool) -> RateLimitStatus:
+    def _status(
+        self, policy: str, item: RateLimitItem, identity: str, allowed: bool
+    ) -> RateLimitStatus:
         stats = self._limiter.get_window_stats(item, policy, identity)
         return RateLimitStatus(
             policy=policy.split(":")[0],

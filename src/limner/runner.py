@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 
 
 class GenerationRunner:
-    def __init__(self, backend: Backend, *, workers: int, queue_size: int, timeout_s: float) -> None:
+    def __init__(
+        self, backend: Backend, *, workers: int, queue_size: int, timeout_s: float
+    ) -> None:
         self.backend = backend
         self.timeout_s = timeout_s
         self.capacity = workers + queue_size

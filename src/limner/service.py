@@ -38,15 +38,17 @@ log = logging.getLogger(__name__)
 class Stamper(Protocol):
     """Turns a finished image into stored bytes carrying provenance."""
 
-    def stamp(self, image: Image.Image, *, generation_id: str, image_input: bool,
-              backend: str) -> tuple[bytes, str]: ...
+    def stamp(
+        self, image: Image.Image, *, generation_id: str, image_input: bool, backend: str
+    ) -> tuple[bytes, str]: ...
 
 
 class PngMetadataStamper:
     """Provenance as PNG text chunks: digital source type, generator and generation id."""
 
-    def stamp(self, image: Image.Image, *, generation_id: str, image_input: bool,
-              backend: str) -> tuple[bytes, str]:
+    def stamp(
+        self, image: Image.Image, *, generation_id: str, image_input: bool, backend: str
+    ) -> tuple[bytes, str]:
         text = {
             "DigitalSourceType": DIGITAL_SOURCE_TYPE,
             "Generator": f"Limner {__version__}",
@@ -68,9 +70,16 @@ class AccountRef:
 
 
 class GenerationService:
-    def __init__(self, *, database: Database, runner: GenerationRunner, store: ImageStore,
-                 moderator: TextModerator, stamper: Stamper, allowance_for_plan: dict[str, int],
-                 ) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        runner: GenerationRunner,
+        store: ImageStore,
+        moderator: TextModerator,
+        stamper: Stamper,
+        allowance_for_plan: dict[str, int],
+    ) -> None:
         self.database = database
         self.runner = runner
         self.store = store
@@ -80,23 +89,39 @@ class GenerationService:
 
     # -- the synchronous v1 path -------------------------------------------------------------
 
-    def generate(self, account: AccountRef, request: GenerateRequest,
-                 on_progress: ProgressCallback | None = None) -> Generation:
+    def generate(
+        self,
+        account: AccountRef,
+        request: GenerateRequest,
+        on_progress: ProgressCallback | None = None,
+    ) -> Generation:
         self.moderate(account, request)
         generation_id = new_generation_id()
         seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
         cost = credit_cost(request.quality)
         with self.database.transaction() as session:
             reservation = ledger.reserve(
-                session=session, account_id=account.id, amount=cost,
-                allowance=self.allowance_for_plan[account.plan], generation_id=generation_id,
+                session=session,
+                account_id=account.id,
+                amount=cost,
+                allowance=self.allowance_for_plan[account.plan],
+                generation_id=generation_id,
             )
-            session.add(Generation(
-                id=generation_id, account_id=account.id, status="running", type="t2i",
-                prompt=request.prompt, quality=request.quality.value, style=request.style.value,
-                params=request.model_dump(mode="json", exclude={"prompt"}), seed=seed,
-                backend=self.runner.backend.name, created_at=utcnow(),
-            ))
+            session.add(
+                Generation(
+                    id=generation_id,
+                    account_id=account.id,
+                    status="running",
+                    type="t2i",
+                    prompt=request.prompt,
+                    quality=request.quality.value,
+                    style=request.style.value,
+                    params=request.model_dump(mode="json", exclude={"prompt"}),
+                    seed=seed,
+                    backend=self.runner.backend.name,
+                    created_at=utcnow(),
+                )
+            )
         try:
             token, media_type = self._produce(generation_id, request, seed, on_progress)
         except LimnerError as exc:
@@ -108,34 +133,57 @@ class GenerationService:
             raise GenerationFailed() from exc
         with self.database.transaction() as session:
             charged = ledger.capture(session=session, reservation_id=reservation.id)
-            session.execute(update(Generation).where(Generation.id == generation_id).values(
-                status="completed", credits_used=charged, image_token=token,
-                image_media_type=media_type, completed_at=utcnow(),
-            ))
+            session.execute(
+                update(Generation)
+                .where(Generation.id == generation_id)
+                .values(
+                    status="completed",
+                    credits_used=charged,
+                    image_token=token,
+                    image_media_type=media_type,
+                    completed_at=utcnow(),
+                )
+            )
             generation = session.get(Generation, generation_id, populate_existing=True)
         assert generation is not None
         return generation
 
     def moderate(self, account: AccountRef, request: GenerateRequest) -> None:
         """Refuse the request (and record the refusal) before any credit or model is touched."""
-        verdict = self.moderator.check(ModerationRequest(
-            style=request.style, fields=tuple(moderation_fields(request))
-        ))
+        verdict = self.moderator.check(
+            ModerationRequest(style=request.style, fields=tuple(moderation_fields(request)))
+        )
         if verdict.allowed:
             return
         field, rule = verdict.field or "prompt", verdict.rule or "blocked"
         with self.database.transaction() as session:
-            session.add(ModerationEvent(
-                id=new_event_id(), account_id=account.id, key_prefix=account.key_prefix,
-                field=field, rule=rule, style=request.style.value, created_at=utcnow(),
-            ))
+            session.add(
+                ModerationEvent(
+                    id=new_event_id(),
+                    account_id=account.id,
+                    key_prefix=account.key_prefix,
+                    field=field,
+                    rule=rule,
+                    style=request.style.value,
+                    created_at=utcnow(),
+                )
+            )
         raise ContentBlocked(field=field, rule=rule)
 
-    def _produce(self, generation_id: str, request: GenerateRequest, seed: int,
-                 on_progress: ProgressCallback | None) -> tuple[str, str]:
+    def _produce(
+        self,
+        generation_id: str,
+        request: GenerateRequest,
+        seed: int,
+        on_progress: ProgressCallback | None,
+    ) -> tuple[str, str]:
         spec = GenerationSpec(
-            generation_id=generation_id, prompt=request.prompt, style=request.style,
-            quality=request.quality, seed=seed, appearance=request.appearance,
+            generation_id=generation_id,
+            prompt=request.prompt,
+            style=request.style,
+            quality=request.quality,
+            seed=seed,
+            appearance=request.appearance,
         )
         image = self.runner.run(spec, GenerationContext(on_progress=on_progress))
         caption = request.caption()
@@ -152,10 +200,16 @@ class GenerationService:
     def _fail(self, generation_id: str, reservation_id: str, error: LimnerError) -> None:
         with self.database.transaction() as session:
             ledger.release(session=session, reservation_id=reservation_id, reason=error.code)
-            session.execute(update(Generation).where(Generation.id == generation_id).values(
-                status="failed", error_code=error.code, error_message=error.message[:300],
-                completed_at=utcnow(),
-            ))
+            session.execute(
+                update(Generation)
+                .where(Generation.id == generation_id)
+                .values(
+                    status="failed",
+                    error_code=error.code,
+                    error_message=error.message[:300],
+                    completed_at=utcnow(),
+                )
+            )
 
     # -- reads and recovery ------------------------------------------------------------------
 
@@ -182,11 +236,15 @@ class GenerationService:
             )
             session.execute(
                 update(Generation)
-                .where(Generation.status.in_(("running", "queued")),
-                       Generation.created_at < started_at)
-                .values(status="failed", error_code="generation_failed",
-                        error_message="Interrupted by a server restart; not charged.",
-                        completed_at=utcnow())
+                .where(
+                    Generation.status.in_(("running", "queued")), Generation.created_at < started_at
+                )
+                .values(
+                    status="failed",
+                    error_code="generation_failed",
+                    error_message="Interrupted by a server restart; not charged.",
+                    completed_at=utcnow(),
+                )
             )
         if released:
             log.warning("released %d credit reservation(s) left open by a previous run", released)
@@ -197,8 +255,10 @@ def moderation_fields(request: GenerateRequest) -> list[TextField]:
     """Every free-text field of the request, with its dotted path."""
     fields = [TextField("prompt", request.prompt)]
     if request.appearance is not None:
-        fields += [TextField(f"appearance.{name}", value)
-                   for name, value in request.appearance.free_text_fields().items()]
+        fields += [
+            TextField(f"appearance.{name}", value)
+            for name, value in request.appearance.free_text_fields().items()
+        ]
     caption = request.caption()
     if caption is not None and caption.text:
         fields.append(TextField("snap_caption.text", caption.text))

@@ -54,8 +54,14 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         stamper=PngMetadataStamper(),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
     )
-    return AppContext(settings=settings, database=database, backend=backend,
-                      limiter=RateLimiter(settings), store=store, service=service)
+    return AppContext(
+        settings=settings,
+        database=database,
+        backend=backend,
+        limiter=RateLimiter(settings),
+        store=store,
+        service=service,
+    )
 
 
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
@@ -72,8 +78,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         context.backend.close()
         context.database.dispose()
 
-    app = FastAPI(title="Limner", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+    app = FastAPI(title="Limner", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.limner = context
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
@@ -87,8 +92,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema, plus hand-parsed request bodies, minus its unused 422 responses."""
     if app.openapi_schema:
         return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                         routes=app.routes)
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for model in generate.EXTRA_SCHEMAS:
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -36,8 +36,9 @@ def remember_rate_limit(request: Request, status: RateLimitStatus) -> None:
     request.state.ratelimit = status
 
 
-def _authenticate(request: Request, context: AppContext,
-                  credentials: HTTPAuthorizationCredentials | None) -> AccountRef:
+def _authenticate(
+    request: Request, context: AppContext, credentials: HTTPAuthorizationCredentials | None
+) -> AccountRef:
     key = credentials.credentials.strip() if credentials is not None else ""
     if not key:
         _count_anonymous(request, context)
@@ -66,18 +67,22 @@ def _limited(policy: str, request: Request, context: AppContext, caller: Account
         raise RateLimited(status.retry_after)
 
 
-def generating_caller(request: Request, context: ContextDep,
-                      credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                             Depends(bearer_scheme)]) -> AccountRef:
+def generating_caller(
+    request: Request,
+    context: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> AccountRef:
     """An authenticated caller of a generation endpoint, counted against its plan's limit."""
     caller = _authenticate(request, context, credentials)
     _limited(f"generate:{caller.plan}", request, context, caller)
     return caller
 
 
-def reading_caller(request: Request, context: ContextDep,
-                   credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                          Depends(bearer_scheme)]) -> AccountRef:
+def reading_caller(
+    request: Request,
+    context: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> AccountRef:
     """An authenticated caller of a read endpoint (account, status), on the generous limit."""
     caller = _authenticate(request, context, credentials)
     _limited("read", request, context, caller)

@@ -86,14 +86,20 @@ def install_error_handlers(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         if first.get("type") == "json_invalid":
             return error_response(e.InvalidRequest("The request body is not valid JSON."))
-        path = [str(p) for p in first.get("loc", ()) if p not in ("body", "path", "query", "header")]
+        path = [
+            str(p) for p in first.get("loc", ()) if p not in ("body", "path", "query", "header")
+        ]
         field = ".".join(path) or "body"
         return error_response(e.ValidationFailed(field, f"{field}: {first.get('msg')}"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
-        message = {404: "Not found.", 405: "Method not allowed."}.get(exc.status_code,
-                                                                        str(exc.detail))
-        return JSONResponse({"error": code, "message": message}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        message = {404: "Not found.", 405: "Method not allowed."}.get(
+            exc.status_code, str(exc.detail)
+        )
+        return JSONResponse(
+            {"error": code, "message": message},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

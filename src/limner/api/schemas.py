@@ -24,7 +24,9 @@ class GenerationPublic(BaseModel):
     id: str = Field(examples=["gen_abc12345"])
     status: str = Field(description="completed | failed | running | queued | canceled | blocked")
     type: str = Field("t2i", description="t2i: text to image")
-    image_url: str | None = Field(None, description="Where the image bytes are; set once completed.")
+    image_url: str | None = Field(
+        None, description="Where the image bytes are; set once completed."
+    )
     credits_used: int
     created_at: str = Field(examples=["2025-12-25T10:30:00Z"])
     quality: str

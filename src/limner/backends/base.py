@@ -23,7 +23,7 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class GenerationSpec:
-    """Everything a backend needs to make one image; built by the service from a validated request."""
+    """Everything a backend needs for one image, built by the service from a valid request."""
 
     generation_id: str
     prompt: str

@@ -51,8 +51,9 @@ class PlaceholderBackend:
                 time.sleep(self.delay_s / STEPS)
             context.report(step, STEPS)
         if self.failure_rate and self._chance.random() < self.failure_rate:
-            raise GenerationFailed("The placeholder backend failed on purpose "
-                                   "(LIMNER_PLACEHOLDER_FAILURE_RATE).")
+            raise GenerationFailed(
+                "The placeholder backend failed on purpose (LIMNER_PLACEHOLDER_FAILURE_RATE)."
+            )
         return render_placeholder(spec)
 
 
@@ -73,11 +74,19 @@ def render_placeholder(spec: GenerationSpec) -> Image.Image:
     for _ in range(12):  # seed-dependent shapes, so different seeds look different
         x0, y0 = rng.integers(0, width), rng.integers(0, height)
         radius = int(rng.integers(width // 20, width // 5))
-        colour = tuple(int(c) for c in rng.integers(0, 256, size=3)) + (110,)
+        colour = (*tuple(int(c) for c in rng.integers(0, 256, size=3)), 110)
         draw.ellipse((x0 - radius, y0 - radius, x0 + radius, y0 + radius), fill=colour)
 
     font = ImageFont.load_default(size=max(12, width // 16))
     label = f"PLACEHOLDER\n{spec.style} · {spec.quality}\nseed {spec.seed}"
-    draw.multiline_text((width / 2, height / 2), label, font=font, fill=(255, 255, 255, 230),
-                        anchor="mm", align="center", stroke_width=2, stroke_fill=(0, 0, 0, 200))
+    draw.multiline_text(
+        (width / 2, height / 2),
+        label,
+        font=font,
+        fill=(255, 255, 255, 230),
+        anchor="mm",
+        align="center",
+        stroke_width=2,
+        stroke_fill=(0, 0, 0, 200),
+    )
     return image

@@ -18,8 +18,14 @@ class LimnerAPIError(Exception):
 
 
 class Client:
-    def __init__(self, base_url: str, api_key: str, *, timeout: float = 300.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 300.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {api_key}"},

@@ -34,7 +34,7 @@ TraitText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TRAIT_
 
 
 class Appearance(BaseModel):
-    """Physical traits for the adult style. `gender` and `age` are strict; the rest are free text."""
+    """Traits for the adult style. `gender` and `age` are strict; the rest are free text."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -60,7 +60,9 @@ class SnapCaption(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_CAPTION_CHARS)] | None = None
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_CAPTION_CHARS)] | None = (
+        None
+    )
     position: CaptionPosition = CaptionPosition.center
 
     @field_validator("text")

@@ -58,14 +58,18 @@ def draw_caption(image: Image.Image, text: str, position: CaptionPosition) -> Im
 
     overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
-    draw.rectangle((0, bar_top, width, bar_top + bar_height), fill=(0, 0, 0, round(255 * BAR_ALPHA)))
+    draw.rectangle(
+        (0, bar_top, width, bar_top + bar_height), fill=(0, 0, 0, round(255 * BAR_ALPHA))
+    )
     for index, line in enumerate(lines):
         centre_y = bar_top + padding + index * line_height + line_height / 2
         draw.text((width / 2, centre_y), line, font=font, fill=(255, 255, 255, 255), anchor="mm")
     return Image.alpha_composite(base, overlay).convert("RGB")
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: int) -> list[str]:
+def _wrap(
+    text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: int
+) -> list[str]:
     """Greedy word wrap; words longer than a line are cut by characters; at most MAX_LINES."""
     lines: list[str] = []
     current = ""

@@ -22,7 +22,8 @@ GenerationId = Annotated[str, Path(max_length=64, description="A generation id, 
     response_model_exclude_none=True,
     responses=error_responses(401, 404, 429),
 )
-def get_generation(generation_id: GenerationId, caller: ReadingCaller,
-                   context: ContextDep) -> GenerationPublic:
+def get_generation(
+    generation_id: GenerationId, caller: ReadingCaller, context: ContextDep
+) -> GenerationPublic:
     generation = context.service.get_generation(caller, generation_id)
     return generation_public(generation, context.settings.public_url)

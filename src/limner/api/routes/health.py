@@ -20,8 +20,11 @@ def healthz() -> HealthPublic:
     return HealthPublic(status="ok")
 
 
-@router.get("/readyz", response_model=HealthPublic,
-            responses={503: {"model": HealthPublic, "description": "Not ready; see checks."}})
+@router.get(
+    "/readyz",
+    response_model=HealthPublic,
+    responses={503: {"model": HealthPublic, "description": "Not ready; see checks."}},
+)
 def readyz(context: ContextDep) -> JSONResponse:
     checks = {
         "database": _check(lambda: _database_ok(context)),

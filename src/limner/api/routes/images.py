@@ -17,8 +17,10 @@ router = APIRouter(tags=["images"])
 @router.get(
     "/generations/{filename}",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}, "image/jpeg": {}},
-                     "description": "The image bytes."}, **error_responses(404)},
+    responses={
+        200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The image bytes."},
+        **error_responses(404),
+    },
 )
 def get_image(filename: str, context: ContextDep) -> Response:
     token, _, extension = filename.partition(".")
