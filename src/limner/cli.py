@@ -62,6 +62,10 @@ def serve(
 
     if backend is not None:
         os.environ["LIMNER_BACKEND"] = backend.value
+    if "LIMNER_PUBLIC_URL" not in os.environ:
+        # image URLs must point at this server; behind a proxy, set LIMNER_PUBLIC_URL instead
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        os.environ["LIMNER_PUBLIC_URL"] = f"http://{shown_host}:{port}"
     settings = Settings()
     try:
         application = create_app(settings)
@@ -211,6 +215,8 @@ def generate(
     api_key: Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")] = "",
 ) -> None:
     """Generate an image on a Limner server (LIMNER_URL, LIMNER_API_KEY) and save it."""
+    import httpx
+
     from limner.client import Client, LimnerAPIError
 
     if not api_key:
@@ -231,9 +237,16 @@ def generate(
             f"[red]{error.code}[/red] ({error.status_code}): {error.body.get('message', '')}"
         )
         raise typer.Exit(1) from error
+    except httpx.HTTPError as error:
+        err_console.print(f"[red]error:[/red] cannot reach {url}: {error}")
+        raise typer.Exit(1) from error
     target = out or Path(f"{result['id']}.png")
     target.write_bytes(data)
     console.print(
         f"{result['id']}: {target} ({len(data)} bytes, {result['credits_used']} "
         f"credit(s), seed {result.get('seed')}, {time.monotonic() - started:.1f}s)"
     )
+
+
+if __name__ == "__main__":
+    app()

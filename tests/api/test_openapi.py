@@ -1,0 +1,42 @@
+"""The served OpenAPI schema documents every route, body and error response."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from openapi_spec_validator import validate
+
+
+def test_schema_is_valid_openapi(client: TestClient) -> None:
+    validate(client.get("/openapi.json").json())
+
+
+def test_generate_documents_its_body_and_every_contract_error(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    operation = schema["paths"]["/api/v1/generate"]["post"]
+    body_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body_ref == "#/components/schemas/GenerateRequest"
+    request = schema["components"]["schemas"]["GenerateRequest"]
+    assert set(request["properties"]) >= {
+        "prompt",
+        "quality",
+        "style",
+        "appearance",
+        "snap_caption",
+        "seed",
+    }
+    assert request["required"] == ["prompt"]
+    for status in ("200", "400", "401", "402", "403", "429", "500", "503"):
+        assert status in operation["responses"], status
+    assert "422" not in operation["responses"]
+    error = operation["responses"]["402"]["content"]["application/json"]["schema"]["$ref"]
+    assert error == "#/components/schemas/ErrorBody"
+
+
+def test_every_schema_reference_resolves(client: TestClient) -> None:
+    import json
+    import re
+
+    schema = client.get("/openapi.json").json()
+    refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(schema)))
+    assert refs <= set(schema["components"]["schemas"])
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -1,0 +1,163 @@
+"""The `limner` command as a user runs it, and a server killed in the middle of a generation."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from limner.config import Settings
+from limner.db.engine import Database
+from limner.db.tables import Generation, Reservation
+from tests.support.live_server import free_port, wait_until_ready
+
+LIMNER = [sys.executable, "-m", "limner.cli"]
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*LIMNER, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    values = {k: v for k, v in os.environ.items() if not k.startswith("LIMNER_")}
+    values["LIMNER_DATA_DIR"] = str(tmp_path / "data")
+    values["COLUMNS"] = "200"
+    return values
+
+
+def create_key(env: dict[str, str], *args: str) -> str:
+    result = run_cli("keys", "create", *args, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_keys_and_credits_commands(env: dict[str, str]) -> None:
+    key = create_key(env, "--plan", "pro", "--credits", "3", "--name", "studio")
+    assert key.startswith("lmn_")
+    prefix = key[:12]
+
+    listing = run_cli("keys", "list", env=env)
+    assert prefix in listing.stdout and "studio" in listing.stdout
+    assert key not in listing.stdout  # only the prefix is ever shown again
+
+    granted = run_cli("credits", "grant", prefix, "5", env=env)
+    assert granted.returncode == 0 and "+5" in granted.stdout
+    history = run_cli("credits", "history", prefix, env=env)
+    assert history.returncode == 0 and "ledger consistent" in history.stdout
+
+    assert run_cli("keys", "revoke", prefix, env=env).returncode == 0
+    assert "revoked" in run_cli("keys", "list", env=env).stdout.lower()
+    missing = run_cli("credits", "grant", "lmn_ffffffff", "5", env=env)
+    assert missing.returncode == 1 and "No key" in missing.stderr
+    bad_plan = run_cli("keys", "create", "--plan", "gold", env=env)
+    assert bad_plan.returncode == 1 and "plan" in bad_plan.stderr
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*LIMNER, "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_cli_generate_against_a_live_server(env: dict[str, str], tmp_path: Path) -> None:
+    key = create_key(env)
+    port = free_port()
+    server = start_server(env, port)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}")
+        out = tmp_path / "lighthouse.png"
+        result = run_cli(
+            "generate",
+            "a lighthouse at dusk",
+            "--out",
+            str(out),
+            "--seed",
+            "3",
+            env={**env, "LIMNER_URL": f"http://127.0.0.1:{port}", "LIMNER_API_KEY": key},
+        )
+        assert result.returncode == 0, result.stderr
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        refused = run_cli(
+            "generate",
+            "x",
+            "--quality",
+            "ultra",
+            env={**env, "LIMNER_URL": f"http://127.0.0.1:{port}", "LIMNER_API_KEY": key},
+        )
+        assert refused.returncode == 1 and "validation_error" in refused.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_sigkill_during_generation_never_charges(env: dict[str, str]) -> None:
+    key = create_key(env)
+    headers = {"Authorization": f"Bearer {key}"}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    slow = {**env, "LIMNER_PLACEHOLDER_DELAY_S": "60"}
+    server = start_server(slow, port)
+    database = Database(Settings(data_dir=Path(env["LIMNER_DATA_DIR"])).resolved_database_url())
+    try:
+        wait_until_ready(base)
+        threading.Thread(
+            target=lambda: _swallow(
+                lambda: httpx.post(
+                    f"{base}/api/v1/generate",
+                    json={"prompt": "a lighthouse at dusk", "quality": "hires"},
+                    headers=headers,
+                    timeout=90,
+                )
+            ),
+            daemon=True,
+        ).start()
+        deadline = time.monotonic() + 30
+        while not _open_reservations(database):
+            assert time.monotonic() < deadline, "the generation never started"
+            time.sleep(0.05)
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=20)
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+    assert _open_reservations(database) == 1  # the crash left money on hold
+
+    server = start_server(env, port)
+    try:
+        wait_until_ready(base)
+        account = httpx.get(f"{base}/api/v1/account", headers=headers).json()
+        assert account["credits_available"] == 5
+        assert _open_reservations(database) == 0
+        with database.transaction() as session:
+            generation = session.scalars(select(Generation)).one()
+            assert (generation.status, generation.credits_used) == ("failed", 0)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        database.dispose()
+
+
+def _open_reservations(database: Database) -> int:
+    with database.transaction() as session:
+        return len(session.scalars(select(Reservation).where(Reservation.status == "open")).all())
+
+
+def _swallow(call) -> None:
+    with contextlib.suppress(httpx.HTTPError):
+        call()

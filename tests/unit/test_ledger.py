@@ -1,0 +1,153 @@
+"""The credit ledger against a real SQLite database: reserve, capture, release, audit."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from limner import keys, ledger
+from limner.clock import utcnow
+from limner.db.engine import Database
+from limner.db.migrate import upgrade
+from limner.db.tables import Account, LedgerEntry
+from limner.errors import InsufficientCredits, ValidationFailed
+
+
+@pytest.fixture
+def database(tmp_path) -> Database:
+    db = Database(f"sqlite:///{tmp_path / 'ledger.db'}")
+    upgrade(db)
+    return db
+
+
+@pytest.fixture
+def account_id(database: Database) -> int:
+    with database.transaction() as session:
+        return keys.create_key(session=session).account_id
+
+
+def reserve(database: Database, account_id: int, amount: int, allowance: int = 5) -> str:
+    with database.transaction() as session:
+        return ledger.reserve(
+            session=session,
+            account_id=account_id,
+            amount=amount,
+            allowance=allowance,
+            generation_id="gen_test",
+        ).id
+
+
+def available(database: Database, account_id: int, allowance: int = 5) -> int:
+    with database.transaction() as session:
+        account = session.get(Account, account_id)
+        return ledger.balance(account=account, allowance=allowance).available
+
+
+def test_daily_first_then_granted(database: Database, account_id: int) -> None:
+    with database.transaction() as session:
+        ledger.grant(session=session, account_id=account_id, amount=3)
+    reservation = reserve(database, account_id, 7)
+    with database.transaction() as session:
+        account = session.get(Account, account_id)
+        assert (account.daily_remaining, account.granted_balance) == (0, 1)
+        assert ledger.capture(session=session, reservation_id=reservation) == 7
+    assert available(database, account_id) == 1
+
+
+def test_release_gives_everything_back(database: Database, account_id: int) -> None:
+    reservation = reserve(database, account_id, 2)
+    assert available(database, account_id) == 3
+    with database.transaction() as session:
+        ledger.release(session=session, reservation_id=reservation, reason="generation_failed")
+    assert available(database, account_id) == 5
+
+
+def test_a_reservation_settles_once(database: Database, account_id: int) -> None:
+    reservation = reserve(database, account_id, 1)
+    with database.transaction() as session:
+        ledger.capture(session=session, reservation_id=reservation)
+    for settle in (ledger.capture, lambda **kw: ledger.release(reason="x", **kw)):
+        with pytest.raises(ledger.LedgerError), database.transaction() as session:
+            settle(session=session, reservation_id=reservation)
+    assert available(database, account_id) == 4
+
+
+def test_insufficient_credits_changes_nothing(database: Database, account_id: int) -> None:
+    reserve(database, account_id, 4)
+    with pytest.raises(InsufficientCredits) as raised:
+        reserve(database, account_id, 2)
+    assert (raised.value.required, raised.value.available) == (2, 1)
+    assert available(database, account_id) == 1
+
+
+def test_amounts_must_be_positive(database: Database, account_id: int) -> None:
+    with pytest.raises(ValidationFailed):
+        reserve(database, account_id, 0)
+    with pytest.raises(ValidationFailed), database.transaction() as session:
+        ledger.grant(session=session, account_id=account_id, amount=-3)
+
+
+def test_a_new_utc_day_refills_the_allowance(database: Database, account_id: int) -> None:
+    reserve(database, account_id, 5)
+    assert available(database, account_id) == 0
+    with database.transaction() as session:
+        session.execute(update(Account).values(daily_date=date.today() - timedelta(days=1)))
+    assert available(database, account_id) == 5
+    reserve(database, account_id, 1)
+    with database.transaction() as session:
+        kinds = session.scalars(select(LedgerEntry.kind).order_by(LedgerEntry.id)).all()
+        assert kinds == ["daily_refill", "reserve", "daily_refill", "reserve"]
+
+
+def test_release_after_midnight_returns_no_stale_daily_credit(
+    database: Database, account_id: int
+) -> None:
+    with database.transaction() as session:
+        ledger.grant(session=session, account_id=account_id, amount=2)
+    reservation = reserve(database, account_id, 6)  # 5 daily + 1 granted
+    with database.transaction() as session:
+        session.execute(update(Account).values(daily_date=date.today() - timedelta(days=1)))
+        session.execute(
+            update(ledger.Reservation).values(daily_date=date.today() - timedelta(days=1))
+        )
+        ledger.release(session=session, reservation_id=reservation, reason="restart")
+        account = session.get(Account, account_id)
+        assert account.granted_balance == 2  # granted credits always come back
+    assert available(database, account_id) == 7  # today's fresh 5 + 2 granted
+
+
+def test_crash_recovery_releases_open_reservations(database: Database, account_id: int) -> None:
+    reserve(database, account_id, 2)
+    reserve(database, account_id, 1)
+    assert available(database, account_id) == 2
+    with database.transaction() as session:
+        released = ledger.release_open_reservations(
+            session=session, created_before=utcnow(), reason="server restart"
+        )
+    assert released == 2
+    assert available(database, account_id) == 5
+
+
+def test_entries_explain_every_balance(database: Database, account_id: int) -> None:
+    with database.transaction() as session:
+        ledger.grant(session=session, account_id=account_id, amount=4)
+    for amount, settle in ((3, "capture"), (2, "release"), (4, "capture"), (1, "release")):
+        reservation = reserve(database, account_id, amount)
+        with database.transaction() as session:
+            if settle == "capture":
+                ledger.capture(session=session, reservation_id=reservation)
+            else:
+                ledger.release(session=session, reservation_id=reservation, reason="x")
+    with database.transaction() as session:
+        result = ledger.audit(session=session, account_id=account_id)
+    assert result.consistent
+    assert (result.daily_balance, result.granted_balance) == (0, 2)
+
+
+def test_the_database_refuses_negative_balances(database: Database, account_id: int) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError), database.transaction() as session:
+        session.execute(update(Account).values(granted_balance=-1))
