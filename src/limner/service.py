@@ -214,7 +214,7 @@ class GenerationService:
     # -- reads and recovery ------------------------------------------------------------------
 
     def get_generation(self, account: AccountRef, generation_id: str) -> Generation:
-        with self.database.transaction() as session:
+        with self.database.read() as session:
             generation = session.get(Generation, generation_id)
             # someone else's id answers exactly like an unknown one
             if generation is None or generation.account_id != account.id:
@@ -222,7 +222,7 @@ class GenerationService:
             return generation
 
     def image_by_token(self, token: str) -> Generation:
-        with self.database.transaction() as session:
+        with self.database.read() as session:
             generation = session.scalar(select(Generation).where(Generation.image_token == token))
             if generation is None or generation.status != "completed":
                 raise NotFound("No such image.")

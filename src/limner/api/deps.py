@@ -46,7 +46,7 @@ def _authenticate(
         # "Authorization: Bearer" with nothing after it is a missing key, not a wrong one
         raise MissingApiKey() if header.lower() in ("", "bearer") else InvalidApiKey()
     try:
-        with context.database.transaction() as session:
+        with context.database.read() as session:
             return account_ref(keys.authenticate(session=session, key=key))
     except InvalidApiKey:
         _count_anonymous(request, context)  # so guessing keys is rate limited per address

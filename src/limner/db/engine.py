@@ -22,6 +22,10 @@ class Database:
         self.url = url
         self.engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # read-only work skips SQLite's write lock (WAL lets readers run beside a writer)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(limner_read_only=True), expire_on_commit=False
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -33,8 +37,11 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
-    def session(self) -> Session:
-        return self._sessions()
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reads only; on SQLite it does not take the write lock."""
+        with self._read_sessions() as session, session.begin():
+            yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -65,6 +72,9 @@ def _make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("limner_read_only"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

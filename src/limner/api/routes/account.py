@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["account"])
 
 @router.get("/account", response_model=AccountPublic, responses=error_responses(401, 429))
 def get_account(caller: ReadingCaller, context: ContextDep) -> AccountPublic:
-    with context.database.transaction() as session:
+    with context.database.read() as session:
         account = session.get(Account, caller.id)
         assert account is not None
         balance = ledger.balance(
