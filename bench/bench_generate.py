@@ -129,12 +129,14 @@ def main() -> None:
             process.wait(timeout=20)
 
     bare, limner = results["bare FastAPI JSON endpoint"], results["limner generate (placeholder)"]
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
         "# POST /api/v1/generate vs a bare FastAPI endpoint",
         "",
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
         f"Load: {args.requests} requests, {args.concurrency} concurrent clients, "
-        f"quality={args.quality}, same machine, one run ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
+        f"quality={args.quality}, same machine, one run ({when}).",
         "",
         "| server | req/s | p50 ms | p99 ms |",
         "|---|---|---|---|",
