@@ -1,7 +1,7 @@
 """Moderation: text rules run before any credit is reserved or model loaded, and their verdicts.
 
-`default_moderator()` builds the `TextModerator` the service uses; `normalize` is exported for
-tools and tests that want to see what the matchers read.
+`default_moderator()` builds the `TextModerator` the service uses. To see what the matchers read,
+use `limner.moderation.normalize.normalize` (not re-exported here: it would shadow its module).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from limner.moderation.base import ModerationRequest, TextField, TextModerator, Verdict
 from limner.moderation.engine import RuleModerator, default_moderator
 from limner.moderation.lexicon import read_term_file
-from limner.moderation.normalize import normalize
 
 __all__ = [
     "ModerationRequest",
@@ -18,6 +17,5 @@ __all__ = [
     "TextModerator",
     "Verdict",
     "default_moderator",
-    "normalize",
     "read_term_file",
 ]
