@@ -34,6 +34,7 @@ idempotent (a property test holds it to that).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -43,6 +44,10 @@ __all__ = ["TextViews", "analyze", "normalize"]
 # Hangul fillers and the braille blank render as nothing but are letters/symbols to Unicode, so
 # category checks alone miss them.
 _INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u180e")
+# Stands in for a removed invisible character until each view decides what it means. NUL itself
+# never survives to that point: as a control character it becomes a space first.
+_INVISIBLE = "\x00"
+_ASCII_CONTROLS = {code: " " for code in (*range(0x20), 0x7F)}
 
 # Look-alikes that NFKC and accent stripping leave alone. Written as escapes so the source stays
 # readable and ruff's ambiguous-character check stays quiet.
@@ -92,7 +97,8 @@ _SYMBOL_LETTERS = (
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 _NOT_WORD_OR_SPACE = re.compile(r"[^a-z0-9\s]+")
 _DIGIT_LETTER = re.compile(r"(?<=[0-9])(?=[a-z])|(?<=[a-z])(?=[0-9])")
-_HAS_LETTER = re.compile(r"[a-z]")
+_SINGLES_RUN = re.compile(r"(?<![a-z0-9])[a-z0-9](?: [a-z0-9])+(?![a-z0-9])")
+_MIXED_WORD = re.compile(r"(?<![a-z0-9])(?=[a-z0-9]*[0-9])[a-z0-9]*[a-z][a-z0-9]*")
 
 
 @dataclass(frozen=True)
@@ -108,48 +114,64 @@ class TextViews:
 
 
 def normalize(text: str) -> str:
-    """The canonical word form: lower-case ASCII words, leet folded, separated by single spaces."""
-    words, _ = _word_view(text, invisible="", join_punct=False)
+    """The canonical word form: lower-case ASCII words, leet folded, separators single spaces."""
+    words, _ = _word_view(_symbols(_folded(text).replace(_INVISIBLE, "")))
     return words
 
 
 def analyze(text: str) -> TextViews:
     """Every view of `text` that `lexicon` and `ages` match against (see the module docstring)."""
-    canonical, glued = _word_view(text, invisible="", join_punct=False)
-    split, glued_split = _word_view(text, invisible=" ", join_punct=False)
-    joined, glued_joined = _word_view(text, invisible="", join_punct=True)
-    words = tuple(dict.fromkeys((canonical, split, joined)))
-    all_glued = tuple(dict.fromkeys(glued + glued_split + glued_joined))
-    tokens, _ = _collapse(_SEPARATORS.split(_letters(text, invisible="", join_punct=False)))
-    ages = _DIGIT_LETTER.sub(" ", " ".join(tokens))
-    return TextViews(words=words, glued=all_glued, ages=ages)
+    folded = _folded(text)
+    removed = _symbols(folded.replace(_INVISIBLE, ""))
+    canonical, glued = _word_view(removed)
+    views = [(canonical, glued), _word_view(_NOT_WORD_OR_SPACE.sub("", removed))]
+    if _INVISIBLE in folded:
+        views.append(_word_view(_symbols(folded.replace(_INVISIBLE, " "))))
+    age_words, _ = _collapse(removed)
+    return TextViews(
+        words=tuple(dict.fromkeys(words for words, _ in views)),
+        glued=tuple(dict.fromkeys(word for _, glued in views for word in glued)),
+        ages=_DIGIT_LETTER.sub(" ", age_words),
+    )
 
 
-def _word_view(text: str, *, invisible: str, join_punct: bool) -> tuple[str, tuple[str, ...]]:
-    tokens, glued = _collapse(_SEPARATORS.split(_letters(text, invisible, join_punct)))
-    folded = [_leet(token) for token in tokens]
-    return " ".join(folded), tuple(_leet(token) for token in glued)
+def _word_view(letters: str) -> tuple[str, tuple[str, ...]]:
+    """Steps 6-7 on the output of steps 1-5: the words and the glued words, leet folded."""
+    words, glued = _collapse(letters)
+    # Only words mixing letters and digits can hold leetspeak ("k1d"); most have none.
+    words = _MIXED_WORD.sub(lambda match: _leet(match.group()), words)
+    return words, tuple(_leet(word) for word in glued)
 
 
-def _letters(text: str, invisible: str, join_punct: bool) -> str:
-    """Steps 1-5: a lower-case string of ASCII letters, digits and separator characters."""
+def _folded(text: str) -> str:
+    """Steps 1-4: lower-case Latin text; invisible characters are left as `_INVISIBLE`.
+
+    The marker lets one pass serve both the view that drops invisible characters and the view
+    that reads them as separators.
+    """
+    if text.isascii():
+        # Most prompts: NFKC, accents and homoglyphs cannot apply, so skip the per-character work.
+        return text.translate(_ASCII_CONTROLS).lower()
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(_map_char(ch, invisible) for ch in text).casefold()
+    text = "".join(_map_char(ch) for ch in text).casefold()
     text = "".join(
         ch for ch in unicodedata.normalize("NFKD", text) if unicodedata.category(ch)[0] != "M"
     )
-    text = text.translate(_HOMOGLYPHS)
+    return text.translate(_HOMOGLYPHS)
+
+
+def _symbols(text: str) -> str:
+    """Step 5: symbols that stand for letters inside words become those letters."""
     for pattern, letter in _SYMBOL_LETTERS:
         text = pattern.sub(letter, text)
-    if join_punct:
-        text = _NOT_WORD_OR_SPACE.sub("", text)
     return text
 
 
-def _map_char(ch: str, invisible: str) -> str:
+@functools.lru_cache(maxsize=4096)
+def _map_char(ch: str) -> str:
     category = unicodedata.category(ch)
     if category == "Cf" or ch in _INVISIBLE_EXTRA:
-        return invisible
+        return _INVISIBLE
     if category in ("Cc", "Cs", "Co", "Zs", "Zl", "Zp"):
         return " "
     if category == "Nd":
@@ -157,33 +179,15 @@ def _map_char(ch: str, invisible: str) -> str:
     return ch
 
 
-def _collapse(tokens: list[str]) -> tuple[list[str], tuple[str, ...]]:
-    """Join each run of two or more single-character tokens into one word (step 6)."""
-    out: list[str] = []
-    glued: list[str] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if len(run) > 1:
-            word = "".join(run)
-            out.append(word)
-            glued.append(word)
-        else:
-            out.extend(run)
-        run.clear()
-
-    for token in tokens:
-        if not token:
-            continue
-        if len(token) == 1:
-            run.append(token)
-        else:
-            flush()
-            out.append(token)
-    flush()
-    return out, tuple(glued)
+def _collapse(letters: str) -> tuple[str, tuple[str, ...]]:
+    """Step 6: words separated by single spaces, each run of single characters joined."""
+    spaced = _SEPARATORS.sub(" ", letters).strip()
+    glued = tuple(match.group().replace(" ", "") for match in _SINGLES_RUN.finditer(spaced))
+    if glued:
+        spaced = _SINGLES_RUN.sub(lambda match: match.group().replace(" ", ""), spaced)
+    return spaced, glued
 
 
 def _leet(token: str) -> str:
     # A word with no letter is a number and must stay one (ages, years, counts).
-    return token.translate(_LEET) if _HAS_LETTER.search(token) else token
+    return token if token.isdigit() else token.translate(_LEET)
