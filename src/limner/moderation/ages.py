@@ -8,8 +8,9 @@ when it is written as an age: followed by an age unit ("15yo", "15 y/o", "16 yea
 never an age: "3 cats", "1 2 3 4 apples", "a 1990s car" and "the 15th floor" say nothing about
 anyone's age.
 
-Known trade-off: "age" followed by a number is read as an age, so "ice age 2" is a minor indicator.
-That only matters in the adult style or beside sexual wording, where refusing is the safe side.
+Known trade-offs: "age" followed by a number is read as an age, so "ice age 2" is a minor
+indicator, and so is "a 12 year old scotch". That only matters in the adult style or beside sexual
+wording, where refusing is the safe side.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "she is 15", "i m 14", "just turned 13"
         (
             rf"\b(?:i am|i m|im|she is|shes|she s|he is|hes|he s|who is|is only|turned|turning)"
-            rf" (?P<n>{_NUM})\b" + _MEASURE,
+            # "she is 5'4" is a height: a second number follows
+            rf" (?P<n>{_NUM})\b(?! \d)" + _MEASURE,
             "years",
         ),
         (rf"\b(?P<o>{_ORD}) birthday\b", "years"),

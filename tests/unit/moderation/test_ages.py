@@ -59,6 +59,8 @@ def test_minor_ages_are_found(text: str, age: int) -> None:
         "room 1504",
         "under 10 minutes",
         "she is 5 feet tall",
+        "she is 4'11",
+        "she's 5'4\"",
         "a 3 bedroom flat",
         "page 16",
         "stage 3",

@@ -102,6 +102,17 @@ def test_minor_rules_come_before_operator_terms() -> None:
     assert verdict == Verdict.block("snap_caption.text", "minor_age")
 
 
+@pytest.mark.parametrize(
+    "text", ["l " * 500, "i" * 1000, "ii " * 333, "t" + "e" * 999, "x" * 1000, "k i " * 250]
+)
+def test_long_repetitive_input_is_read_in_reasonable_time(
+    moderator: RuleModerator, text: str
+) -> None:
+    # Before runs were matched possessively, "l l l ..." backtracked for minutes; a regression
+    # shows up here as a hang (pytest-timeout), not as a timing assertion.
+    assert _check(moderator, Style.nude, prompt=text).allowed
+
+
 def test_an_empty_request_is_allowed(moderator: RuleModerator) -> None:
     assert moderator.check(ModerationRequest(style=Style.nude, fields=())).allowed
 
