@@ -22,9 +22,11 @@ app = typer.Typer(help="Limner: a self-hosted image-generation API server.", no_
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+moderation_app = typer.Typer(help="Moderation review.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(db_app, name="db")
+app.add_typer(moderation_app, name="moderation")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -193,6 +195,29 @@ def credits_history(
     )
     if not result.consistent:
         raise typer.Exit(2)
+
+
+@moderation_app.command("log")
+def moderation_log(
+    limit: Annotated[int, typer.Option(help="How many refusals, newest first.")] = 50,
+    key: Annotated[str | None, typer.Option(help="Only this key prefix.")] = None,
+) -> None:
+    """List refused requests for abuse review: time, key, field, rule (never the text)."""
+    from limner.moderation.audit import recent_refusals
+
+    _, database = _database()
+    table = Table("time", "key", "style", "field", "rule", "id")
+    with database.read() as session:
+        for event in recent_refusals(session=session, limit=limit, key_prefix=key):
+            table.add_row(
+                isoformat_z(event.created_at),
+                event.key_prefix or "",
+                event.style,
+                event.field,
+                event.rule,
+                event.id,
+            )
+    console.print(table)
 
 
 @db_app.command("upgrade")

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
         False, description="Take the client address from X-Forwarded-For (behind a proxy)."
     )
 
+    # moderation: operators may add rules, never remove the built-in ones
+    moderation_extra_real_people_file: Path | None = Field(
+        None, description="One name per line, added to the shipped list of real people."
+    )
+    moderation_blocked_terms_file: Path | None = Field(
+        None, description="One term per line, refused in every style."
+    )
+
     @field_validator("rate_limit_free", "rate_limit_pro", "rate_limit_read", "rate_limit_anonymous")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:

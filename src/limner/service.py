@@ -21,13 +21,14 @@ from limner import __version__, ledger
 from limner.backends.base import GenerationContext, GenerationSpec, ProgressCallback
 from limner.clock import utcnow
 from limner.db.engine import Database
-from limner.db.tables import Account, Generation, ModerationEvent
+from limner.db.tables import Account, Generation
 from limner.domain.requests import MAX_SEED, GenerateRequest
 from limner.domain.styles import credit_cost
 from limner.errors import ContentBlocked, GenerationFailed, LimnerError, NotFound
-from limner.ids import new_event_id, new_generation_id, new_image_token
+from limner.ids import new_generation_id, new_image_token
 from limner.imaging.caption import draw_caption, random_caption
 from limner.imaging.encode import DIGITAL_SOURCE_TYPE, encode_png
+from limner.moderation.audit import record_refusal
 from limner.moderation.base import ModerationRequest, TextField, TextModerator
 from limner.runner import GenerationRunner
 from limner.storage.base import ImageStore
@@ -157,16 +158,13 @@ class GenerationService:
             return
         field, rule = verdict.field or "prompt", verdict.rule or "blocked"
         with self.database.transaction() as session:
-            session.add(
-                ModerationEvent(
-                    id=new_event_id(),
-                    account_id=account.id,
-                    key_prefix=account.key_prefix,
-                    field=field,
-                    rule=rule,
-                    style=request.style.value,
-                    created_at=utcnow(),
-                )
+            record_refusal(
+                session=session,
+                account_id=account.id,
+                key_prefix=account.key_prefix,
+                field=field,
+                rule=rule,
+                style=request.style.value,
             )
         raise ContentBlocked(field=field, rule=rule)
 

@@ -21,7 +21,8 @@ from limner.clock import utcnow
 from limner.config import Settings
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
-from limner.moderation.first_rules import FirstRulesModerator
+from limner.errors import ConfigurationError
+from limner.moderation import RuleModerator, default_moderator, read_term_file
 from limner.ratelimit import RateLimiter
 from limner.runner import GenerationRunner
 from limner.service import GenerationService, PngMetadataStamper
@@ -50,7 +51,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         database=database,
         runner=runner,
         store=store,
-        moderator=FirstRulesModerator(),
+        moderator=build_moderator(settings),
         stamper=PngMetadataStamper(),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
     )
@@ -62,6 +63,19 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         store=store,
         service=service,
     )
+
+
+def build_moderator(settings: Settings) -> RuleModerator:
+    """The built-in rules plus the operator's additions (a missing file stops the start)."""
+    extra_people = settings.moderation_extra_real_people_file
+    blocked = settings.moderation_blocked_terms_file
+    try:
+        return default_moderator(
+            extra_real_people=read_term_file(extra_people) if extra_people else (),
+            extra_blocked_terms=read_term_file(blocked) if blocked else (),
+        )
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read a moderation term file: {exc}") from exc
 
 
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:

@@ -77,8 +77,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             rf"\b(?:aged?|ages|age of|at age|the age of)"
             r"(?: (?:is|was|of|about|around|maybe|approx|approximately|just|only))?"
-            rf" (?P<n>{_NUM})\b"
-            + _MEASURE,
+            rf" (?P<n>{_NUM})\b" + _MEASURE,
             "years",
         ),
         # "under 18", "younger than 16", "not yet 18"

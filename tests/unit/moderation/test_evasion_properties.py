@@ -16,9 +16,19 @@ from limner.moderation import ModerationRequest, RuleModerator, TextField
 
 REFUSED_WORDS = ["kid", "child", "teen", "loli", "schoolgirl", "toddler", "underage", "jailbait"]
 HOMOGLYPHS = {
-    "a": ["\u0430", "\u03b1"], "c": ["\u0441"], "e": ["\u0435", "\u03b5"], "i": ["\u0456"],
-    "k": ["\u043a", "\u03ba"], "o": ["\u043e", "\u03bf"], "p": ["\u0440"], "t": ["\u0442"],
-    "x": ["\u0445"], "y": ["\u0443"], "h": ["\u04bb"], "s": ["\u0455"], "j": ["\u0458"],
+    "a": ["\u0430", "\u03b1"],
+    "c": ["\u0441"],
+    "e": ["\u0435", "\u03b5"],
+    "i": ["\u0456"],
+    "k": ["\u043a", "\u03ba"],
+    "o": ["\u043e", "\u03bf"],
+    "p": ["\u0440"],
+    "t": ["\u0442"],
+    "x": ["\u0445"],
+    "y": ["\u0443"],
+    "h": ["\u04bb"],
+    "s": ["\u0455"],
+    "j": ["\u0458"],
 }
 LEET = {"o": "0", "i": "1", "l": "1", "e": "3", "a": "4", "s": "5", "t": "7"}
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e"]
