@@ -1,4 +1,5 @@
-"""Tiny random-weight Stable Diffusion pipelines saved to disk, for fast tests of the real code path.
+"""Tiny random-weight Stable Diffusion pipelines saved to disk, for fast tests of the real code
+path.
 
 The shapes follow diffusers' own dummy components: a two-block UNet, a two-block VAE (so the latent
 is half the image size) and 32-wide CLIP text encoders with a byte-level tokenizer written here, so
@@ -212,6 +213,7 @@ def write_models_toml(
 
     The adult style gets placeholder trigger words per gender so prompt building is exercised.
     """
+
     def preset(style: str, quality: str, folder: Path, pipeline_class: str) -> str:
         return (
             f"[{style}.{quality}]\n"

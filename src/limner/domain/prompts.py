@@ -1,5 +1,6 @@
 """Building the final positive and negative prompts from a request: style presets, appearance
-traits, trigger words, and the sanitiser that keeps free-text traits from smuggling in prompt syntax.
+traits, trigger words, and the sanitiser that keeps free-text traits from smuggling in prompt
+syntax.
 
 Pure: no I/O, no model code. Backends call `build_prompt`; the trigger words and a negative prompt
 override come from the operator's model registry.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from limner.domain.requests import MAX_TRAIT_CHARS, Appearance
@@ -95,7 +97,7 @@ def sanitize_trait(value: str, *, max_chars: int = MAX_TRAIT_CHARS) -> str:
 
 def describe_appearance(appearance: Appearance | None) -> str:
     """Traits as a phrase that always states an adult age: "32-year-old adult woman, ..."."""
-    appearance = appearance or Appearance()
+    appearance = appearance or Appearance.model_validate({})
     age = f"{appearance.age}-year-old adult" if appearance.age is not None else "adult"
     clean = {name: sanitize_trait(value) for name, value in appearance.free_text_fields().items()}
     clean = {name: value for name, value in clean.items() if value}
@@ -138,8 +140,8 @@ def build_prompt(
     """
     style = Style(style)
     preset = STYLE_PRESETS[style]
-    positive = [trigger_words, preset.positive]
-    negative = []
+    positive: list[str | None] = [trigger_words, preset.positive]
+    negative: list[str | None] = []
     if style is Style.nude:
         positive.append(describe_appearance(appearance))
         negative.append(ADULT_SAFETY_NEGATIVE)
@@ -149,6 +151,6 @@ def build_prompt(
     return BuiltPrompt(positive=_join(positive), negative=_join(negative))
 
 
-def _join(parts: list[str | None]) -> str:
+def _join(parts: Sequence[str | None]) -> str:
     cleaned = (_SPACES.sub(" ", part).strip(" ,") for part in parts if part)
     return ", ".join(part for part in cleaned if part)

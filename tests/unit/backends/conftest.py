@@ -40,7 +40,7 @@ def with_presets(registry: ModelRegistry, **updates: dict[str, object]) -> Model
     }
     for name, update in updates.items():
         style, quality = name.split("_")
-        presets[Style(style)][Quality(quality)] = presets[Style(style)][Quality(quality)].model_copy(
-            update=update
-        )
+        presets[Style(style)][Quality(quality)] = presets[Style(style)][
+            Quality(quality)
+        ].model_copy(update=update)
     return ModelRegistry(presets=presets, source=registry.source)

@@ -23,10 +23,17 @@ from tests.support.tiny_pipelines import TINY_STEPS
 from tests.unit.backends.conftest import with_presets
 
 
-def spec(style: Style = Style.realistic, quality: Quality = Quality.fast, seed: int = 7,
-         **extra: object) -> GenerationSpec:
-    return GenerationSpec(generation_id="gen_test", prompt="a lighthouse at dusk", style=style,
-                          quality=quality, seed=seed, **extra)  # type: ignore[arg-type]
+def spec(
+    style: Style = Style.realistic, quality: Quality = Quality.fast, seed: int = 7, **extra: object
+) -> GenerationSpec:
+    return GenerationSpec(
+        generation_id="gen_test",
+        prompt="a lighthouse at dusk",
+        style=style,
+        quality=quality,
+        seed=seed,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def pixels(image: object) -> np.ndarray:
@@ -88,7 +95,10 @@ def test_seed_decides_the_pixels(backend: DiffusersBackend, quality: Quality) ->
 
 def test_progress_is_reported_every_step(backend: DiffusersBackend) -> None:
     steps: list[tuple[int, int]] = []
-    backend.generate(spec(quality=Quality.hires), GenerationContext(on_progress=lambda s, t: steps.append((s, t))))
+    backend.generate(
+        spec(quality=Quality.hires),
+        GenerationContext(on_progress=lambda s, t: steps.append((s, t))),
+    )
     assert steps == [(step, TINY_STEPS) for step in range(1, TINY_STEPS + 1)]
 
 
@@ -136,7 +146,11 @@ def test_concurrent_generations_match_sequential_ones(backend: DiffusersBackend)
     expected = pixels(backend.generate(spec(seed=11), GenerationContext()))
     results: list[np.ndarray] = []
     threads = [
-        threading.Thread(target=lambda: results.append(pixels(backend.generate(spec(seed=11), GenerationContext()))))
+        threading.Thread(
+            target=lambda: results.append(
+                pixels(backend.generate(spec(seed=11), GenerationContext()))
+            )
+        )
         for _ in range(3)
     ]
     for thread in threads:
@@ -151,8 +165,13 @@ def test_scheduler_swap_changes_the_image_and_is_per_preset(
     backend: DiffusersBackend, sized_registry: ModelRegistry
 ) -> None:
     swapped = DiffusersBackend(
-        with_presets(sized_registry, anime_fast={"scheduler": "DDIMScheduler",
-                                                "scheduler_options": {"timestep_spacing": "trailing"}}),
+        with_presets(
+            sized_registry,
+            anime_fast={
+                "scheduler": "DDIMScheduler",
+                "scheduler_options": {"timestep_spacing": "trailing"},
+            },
+        ),
         device="cpu",
     )
     try:
@@ -167,7 +186,9 @@ def test_scheduler_swap_changes_the_image_and_is_per_preset(
         swapped.close()
 
 
-def test_vae_tiling_follows_the_preset(backend: DiffusersBackend, sized_registry: ModelRegistry) -> None:
+def test_vae_tiling_follows_the_preset(
+    backend: DiffusersBackend, sized_registry: ModelRegistry
+) -> None:
     preset = sized_registry.preset(Style.realistic, Quality.fast)
     loaded = backend.cache.get(preset)
     with loaded.lock:
@@ -211,9 +232,12 @@ def test_disabled_preset_is_refused_and_skipped_by_check_ready(
 
 def test_check_ready_names_a_missing_folder(sized_registry: ModelRegistry, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
-    backend = DiffusersBackend(with_presets(sized_registry, anime_hires={"pipeline": str(missing)}),
-                               device="cpu")
-    with pytest.raises(ConfigurationError, match=r"anime\.hires\.pipeline: model folder .*nowhere does not exist"):
+    backend = DiffusersBackend(
+        with_presets(sized_registry, anime_hires={"pipeline": str(missing)}), device="cpu"
+    )
+    with pytest.raises(
+        ConfigurationError, match=r"anime\.hires\.pipeline: model folder .*nowhere does not exist"
+    ):
         backend.check_ready()
 
 
@@ -223,15 +247,20 @@ def test_check_ready_hints_at_the_operator_supplied_adult_checkpoint(
     backend = DiffusersBackend(
         with_presets(sized_registry, nude_fast={"pipeline": str(tmp_path / "adult")}), device="cpu"
     )
-    with pytest.raises(ConfigurationError, match="operator supplies.*enabled = false"):
+    with pytest.raises(ConfigurationError, match=r"operator supplies.*enabled = false"):
         backend.check_ready()
 
 
-def test_check_ready_wants_a_diffusers_folder(sized_registry: ModelRegistry, tmp_path: Path) -> None:
+def test_check_ready_wants_a_diffusers_folder(
+    sized_registry: ModelRegistry, tmp_path: Path
+) -> None:
     (tmp_path / "weights.safetensors").write_bytes(b"")
-    backend = DiffusersBackend(with_presets(sized_registry, realistic_fast={"pipeline": str(tmp_path)}),
-                               device="cpu")
-    with pytest.raises(ConfigurationError, match="realistic.fast.pipeline: .* has no model_index.json"):
+    backend = DiffusersBackend(
+        with_presets(sized_registry, realistic_fast={"pipeline": str(tmp_path)}), device="cpu"
+    )
+    with pytest.raises(
+        ConfigurationError, match=r"realistic\.fast\.pipeline: .* has no model_index\.json"
+    ):
         backend.check_ready()
 
 
@@ -243,14 +272,19 @@ def test_check_ready_refuses_an_uncached_hub_model(
         with_presets(sized_registry, anime_fast={"pipeline": "limner-tests/not-a-real-model"}),
         device="cpu",
     )
-    with pytest.raises(ConfigurationError, match="anime.fast.pipeline: Hub model .* not in the local"):
+    with pytest.raises(
+        ConfigurationError, match=r"anime\.fast\.pipeline: Hub model .* not in the local"
+    ):
         backend.check_ready()
 
 
 @pytest.mark.parametrize(
     ("update", "message"),
     [
-        ({"pipeline_class": "NotAPipeline"}, "realistic.hires.pipeline_class: 'NotAPipeline' is not"),
+        (
+            {"pipeline_class": "NotAPipeline"},
+            "realistic.hires.pipeline_class: 'NotAPipeline' is not",
+        ),
         ({"scheduler": "NoSuchScheduler"}, "realistic.hires.scheduler: 'NoSuchScheduler' is not"),
     ],
 )
@@ -269,8 +303,9 @@ def test_a_model_that_fails_to_load_fails_the_generation(
     shutil.copytree(tiny_models["sd"], broken)
     for weights in (broken / "unet").glob("*.safetensors"):
         weights.unlink()
-    backend = DiffusersBackend(with_presets(sized_registry, realistic_fast={"pipeline": str(broken)}),
-                               device="cpu")
+    backend = DiffusersBackend(
+        with_presets(sized_registry, realistic_fast={"pipeline": str(broken)}), device="cpu"
+    )
     with pytest.raises(GenerationFailed, match="could not be loaded") as info:
         backend.generate(spec(), GenerationContext())
     assert isinstance(info.value.__cause__, ConfigurationError)
@@ -286,20 +321,25 @@ def test_preload_loads_everything_at_check_ready(sized_registry: ModelRegistry) 
 
 
 def test_from_settings_reads_the_models_file(tiny_models: dict[str, Path]) -> None:
-    settings = SimpleNamespace(models_file=tiny_models["toml"], diffusers_device="cpu",
-                               diffusers_dtype="float32")
+    settings = SimpleNamespace(
+        models_file=tiny_models["toml"], diffusers_device="cpu", diffusers_dtype="float32"
+    )
     backend = DiffusersBackend.from_settings(settings)
     assert backend.registry.preset(Style.anime, Quality.hires).pipeline == str(tiny_models["sdxl"])
     assert backend.device.type == "cpu"
     packaged = DiffusersBackend.from_settings(SimpleNamespace(diffusers_device="cpu"))
-    assert packaged.registry.preset(Style.realistic, Quality.fast).pipeline == "stabilityai/sd-turbo"
+    assert (
+        packaged.registry.preset(Style.realistic, Quality.fast).pipeline == "stabilityai/sd-turbo"
+    )
 
 
 def test_device_and_dtype_choice() -> None:
     assert choose_device("cpu").type == "cpu"
     assert choose_dtype(torch.device("cpu")) is torch.float32
     assert choose_dtype(torch.device("cpu"), "bf16") is torch.bfloat16
-    with pytest.raises(ConfigurationError, match="diffusers_dtype: float16 is not supported on cpu"):
+    with pytest.raises(
+        ConfigurationError, match="diffusers_dtype: float16 is not supported on cpu"
+    ):
         choose_dtype(torch.device("cpu"), "float16")
     with pytest.raises(ConfigurationError, match="diffusers_dtype: 'fp8'"):
         choose_dtype(torch.device("cpu"), "fp8")

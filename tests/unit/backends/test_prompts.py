@@ -41,8 +41,9 @@ any_text = st.one_of(syntaxy, st.text(max_size=200))
         ("auburn \\(escaped\\)", "auburn escaped"),
         ("  wavy \n\t  hair  ", "wavy hair"),
         ("salt-and-pepper", "salt-and-pepper"),
-        ("（fullwidth：1.2）", "fullwidth"),
-        ("a, b; c. d!", "a b c d"),
+        ("\uff08fullwidth\uff1a1.2\uff09", "fullwidth")(  # NFKC folds fullwidth forms,
+            "a, b; c. d!", "a b c d"
+        ),
         ("under_score", "under score"),
         ("(:1.5)", ""),
         ("<<>>", ""),
@@ -96,7 +97,8 @@ def test_appearance_phrase() -> None:
         breast_size="medium",
     )
     assert describe_appearance(appearance) == (
-        "32-year-old adult latina woman, curly brunette hair, green eyes, athletic build, medium bust"
+        "32-year-old adult latina woman, curly brunette hair, green eyes, athletic build, "
+        "medium bust"
     )
 
 
@@ -136,7 +138,8 @@ def test_adult_style_prompt() -> None:
         trigger_words="<adult-style-trigger>",
     )
     assert built.positive == (
-        "<adult-style-trigger>, " + STYLE_PRESETS[Style.nude].positive
+        "<adult-style-trigger>, "
+        + STYLE_PRESETS[Style.nude].positive
         + ", 29-year-old adult woman, red hair, sitting at a cafe table"
     )
     assert STYLE_PRESETS[Style.nude].positive.startswith("selfie")

@@ -84,13 +84,25 @@ def test_defaults_table_is_inherited_and_overridden() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (full(anime_hires={"steps": 0}), "anime.hires.steps: input should be greater than or equal to 1"),
+        (
+            full(anime_hires={"steps": 0}),
+            "anime.hires.steps: input should be greater than or equal to 1",
+        ),
         (full(nude_fast={"width": 500}), "nude.fast.width: has to be divisible by 8 but is 500"),
         (full(realistic_fast={"stepz": 3}), "realistic.fast.stepz: is not a known key"),
         (full(realistic_hires={"guidance": "high"}), "realistic.hires.guidance:"),
-        (full(anime_fast={"pipeline_class": "not a class"}), "anime.fast.pipeline_class: must be 'auto'"),
-        (full(anime_fast={"scheduler": "euler"}), "anime.fast.scheduler: must be a diffusers scheduler"),
-        (full(anime_fast={"pipeline": "has spaces/in it"}), "anime.fast.pipeline: 'has spaces/in it' is neither"),
+        (
+            full(anime_fast={"pipeline_class": "not a class"}),
+            "anime.fast.pipeline_class: must be 'auto'",
+        ),
+        (
+            full(anime_fast={"scheduler": "euler"}),
+            "anime.fast.scheduler: must be a diffusers scheduler",
+        ),
+        (
+            full(anime_fast={"pipeline": "has spaces/in it"}),
+            "anime.fast.pipeline: 'has spaces/in it' is neither",
+        ),
         (full(nude_hires={"trigger_words": {"robot": "x"}}), "nude.hires.trigger_words.robot"),
         (full(nude_hires={"lora": {"scale": 0.5}}), "nude.hires.lora.path: is required"),
         (full(realistic_fast={"lora": {"path": "x/y", "scale": 9}}), "realistic.fast.lora.scale"),
@@ -151,13 +163,22 @@ def test_presets_sharing_weights_share_a_key() -> None:
     realistic = registry.preset(Style.realistic, Quality.fast)
     anime = registry.preset(Style.anime, Quality.fast)
     assert realistic.weights_key() == anime.weights_key()
-    lora = parse_registry(full(anime_fast={"lora": {"path": "a/b"}})).preset(Style.anime, Quality.fast)
+    lora = parse_registry(full(anime_fast={"lora": {"path": "a/b"}})).preset(
+        Style.anime, Quality.fast
+    )
     assert lora.weights_key() != realistic.weights_key()
 
 
 @pytest.mark.parametrize(
     ("source", "local"),
-    [("/srv/m", True), ("./m", True), ("../m", True), ("~/m", True), ("org/m", False), ("m", False)],
+    [
+        ("/srv/m", True),
+        ("./m", True),
+        ("../m", True),
+        ("~/m", True),
+        ("org/m", False),
+        ("m", False),
+    ],
 )
 def test_local_or_hub(source: str, local: bool) -> None:
     assert is_local_source(source) is local

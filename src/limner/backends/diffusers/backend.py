@@ -133,8 +133,15 @@ class DiffusersBackend:
                 raise ConfigurationError(f"{style.value}.{quality.value}: {exc}") from exc
             if self.options.compile:
                 with loaded.lock:
-                    self._run(loaded, preset, "warm-up", "", steps=min(2, preset.steps),
-                              seed=0, context=GenerationContext())
+                    self._run(
+                        loaded,
+                        preset,
+                        "warm-up",
+                        "",
+                        steps=min(2, preset.steps),
+                        seed=0,
+                        context=GenerationContext(),
+                    )
 
     def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
         context.raise_if_canceled()
@@ -160,8 +167,15 @@ class DiffusersBackend:
             raise GenerationFailed("The model for this style could not be loaded.") from exc
         with loaded.lock:
             context.raise_if_canceled()
-            image = self._run(loaded, preset, prompt.positive, prompt.negative,
-                              steps=preset.steps, seed=spec.seed, context=context)
+            image = self._run(
+                loaded,
+                preset,
+                prompt.positive,
+                prompt.negative,
+                steps=preset.steps,
+                seed=spec.seed,
+                context=context,
+            )
         return image if image.mode == "RGB" else image.convert("RGB")
 
     def close(self) -> None:
@@ -189,7 +203,9 @@ class DiffusersBackend:
     ) -> Image.Image:
         pipe = loaded.prepare(preset)
 
-        def on_step_end(pipe: Any, step: int, timestep: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        def on_step_end(
+            pipe: Any, step: int, timestep: Any, kwargs: dict[str, Any]
+        ) -> dict[str, Any]:
             # Some schedulers take two model calls per step; num_timesteps counts them all.
             total = getattr(pipe, "num_timesteps", None) or steps
             context.report(step + 1, int(total))
@@ -262,9 +278,11 @@ class DiffusersBackend:
             if not path.exists():
                 raise ConfigurationError(f"{where}.lora.path: {path} does not exist")
             return
-        if lora.weight_name and not isinstance(
-            try_to_load_from_cache(lora.path, lora.weight_name), str
-        ) and (hub_offline() or not self.download):
+        if (
+            lora.weight_name
+            and not isinstance(try_to_load_from_cache(lora.path, lora.weight_name), str)
+            and (hub_offline() or not self.download)
+        ):
             raise ConfigurationError(
                 f"{where}.lora.path: {lora.weight_name} of {lora.path!r} is not in the local "
                 "Hugging Face cache"

@@ -25,7 +25,7 @@ def _mps_available() -> bool:
 
 
 def choose_device(preference: str = "auto") -> torch.device:
-    """"auto" picks cuda, then mps, then cpu; an explicit device must exist ("cuda:1", "cpu")."""
+    """ "auto" picks cuda, then mps, then cpu; an explicit device must exist ("cuda:1", "cpu")."""
     preference = (preference or "auto").strip().lower()
     if preference == "auto":
         if torch.cuda.is_available():
@@ -41,7 +41,9 @@ def choose_device(preference: str = "auto") -> torch.device:
         ) from exc
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise ConfigurationError("diffusers_device: cuda was requested but no CUDA GPU is usable")
+            raise ConfigurationError(
+                "diffusers_device: cuda was requested but no CUDA GPU is usable"
+            )
         if device.index is not None and device.index >= torch.cuda.device_count():
             raise ConfigurationError(
                 f"diffusers_device: {preference} does not exist "
@@ -55,7 +57,7 @@ def choose_device(preference: str = "auto") -> torch.device:
 
 
 def choose_dtype(device: torch.device, preference: str = "auto") -> torch.dtype:
-    """"auto": bfloat16 on GPUs that support it, else float16; float32 on CPU."""
+    """ "auto": bfloat16 on GPUs that support it, else float16; float32 on CPU."""
     preference = (preference or "auto").strip().lower()
     if preference != "auto":
         try:

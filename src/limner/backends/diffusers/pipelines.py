@@ -48,7 +48,7 @@ def hub_offline() -> bool:
 
 
 def resolve_pipeline_class(name: str) -> type[Any]:
-    """"auto" -> AutoPipelineForText2Image, else a DiffusionPipeline subclass from diffusers."""
+    """ "auto" -> AutoPipelineForText2Image, else a DiffusionPipeline subclass from diffusers."""
     if name == "auto":
         return AutoPipelineForText2Image
     cls = getattr(diffusers, name, None)
@@ -147,8 +147,13 @@ def load_pipeline(preset: ModelPreset, options: LoadOptions) -> LoadedPipeline:
     if options.compile:
         _compile(pipe, options)
     size = estimate_bytes(pipe)
-    log.info("loaded %s (%s) on %s, about %.0f MiB", preset.pipeline, type(pipe).__name__,
-             options.device, size / 2**20)
+    log.info(
+        "loaded %s (%s) on %s, about %.0f MiB",
+        preset.pipeline,
+        type(pipe).__name__,
+        options.device,
+        size / 2**20,
+    )
     return LoadedPipeline(key=preset.weights_key(), pipe=pipe, size_bytes=size)
 
 
@@ -167,8 +172,9 @@ def _fuse_lora(pipe: Any, preset: ModelPreset, *, local_only: bool) -> None:
     if lora.weight_name:
         kwargs["weight_name"] = lora.weight_name
     try:
-        pipe.load_lora_weights(str(Path(lora.path).expanduser()) if local_only else lora.path,
-                               **kwargs)
+        pipe.load_lora_weights(
+            str(Path(lora.path).expanduser()) if local_only else lora.path, **kwargs
+        )
         # Fusing bakes the LoRA into the weights: no per-step adapter cost, no per-call state.
         pipe.fuse_lora(lora_scale=lora.scale, adapter_names=["limner"])
         pipe.unload_lora_weights()

@@ -1,8 +1,8 @@
 """The model registry: which pipeline, scheduler and settings serve each style and quality.
 
 It is read from TOML (the packaged `default_models.toml`, or the operator's file named by
-`LIMNER_MODELS_FILE`). This module is pure: it imports neither torch nor diffusers, so the file can be
-validated anywhere. Every preset is checked at load time, and errors name the TOML key
+`LIMNER_MODELS_FILE`). This module is pure: it imports neither torch nor diffusers, so the file
+can be validated anywhere. Every preset is checked at load time, and errors name the TOML key
 (`anime.hires.steps: must be greater than or equal to 1`).
 
 Layout::
@@ -10,9 +10,9 @@ Layout::
     [defaults]                 # optional: keys every preset inherits unless it sets them
     negative_prompt = "lowres, blurry"
 
-    [realistic.fast]           # one table per style (realistic, anime, nude) and quality (fast, hires)
-    pipeline = "stabilityai/sd-turbo"      # Hub id or local folder (absolute, ./relative to the file)
-    pipeline_class = "auto"                # or "StableDiffusionPipeline", "StableDiffusionXLPipeline"
+    [realistic.fast]           # one per style (realistic, anime, nude) and quality (fast, hires)
+    pipeline = "stabilityai/sd-turbo"      # Hub id or folder (absolute, or ./ relative to the file)
+    pipeline_class = "auto"                # or a class: "StableDiffusionXLPipeline"
     scheduler = "EulerAncestralDiscreteScheduler"   # optional diffusers scheduler class
     steps = 2
     guidance = 0.0
@@ -142,7 +142,7 @@ class ModelPreset(_Strict):
     def trigger_for(self, gender: Gender | None) -> str | None:
         """The trigger words for `gender`, falling back to the `default` entry."""
         if gender is not None and gender.value in self.trigger_words:
-            return self.trigger_words[gender.value]  # type: ignore[index]
+            return self.trigger_words[gender.value]
         return self.trigger_words.get("default")
 
     def weights_key(self) -> tuple[str, str, str | None, str | None, str | None, float | None]:
@@ -159,7 +159,7 @@ class ModelPreset(_Strict):
 
 
 class ModelRegistry(_Strict):
-    """Every style x quality preset. All six must be present (disable one with `enabled = false`)."""
+    """Every style x quality preset. All six must be present (`enabled = false` disables one)."""
 
     presets: dict[Style, dict[Quality, ModelPreset]]
     source: str = "<memory>"
@@ -182,7 +182,9 @@ class ModelRegistry(_Strict):
         return [(s, q, p) for s, q, p in self.items() if p.enabled]
 
 
-def parse_registry(data: dict[str, Any], *, source: str = "<memory>", base_dir: Path | None = None) -> ModelRegistry:
+def parse_registry(
+    data: dict[str, Any], *, source: str = "<memory>", base_dir: Path | None = None
+) -> ModelRegistry:
     """Validate decoded TOML. Relative local paths are resolved against `base_dir`."""
     known = {"defaults", *(s.value for s in Style)}
     unknown = sorted(set(data) - known)
