@@ -41,9 +41,8 @@ any_text = st.one_of(syntaxy, st.text(max_size=200))
         ("auburn \\(escaped\\)", "auburn escaped"),
         ("  wavy \n\t  hair  ", "wavy hair"),
         ("salt-and-pepper", "salt-and-pepper"),
-        ("\uff08fullwidth\uff1a1.2\uff09", "fullwidth")(  # NFKC folds fullwidth forms,
-            "a, b; c. d!", "a b c d"
-        ),
+        ("\uff08fullwidth\uff1a1.2\uff09", "fullwidth"),  # NFKC folds fullwidth forms
+        ("a, b; c. d!", "a b c d"),
         ("under_score", "under score"),
         ("(:1.5)", ""),
         ("<<>>", ""),
