@@ -12,13 +12,14 @@ read back (`WatermarkNotReadable`). See docs/provenance.md.
 """
 
 from limner.provenance._errors import InvalidGenerationId, ProvenanceError, WatermarkNotReadable
-from limner.provenance._metadata import COMPOSITE, TRAINED
+from limner.provenance._metadata import COMPOSITE as _COMPOSITE
+from limner.provenance._metadata import TRAINED as _TRAINED
 from limner.provenance._stamper import ProvenanceStamper, VerifyResult, default_generator, verify
 
 #: IPTC digital source type of a purely generated image
-TRAINED_ALGORITHMIC_MEDIA = TRAINED
+TRAINED_ALGORITHMIC_MEDIA = _TRAINED
 #: IPTC digital source type of an image generated from a user's image
-COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = COMPOSITE
+COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = _COMPOSITE
 
 __all__ = [
     "COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA",

@@ -48,25 +48,33 @@ class C2paSigner:
 
         self._c2pa = c2pa
         self._material = material
-        info = c2pa.C2paSignerInfo(b"es256", material.cert_chain_pem, material.private_key_pem,
-                                   None)
+        info = c2pa.C2paSignerInfo(
+            b"es256", material.cert_chain_pem, material.private_key_pem, None
+        )
         self._signer = c2pa.Signer.from_info(info)
 
-    def sign(self, data: bytes, *, fmt: str, generator: str, generation_id: str,
-             digital_source_type: str) -> bytes:
-        """Return `data` with an embedded manifest: a `c2pa.created` action naming the source type."""
+    def sign(
+        self, data: bytes, *, fmt: str, generator: str, generation_id: str, digital_source_type: str
+    ) -> bytes:
+        """Return `data` with an embedded manifest: a `c2pa.created` action and source type."""
         name, _, version = generator.partition(" ")
         manifest = {
             "claim_generator_info": [{"name": name, "version": version or "unknown"}],
             "title": generation_id,
-            "assertions": [{
-                "label": "c2pa.actions",
-                "data": {"actions": [{
-                    "action": "c2pa.created",
-                    "digitalSourceType": digital_source_type,
-                    "softwareAgent": {"name": generator},
-                }]},
-            }],
+            "assertions": [
+                {
+                    "label": "c2pa.actions",
+                    "data": {
+                        "actions": [
+                            {
+                                "action": "c2pa.created",
+                                "digitalSourceType": digital_source_type,
+                                "softwareAgent": {"name": generator},
+                            }
+                        ]
+                    },
+                }
+            ],
         }
         dest = io.BytesIO()
         builder = self._c2pa.Builder(manifest)
@@ -85,10 +93,12 @@ def read(data: bytes, *, fmt: str, trust_anchors_pem: bytes | None = None) -> C2
         return C2paReading(None, None)
     kwargs: dict[str, Any] = {}
     if trust_anchors_pem:
-        kwargs["context"] = c2pa.Context.from_dict({
-            "verify": {"verify_trust": True},
-            "trust": {"user_anchors": trust_anchors_pem.decode("ascii")},
-        })
+        kwargs["context"] = c2pa.Context.from_dict(
+            {
+                "verify": {"verify_trust": True},
+                "trust": {"user_anchors": trust_anchors_pem.decode("ascii")},
+            }
+        )
     try:
         reader = c2pa.Reader(FORMATS[fmt], io.BytesIO(data), **kwargs)
     except c2pa.C2paError as exc:  # no manifest, or one too broken to parse

@@ -1,11 +1,11 @@
 """Errors the provenance package raises; all sit under `LimnerError`.
 
-    LimnerError
-    ├── ValidationFailed
-    │   └── InvalidGenerationId      a generation id that is not `gen_` + 16 base32 chars
-    └── GenerationFailed
-        └── ProvenanceError          stamping could not finish; the image must not be released
-            └── WatermarkNotReadable the stamped output did not decode back to its own id
+LimnerError
+├── ValidationFailed
+│   └── InvalidGenerationId      a generation id that is not `gen_` + 16 base32 chars
+└── GenerationFailed
+    └── ProvenanceError          stamping could not finish; the image must not be released
+        └── WatermarkNotReadable the stamped output did not decode back to its own id
 """
 
 from __future__ import annotations

@@ -24,15 +24,16 @@ _ID_RE = re.compile(r"^gen_[a-z2-7]{16}$")
 def validate_generation_id(generation_id: str) -> str:
     """Return `generation_id` unchanged, or raise `InvalidGenerationId`."""
     if not isinstance(generation_id, str) or not _ID_RE.fullmatch(generation_id):
-        raise InvalidGenerationId(repr(generation_id) if not isinstance(generation_id, str)
-                                  else generation_id)
+        raise InvalidGenerationId(
+            repr(generation_id) if not isinstance(generation_id, str) else generation_id
+        )
     return generation_id
 
 
 def id_to_bits(generation_id: str) -> list[int]:
-    """Pack a generation id into `PAYLOAD_BITS` bits (id bits, then CRC-32), most significant first."""
+    """Pack a generation id into `PAYLOAD_BITS` bits (id, then CRC-32), most significant first."""
     validate_generation_id(generation_id)
-    raw = base64.b32decode(generation_id[len(ID_PREFIX):].upper())  # 10 bytes
+    raw = base64.b32decode(generation_id[len(ID_PREFIX) :].upper())  # 10 bytes
     crc = zlib.crc32(raw).to_bytes(4, "big")
     return _bytes_to_bits(raw + crc)
 

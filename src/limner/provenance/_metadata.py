@@ -28,12 +28,14 @@ IPTC_BASE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = IPTC_BASE + "trainedAlgorithmicMedia"
 COMPOSITE = IPTC_BASE + "compositeWithTrainedAlgorithmicMedia"
 #: IPTC source types that say a trained model made (part of) the image
-AI_SOURCE_TYPES = frozenset({
-    TRAINED,
-    COMPOSITE,
-    IPTC_BASE + "algorithmicMedia",
-    IPTC_BASE + "compositeSynthetic",
-})
+AI_SOURCE_TYPES = frozenset(
+    {
+        TRAINED,
+        COMPOSITE,
+        IPTC_BASE + "algorithmicMedia",
+        IPTC_BASE + "compositeSynthetic",
+    }
+)
 
 NS = {
     "x": "adobe:ns:meta/",
@@ -91,7 +93,7 @@ def to_xmp(meta: Metadata) -> str:
 
 
 def from_xmp(packet: str | bytes) -> Metadata:
-    """Parse the provenance fields out of an XMP packet; unknown or broken XMP gives empty fields."""
+    """Parse provenance fields out of an XMP packet; unknown or broken XMP gives empty fields."""
     if isinstance(packet, bytes):
         packet = packet.decode("utf-8", errors="replace")
     if len(packet) > MAX_XMP_BYTES:
@@ -128,8 +130,11 @@ def _exif(meta: Metadata) -> Image.Exif:
     exif = Image.Exif()
     if meta.generator:
         exif[_EXIF_SOFTWARE] = meta.generator
-    kind = "composite of a user image and AI-generated" if meta.digital_source_type == COMPOSITE \
+    kind = (
+        "composite of a user image and AI-generated"
+        if meta.digital_source_type == COMPOSITE
         else "AI-generated"
+    )
     exif[_EXIF_DESCRIPTION] = f"{kind} image ({meta.digital_source_type})"
     if meta.generation_id:
         exif.get_ifd(_EXIF_IFD)[_EXIF_UNIQUE_ID] = meta.generation_id

@@ -53,7 +53,7 @@ class Reading:
     """What the watermark reader found: the id (None if no valid watermark) and its confidence."""
 
     generation_id: str | None
-    #: mean per-bit certainty in [0, 1]: about 0.64 for an unmarked image, near 1 when freshly marked
+    #: mean per-bit certainty in [0, 1]: about 0.64 when unmarked, near 1 when freshly marked
     confidence: float
     #: payload bits that had to be corrected to pass the CRC
     corrected_bits: int = 0
@@ -120,8 +120,9 @@ def _project(luma: np.ndarray, carriers: _Carriers) -> np.ndarray:
     return np.bincount(carriers.bit, weights=weighted, minlength=PAYLOAD_BITS) / carriers.norm
 
 
-def embed(rgb: np.ndarray, bits: list[int], *, key: bytes = DEFAULT_KEY,
-          step: float = DEFAULT_STEP) -> np.ndarray:
+def embed(
+    rgb: np.ndarray, bits: list[int], *, key: bytes = DEFAULT_KEY, step: float = DEFAULT_STEP
+) -> np.ndarray:
     """Return a copy of `rgb` (H x W x 3 uint8) carrying `bits`; the change is luminance only."""
     if len(bits) != PAYLOAD_BITS:
         raise ValueError(f"`bits` must have {PAYLOAD_BITS} entries but has {len(bits)}")
@@ -153,9 +154,10 @@ def embed(rgb: np.ndarray, bits: list[int], *, key: bytes = DEFAULT_KEY,
     return current
 
 
-def read_bits(rgb: np.ndarray, *, key: bytes = DEFAULT_KEY,
-              step: float = DEFAULT_STEP) -> tuple[list[int], np.ndarray]:
-    """Return the hard bits and per-bit certainty (0 on a lattice boundary, 1 on a lattice point)."""
+def read_bits(
+    rgb: np.ndarray, *, key: bytes = DEFAULT_KEY, step: float = DEFAULT_STEP
+) -> tuple[list[int], np.ndarray]:
+    """Return hard bits and per-bit certainty (0 on a lattice boundary, 1 on a lattice point)."""
     carriers = _carriers(key)
     phase = np.mod(_project(_luma(rgb), carriers) / step - carriers.dither, 1.0)
     bits = ((phase >= 0.25) & (phase < 0.75)).astype(int).tolist()
