@@ -77,11 +77,14 @@ class C2paSigner:
             ],
         }
         dest = io.BytesIO()
-        builder = self._c2pa.Builder(manifest)
+        # c2pa-rs embeds a thumbnail by default, which triples a JPEG's size; the image is its own.
+        context = self._c2pa.Context.from_dict({"builder": {"thumbnail": {"enabled": False}}})
+        builder = self._c2pa.Builder(manifest, context=context)
         try:
             builder.sign(self._signer, FORMATS[fmt], io.BytesIO(data), dest)
         finally:
             builder.close()
+            context.close()
         return dest.getvalue()
 
 
