@@ -127,9 +127,11 @@ def main() -> None:
         for _ in range(args.n * 5)
     )
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     machine = (
         f"{platform.platform()}, {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {np.__version__}, "
+        f"load average at the end {load} (other jobs share this machine: timings are upper bounds)"
     )
     lines = [
         "# Provenance benchmark",
