@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,8 @@ class C2paSigner:
             b"es256", material.cert_chain_pem, material.private_key_pem, None
         )
         self._signer = c2pa.Signer.from_info(info)
+        # c2pa-python does not document its Signer as thread-safe; signing is quick, so serialise.
+        self._lock = threading.Lock()
 
     def sign(
         self, data: bytes, *, fmt: str, generator: str, generation_id: str, digital_source_type: str
@@ -81,7 +84,8 @@ class C2paSigner:
         context = self._c2pa.Context.from_dict({"builder": {"thumbnail": {"enabled": False}}})
         builder = self._c2pa.Builder(manifest, context=context)
         try:
-            builder.sign(self._signer, FORMATS[fmt], io.BytesIO(data), dest)
+            with self._lock:
+                builder.sign(self._signer, FORMATS[fmt], io.BytesIO(data), dest)
         finally:
             builder.close()
             context.close()

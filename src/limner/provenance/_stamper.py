@@ -202,8 +202,10 @@ def verify(
 
 
 def _pixels(image: Image.Image) -> np.ndarray:
+    """RGB pixels as uint8; alpha is dropped (not composited), as it was when stamping."""
     if image.mode != "RGB":
-        image = image.convert("RGBA").convert("RGB") if "A" in image.mode else image.convert("RGB")
+        has_alpha = "A" in image.mode or "transparency" in image.info
+        image = image.convert("RGBA").convert("RGB") if has_alpha else image.convert("RGB")
     return np.asarray(image, dtype=np.uint8)
 
 
