@@ -220,6 +220,40 @@ def moderation_log(
     console.print(table)
 
 
+@app.command()
+def verify(
+    image: Annotated[
+        Path, typer.Argument(help="The image file to check.", exists=True, dir_okay=False)
+    ],
+) -> None:
+    """Say whether IMAGE came from this server and which generation made it (exit 1 if not)."""
+    from limner.api.app import build_stamper
+    from limner.verification import verify_image
+
+    settings, database = _database()
+    try:
+        result = verify_image(
+            image.read_bytes(),
+            database=database,
+            watermark_key=settings.watermark_key.encode(),
+            trust_anchors_pem=build_stamper(settings).trust_anchors_pem,
+        )
+    except LimnerError as error:
+        raise _fail(error) from error
+    table = Table("check", "result", show_header=False)
+    for name, value in result.as_dict().items():
+        table.add_row(name, str(value))
+    console.print(table)
+    if result.from_this_server:
+        console.print(f"[green]Made by this server: generation {result.image.watermark_id}[/green]")
+    elif result.image.from_limner:
+        console.print("[yellow]A Limner watermark, but not a generation of this server.[/yellow]")
+    else:
+        console.print("[red]No Limner watermark found.[/red]")
+    if not result.from_this_server:
+        raise typer.Exit(1)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (also done automatically at start)."""

@@ -14,7 +14,7 @@ from limner import __version__
 from limner.api.context import AppContext
 from limner.api.errors import install_error_handlers
 from limner.api.ratelimit_headers import RateLimitHeadersMiddleware
-from limner.api.routes import account, generate, generations, health, images
+from limner.api.routes import account, generate, generations, health, images, verify
 from limner.backends import create_backend
 from limner.backends.base import Backend
 from limner.clock import utcnow
@@ -23,9 +23,10 @@ from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.errors import ConfigurationError
 from limner.moderation import RuleModerator, default_moderator, read_term_file
+from limner.provenance import ProvenanceStamper
 from limner.ratelimit import RateLimiter
 from limner.runner import GenerationRunner
-from limner.service import GenerationService, PngMetadataStamper
+from limner.service import GenerationService, ProvenanceStamp
 from limner.storage.local import LocalImageStore
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
     upgrade(database)
     backend = backend or create_backend(settings)
     store = LocalImageStore(settings.images_dir)
+    stamper = build_stamper(settings)
     runner = GenerationRunner(
         backend,
         workers=settings.generation_workers,
@@ -52,7 +54,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         runner=runner,
         store=store,
         moderator=build_moderator(settings),
-        stamper=PngMetadataStamper(),
+        stamper=ProvenanceStamp(stamper),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
     )
     return AppContext(
@@ -62,6 +64,16 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         limiter=RateLimiter(settings),
         store=store,
         service=service,
+        trust_anchors_pem=stamper.trust_anchors_pem,
+    )
+
+
+def build_stamper(settings: Settings) -> ProvenanceStamper:
+    """Provenance for every output; the C2PA key is made on first start if there is none."""
+    return ProvenanceStamper(
+        key_dir=settings.resolved_key_dir if settings.provenance_c2pa else None,
+        c2pa=settings.provenance_c2pa,
+        watermark_key=settings.watermark_key.encode(),
     )
 
 
@@ -96,7 +108,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.state.limner = context
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
-    for module in (generate, account, generations, images, health):
+    for module in (generate, account, generations, images, verify, health):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -22,6 +22,8 @@ class AppContext:
     limiter: RateLimiter
     store: ImageStore
     service: GenerationService
+    #: the C2PA certificate authority of this server, to mark its own manifests trusted
+    trust_anchors_pem: bytes | None = None
 
 
 def app_context(request: Request) -> AppContext:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -320,14 +319,19 @@ def test_preload_loads_everything_at_check_ready(sized_registry: ModelRegistry) 
         backend.close()
 
 
-def test_from_settings_reads_the_models_file(tiny_models: dict[str, Path]) -> None:
-    settings = SimpleNamespace(
-        models_file=tiny_models["toml"], diffusers_device="cpu", diffusers_dtype="float32"
+def test_from_settings_reads_the_models_file(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    from limner.config import Settings
+
+    settings = Settings(
+        data_dir=tmp_path,
+        models_file=tiny_models["toml"],
+        diffusers_device="cpu",
+        diffusers_dtype="float32",
     )
     backend = DiffusersBackend.from_settings(settings)
     assert backend.registry.preset(Style.anime, Quality.hires).pipeline == str(tiny_models["sdxl"])
     assert backend.device.type == "cpu"
-    packaged = DiffusersBackend.from_settings(SimpleNamespace(diffusers_device="cpu"))
+    packaged = DiffusersBackend.from_settings(Settings(data_dir=tmp_path, diffusers_device="cpu"))
     assert (
         packaged.registry.preset(Style.realistic, Quality.fast).pipeline == "stabilityai/sd-turbo"
     )

@@ -30,6 +30,7 @@ from limner.backends.diffusers.pipelines import (
     resolve_scheduler_class,
 )
 from limner.backends.diffusers.registry import ModelPreset, ModelRegistry, load_registry
+from limner.config import Settings
 from limner.domain.prompts import build_prompt
 from limner.domain.styles import Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed, LimnerError
@@ -73,18 +74,18 @@ class DiffusersBackend:
         self._cache = PipelineCache(self._load, budget_bytes=memory_budget_bytes)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> DiffusersBackend:
-        """Build from `limner.config.Settings`; settings not defined there take their defaults."""
-        models_file = getattr(settings, "models_file", None)
+    def from_settings(cls, settings: Settings) -> DiffusersBackend:
+        """Build from the `LIMNER_MODELS_FILE` and `LIMNER_DIFFUSERS_*` settings."""
+        models_file = settings.models_file
         return cls(
             load_registry(Path(models_file) if models_file else None),
-            device=getattr(settings, "diffusers_device", "auto"),
-            dtype=getattr(settings, "diffusers_dtype", "auto"),
-            compile=getattr(settings, "diffusers_compile", False),
-            memory_budget_bytes=getattr(settings, "diffusers_memory_budget_bytes", None),
-            offload=getattr(settings, "diffusers_offload", "none"),
-            download=getattr(settings, "diffusers_download", False),
-            preload=getattr(settings, "diffusers_preload", False),
+            device=settings.diffusers_device,
+            dtype=settings.diffusers_dtype,
+            compile=settings.diffusers_compile,
+            memory_budget_bytes=settings.diffusers_memory_budget_bytes,
+            offload=settings.diffusers_offload,
+            download=settings.diffusers_download,
+            preload=settings.diffusers_preload,
         )
 
     # -- Backend -------------------------------------------------------------------------------
