@@ -71,6 +71,7 @@ def serve(
     settings = Settings()
     try:
         application = create_app(settings)
+        application.state.limner.backend.check_ready()  # a missing model stops the start here
     except LimnerError as error:
         raise _fail(error) from error
     console.print(
