@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,10 +23,12 @@ keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help
 credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 moderation_app = typer.Typer(help="Moderation review.", no_args_is_help=True)
+models_app = typer.Typer(help="The diffusers model registry.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(db_app, name="db")
 app.add_typer(moderation_app, name="moderation")
+app.add_typer(models_app, name="models")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -252,6 +254,66 @@ def verify(
     else:
         console.print("[red]No Limner watermark found.[/red]")
     if not result.from_this_server:
+        raise typer.Exit(1)
+
+
+def _diffusers_backend(settings: Settings, *, download: bool = False) -> Any:
+    try:
+        from limner.backends.diffusers import DiffusersBackend
+    except ImportError as error:
+        err_console.print("[red]error:[/red] install the 'diffusers' extra (scripts/install)")
+        raise typer.Exit(1) from error
+    if download:
+        settings = settings.model_copy(update={"diffusers_download": True})
+    return DiffusersBackend.from_settings(settings)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show the registry (LIMNER_MODELS_FILE or the packaged default) and what is available."""
+    settings = Settings()
+    backend = _diffusers_backend(settings)
+    table = Table("style", "quality", "pipeline", "steps", "guidance", "size", "lora", "status")
+    for style, quality, preset in backend.registry.items():
+        status = "disabled"
+        if preset.enabled:
+            try:
+                backend.check_source(preset, f"{style.value}.{quality.value}")
+                status = "[green]available[/green]"
+            except LimnerError as error:
+                status = f"[red]missing[/red]: {error.message.split(': ', 2)[-1][:80]}"
+        table.add_row(
+            style.value,
+            quality.value,
+            preset.pipeline,
+            str(preset.steps),
+            str(preset.guidance),
+            f"{preset.width}x{preset.height}",
+            preset.lora.path if preset.lora else "",
+            status,
+        )
+    console.print(f"registry: {backend.registry.source}")
+    console.print(table)
+
+
+@models_app.command("pull")
+def models_pull() -> None:
+    """Download every enabled Hub model of the registry into the local cache (needs the Hub)."""
+    settings = Settings()
+    backend = _diffusers_backend(settings, download=True)
+    failed = 0
+    for style, quality, preset in backend.registry.enabled_items():
+        if preset.is_local:
+            continue
+        with console.status(f"Downloading {preset.pipeline}..."):
+            try:
+                backend.check_source(preset, f"{style.value}.{quality.value}")
+            except LimnerError as error:
+                failed += 1
+                err_console.print(f"[red]failed[/red] {error.message}")
+                continue
+        console.print(f"[green]ok[/green] {preset.pipeline}")
+    if failed:
         raise typer.Exit(1)
 
 

@@ -130,3 +130,32 @@ def test_the_server_refuses_to_start_without_its_models(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigurationError, match="does not exist"), TestClient(app):
         pass
+
+
+def test_models_list_shows_the_registry_and_availability(
+    tmp_path: Path, model_dirs: dict[str, Path]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    models = write_models_toml(tmp_path / "models.toml", model_dirs["sd"], tmp_path / "gone")
+    env = {
+        **os.environ,
+        "LIMNER_DATA_DIR": str(tmp_path / "data"),
+        "LIMNER_MODELS_FILE": str(models),
+        "COLUMNS": "250",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "limner.cli", "models", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    fast_rows = [line for line in result.stdout.splitlines() if "│ fast" in line]
+    hires_rows = [line for line in result.stdout.splitlines() if "│ hires" in line]
+    assert fast_rows and all("available" in line for line in fast_rows)
+    assert hires_rows and all("missing" in line for line in hires_rows)

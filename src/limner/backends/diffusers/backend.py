@@ -120,7 +120,7 @@ class DiffusersBackend:
                     )
                 self._check_lora(preset, where)
             if (preset.pipeline, preset.variant) not in checked:
-                self._check_source(preset, where)
+                self.check_source(preset, where)
                 checked.add((preset.pipeline, preset.variant))
         if self.preload:
             self.warm_up()
@@ -238,7 +238,8 @@ class DiffusersBackend:
             raise GenerationFailed() from exc
         return result.images[0]
 
-    def _check_source(self, preset: ModelPreset, where: str) -> None:
+    def check_source(self, preset: ModelPreset, where: str) -> None:
+        """Raise `ConfigurationError` unless the preset's folder or cached Hub model exists."""
         if preset.is_local:
             folder = Path(preset.pipeline).expanduser()
             if not folder.is_dir():
