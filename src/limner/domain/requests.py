@@ -112,7 +112,7 @@ class GenerateRequest(BaseModel):
     n: Annotated[int, Field(strict=True, ge=1, le=MAX_BATCH)] = Field(
         1, description="Images to make, each with its own seed (seed, seed+1, ...)."
     )
-    async_: bool = Field(
+    async_: Annotated[bool, Field(strict=True)] = Field(
         False,
         alias="async",
         description="Answer 202 at once with the queued job instead of waiting for the image.",
