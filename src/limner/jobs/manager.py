@@ -7,12 +7,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from limner import ledger
 from limner.clock import utcnow
 from limner.db.engine import Database
-from limner.db.tables import Generation, GenerationImage, Job, Reservation
+from limner.db.tables import Generation, GenerationImage, IdempotencyRecord, Job, Reservation
 from limner.domain.requests import GenerateRequest
 from limner.errors import AlreadyFinished, ValidationFailed
 from limner.jobs.live import Progress
@@ -64,6 +64,10 @@ class JobManager:
 
     def start(self, *, started_at: datetime) -> RecoveryReport:
         report = recover(self.database, started_at=started_at, max_attempts=self.max_attempts)
+        with self.database.transaction() as session:  # expired Idempotency-Keys
+            session.execute(
+                delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < started_at)
+            )
         self.workers.start()
         self.dispatcher.start()
         return report
