@@ -24,11 +24,13 @@ credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=Tru
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 moderation_app = typer.Typer(help="Moderation review.", no_args_is_help=True)
 models_app = typer.Typer(help="The diffusers model registry.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Webhook signing secrets.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(db_app, name="db")
 app.add_typer(moderation_app, name="moderation")
 app.add_typer(models_app, name="models")
+app.add_typer(webhooks_app, name="webhooks")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -330,30 +332,49 @@ def generate(
     style: Annotated[str, typer.Option(help="realistic, anime or nude.")] = "realistic",
     quality: Annotated[str, typer.Option(help="fast or hires.")] = "fast",
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible result.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Where to save the image.")] = None,
+    n: Annotated[int, typer.Option("--n", help="Images to make (seed, seed+1, ...).")] = 1,
+    out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
     url: Annotated[
         str, typer.Option(envvar="LIMNER_URL", help="Server URL.")
     ] = "http://127.0.0.1:8000",
     api_key: Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")] = "",
 ) -> None:
-    """Generate an image on a Limner server (LIMNER_URL, LIMNER_API_KEY) and save it."""
+    """Generate on a Limner server (LIMNER_URL, LIMNER_API_KEY), following its progress, and
+    save the images."""
     import httpx
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from limner.client import Client, LimnerAPIError
 
     if not api_key:
         err_console.print("[red]error:[/red] set LIMNER_API_KEY or pass --api-key")
         raise typer.Exit(1)
-    options: dict[str, object] = {"style": style, "quality": quality}
+    options: dict[str, object] = {"style": style, "quality": quality, "n": n}
     if seed is not None:
         options["seed"] = seed
     started = time.monotonic()
     try:
         with Client(url, api_key) as client:
-            with console.status(f"Generating ({quality}, {style})..."):
-                result = client.generate(prompt, **options)
-            with console.status("Downloading..."):
-                data = client.download(result["image_url"])
+            job = client.submit(prompt, **options)
+            columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=err_console, transient=True) as progress:
+                task = progress.add_task("queued", total=n * 100)
+                for event in client.stream_events(job.id):
+                    data = event.data
+                    if event.event == "queued":
+                        progress.update(task, description=f"queued #{data.get('queue_position')}")
+                    elif event.event == "progress" and data.get("total"):
+                        done = (data["image"] - 1) * 100 + 100 * data["step"] // data["total"]
+                        progress.update(
+                            task,
+                            completed=done,
+                            description=f"image {data['image']}/{data['images']}",
+                        )
+            result = client.wait(job.id)
+            images = [image.url for image in result.images or []] or [result.image_url]
+            data_by_url = {
+                image_url: client.download(image_url) for image_url in images if image_url
+            }
     except LimnerAPIError as error:
         err_console.print(
             f"[red]{error.code}[/red] ({error.status_code}): {error.body.get('message', '')}"
@@ -362,12 +383,47 @@ def generate(
     except httpx.HTTPError as error:
         err_console.print(f"[red]error:[/red] cannot reach {url}: {error}")
         raise typer.Exit(1) from error
-    target = out or Path(f"{result['id']}.png")
-    target.write_bytes(data)
+    first = out or Path(f"{result.id}.png")
+    for index, data in enumerate(data_by_url.values()):
+        target = first if index == 0 else first.with_name(f"{first.stem}-{index + 1}{first.suffix}")
+        target.write_bytes(data)
+        console.print(f"{result.id}: {target} ({len(data)} bytes)")
     console.print(
-        f"{result['id']}: {target} ({len(data)} bytes, {result['credits_used']} "
-        f"credit(s), seed {result.get('seed')}, {time.monotonic() - started:.1f}s)"
+        f"{result.credits_used} credit(s), seed {result.seed}, {time.monotonic() - started:.1f}s"
     )
+
+
+@webhooks_app.command("secret")
+def webhooks_secret(
+    key: Annotated[str, typer.Argument(help="Key prefix (lmn_...) or id.")],
+    rotate: Annotated[
+        bool, typer.Option(help="Make a new secret; the old one signs for the grace period.")
+    ] = False,
+) -> None:
+    """Show (creating it if needed) or rotate a key's webhook signing secret."""
+    from limner.webhooks import store
+
+    settings, database = _database()
+    try:
+        with database.transaction() as session:
+            account = keys.find_account(session=session, prefix_or_id=key)
+            if rotate:
+                info = store.rotate_secret(
+                    session=session,
+                    account_id=account.id,
+                    grace_s=settings.webhook_secret_grace_s,
+                )
+                secret, expires = info.secret, info.previous_expires_at
+            else:
+                secret, expires = (
+                    store.ensure_secret(session=session, account_id=account.id).secret,
+                    None,
+                )
+    except LimnerError as error:
+        raise _fail(error) from error
+    if expires is not None:
+        console.print(f"The previous secret keeps signing until {isoformat_z(expires)}.")
+    print(secret)
 
 
 if __name__ == "__main__":

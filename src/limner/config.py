@@ -115,3 +115,24 @@ class Settings(BaseSettings):
 
     def daily_allowance(self, plan: str) -> int:
         return self.pro_daily_credits if plan == "pro" else self.free_daily_credits
+
+    # async jobs, batches, webhooks, idempotency (docs/async.md)
+    queue_workers: int = Field(1, ge=0, description="Worker threads working the job queue.")
+    queue_poll_s: float = Field(0.5, gt=0, description="How often idle workers look for jobs.")
+    job_max_attempts: int = Field(
+        2, ge=1, description="Claims a job gets; a restart re-queues a running job until spent."
+    )
+    max_batch: int = Field(8, ge=1, le=8, description="Largest `n` (images per request).")
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhooks to loopback, private, link-local and reserved hosts."
+    )
+    webhook_timeout_s: float = Field(10.0, gt=0, description="Timeout of one webhook attempt.")
+    webhook_retry_schedule_s: list[float] = Field(
+        [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+        description="Delay before each attempt (Standard Webhooks schedule); JSON list.",
+    )
+    webhook_jitter: float = Field(0.1, ge=0, le=1, description="Random share added to delays.")
+    webhook_secret_grace_s: float = Field(
+        86400.0, ge=0, description="How long a rotated-out secret keeps signing."
+    )
+    idempotency_ttl_s: float = Field(86400.0, gt=0, description="How long a key is remembered.")

@@ -7,9 +7,14 @@ LimnerError
 ├── InvalidRequest               (400 invalid_request)
 │   └── PayloadTooLarge          (413 payload_too_large)
 ├── ValidationFailed             (400 validation_error, names a field)
+│   └── UnsafeWebhookTarget      (400 validation_error, field webhook_url: an SSRF target)
 ├── InsufficientCredits          (402 insufficient_credits)
 ├── ContentBlocked               (403 content_blocked, names a field)
 ├── NotFound                     (404 not_found)
+├── Conflict                     (409 conflict)
+│   ├── AlreadyFinished          (409 already_finished: cancel of a finished generation)
+│   ├── IdempotencyKeyReused     (409 idempotency_key_reused: same key, another body)
+│   └── IdempotencyKeyInUse      (409 idempotency_key_in_use: the first is still running)
 ├── RateLimited                  (429 rate_limited)
 └── GenerationFailed             (503 generation_failed)
     ├── GenerationTimedOut
@@ -75,6 +80,13 @@ class ValidationFailed(LimnerError):
         return {"field": self.field}
 
 
+class UnsafeWebhookTarget(ValidationFailed):
+    """A webhook URL that points at this network (loopback, private, link-local, reserved)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("webhook_url", message)
+
+
 class InsufficientCredits(LimnerError):
     code = "insufficient_credits"
 
@@ -109,6 +121,36 @@ class ContentBlocked(LimnerError):
 class NotFound(LimnerError):
     code = "not_found"
     default_message = "Not found."
+
+
+class Conflict(LimnerError):
+    code = "conflict"
+    default_message = "The request conflicts with the resource's current state."
+
+
+class AlreadyFinished(Conflict):
+    code = "already_finished"
+
+    def __init__(self, generation_id: str, status: str) -> None:
+        self.status = status
+        super().__init__(f"Generation {generation_id} is already {status}; it cannot be canceled.")
+
+    def details(self) -> dict[str, object]:
+        return {"status": self.status}
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    default_message = (
+        "This Idempotency-Key was already used with a different request; use a new key."
+    )
+
+
+class IdempotencyKeyInUse(Conflict):
+    code = "idempotency_key_in_use"
+    default_message = (
+        "A request with this Idempotency-Key is still being processed; retry in a moment."
+    )
 
 
 class RateLimited(LimnerError):

@@ -92,6 +92,36 @@ def capture(*, session: Session, reservation_id: str) -> int:
     return reservation.daily_amount + reservation.granted_amount
 
 
+def capture_partial(*, session: Session, reservation_id: str, amount: int) -> int:
+    """Charge `amount` of a reservation and give the rest back (a batch where some images
+    failed). The charge takes daily credits first, like the reservation did; the remainder
+    returns granted credits first, and daily credits only on the day they were taken.
+    Returns the credits charged."""
+    reservation = session.get(Reservation, reservation_id, populate_existing=True)
+    if reservation is None:
+        raise LedgerError(f"no reservation {reservation_id}")
+    total = reservation.daily_amount + reservation.granted_amount
+    if not 0 <= amount <= total:
+        raise LedgerError(f"cannot charge {amount} of a reservation of {total}")
+    if amount == total:
+        return capture(session=session, reservation_id=reservation_id)
+    if amount == 0:
+        release(session=session, reservation_id=reservation_id, reason="nothing to charge")
+        return 0
+    reservation = _settle(session, reservation_id, "captured")
+    charged_daily = min(reservation.daily_amount, amount)
+    charged_granted = amount - charged_daily
+    account = _locked_account(session, reservation.account_id)
+    same_day = account.daily_date == reservation.daily_date
+    daily_back = reservation.daily_amount - charged_daily if same_day else 0
+    granted_back = reservation.granted_amount - charged_granted
+    account.daily_remaining += daily_back
+    account.granted_balance += granted_back
+    _entry(session, account.id, "capture", 0, 0, reservation, f"charged {amount} of {total}")
+    _entry(session, account.id, "release", daily_back, granted_back, reservation, "partly charged")
+    return amount
+
+
 def release(*, session: Session, reservation_id: str, reason: str) -> None:
     """Give a reservation back. Daily credits return only on the day they were taken from."""
     reservation = _settle(session, reservation_id, "released")

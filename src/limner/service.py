@@ -10,23 +10,45 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from PIL import Image
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from limner import ledger
-from limner.backends.base import GenerationContext, GenerationSpec, ProgressCallback
+from limner.backends.base import (
+    GenerationCanceled,
+    GenerationContext,
+    GenerationSpec,
+    ProgressCallback,
+)
 from limner.clock import utcnow
 from limner.db.engine import Database
-from limner.db.tables import Account, Generation
+from limner.db.tables import (
+    Account,
+    Generation,
+    GenerationImage,
+    Job,
+    Reservation,
+)
 from limner.domain.requests import MAX_SEED, GenerateRequest
 from limner.domain.styles import credit_cost
-from limner.errors import ContentBlocked, GenerationFailed, LimnerError, NotFound
+from limner.errors import (
+    BackendBusy,
+    ContentBlocked,
+    GenerationFailed,
+    GenerationTimedOut,
+    LimnerError,
+    NotFound,
+)
 from limner.ids import new_generation_id, new_image_token
 from limner.imaging.caption import draw_caption, random_caption
+from limner.jobs.live import LiveBoard
+from limner.jobs.states import JobStatus
 from limner.moderation.audit import record_refusal
 from limner.moderation.base import ModerationRequest, TextField, TextModerator
 from limner.provenance import ProvenanceStamper
@@ -63,6 +85,18 @@ class ProvenanceStamp:
         return data, "image/png"
 
 
+#: called inside the transaction that settles a generation (the webhook outbox uses it)
+SettleHook = Callable[[Session, Generation], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A settled generation; `error` says why nothing was delivered (failed or canceled)."""
+
+    generation: Generation
+    error: LimnerError | None
+
+
 @dataclass(frozen=True)
 class AccountRef:
     """The authenticated caller, as the service needs it."""
@@ -89,8 +123,11 @@ class GenerationService:
         self.moderator = moderator
         self.stamper = stamper
         self.allowance_for_plan = allowance_for_plan
+        #: running generations in this process: progress and cancel
+        self.live = LiveBoard()
+        self.settle_hooks: list[SettleHook] = []
 
-    # -- the synchronous v1 path -------------------------------------------------------------
+    # -- submit and execute: the synchronous path and the queue's workers share them ----------
 
     def generate(
         self,
@@ -98,58 +135,183 @@ class GenerationService:
         request: GenerateRequest,
         on_progress: ProgressCallback | None = None,
     ) -> Generation:
+        """The synchronous v1 path: submit, run here, answer when stored (or raise)."""
+        generation = self.submit(account, request, queued=False)
+        outcome = self.execute(generation.id, GenerationContext(on_progress=on_progress))
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.generation
+
+    def submit(self, account: AccountRef, request: GenerateRequest, *, queued: bool) -> Generation:
+        """Moderate, reserve `n` images' credits and record the generation: `queued` (with its
+        job row, for the workers) or `running` (the caller executes it at once)."""
         self.moderate(account, request)
         generation_id = new_generation_id()
         seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
-        cost = credit_cost(request.quality)
+        cost = credit_cost(request.quality) * request.n
+        now = utcnow()
         with self.database.transaction() as session:
-            reservation = ledger.reserve(
+            ledger.reserve(
                 session=session,
                 account_id=account.id,
                 amount=cost,
                 allowance=self.allowance_for_plan[account.plan],
                 generation_id=generation_id,
             )
-            session.add(
-                Generation(
-                    id=generation_id,
-                    account_id=account.id,
-                    status="running",
-                    type="t2i",
-                    prompt=request.prompt,
-                    quality=request.quality.value,
-                    style=request.style.value,
-                    params=request.model_dump(mode="json", exclude={"prompt"}),
-                    seed=seed,
-                    backend=self.runner.backend.name,
-                    created_at=utcnow(),
-                )
+            generation = Generation(
+                id=generation_id,
+                account_id=account.id,
+                status=JobStatus.queued.value if queued else JobStatus.running.value,
+                type="t2i",
+                prompt=request.prompt,
+                quality=request.quality.value,
+                style=request.style.value,
+                params=request.model_dump(mode="json", by_alias=True, exclude={"prompt"}),
+                seed=seed,
+                backend=self.runner.backend.name,
+                created_at=now,
             )
-        try:
-            token, media_type = self._produce(generation_id, request, seed, on_progress)
-        except LimnerError as exc:
-            self._fail(generation_id, reservation.id, exc)
-            raise
-        except Exception as exc:
-            log.exception("generation %s failed after the backend", generation_id)
-            self._fail(generation_id, reservation.id, GenerationFailed())
-            raise GenerationFailed() from exc
-        with self.database.transaction() as session:
-            charged = ledger.capture(session=session, reservation_id=reservation.id)
-            session.execute(
-                update(Generation)
-                .where(Generation.id == generation_id)
-                .values(
-                    status="completed",
-                    credits_used=charged,
-                    image_token=token,
-                    image_media_type=media_type,
-                    completed_at=utcnow(),
+            session.add(generation)
+            if queued:
+                session.flush()
+                session.add(
+                    Job(
+                        generation_id=generation_id,
+                        account_id=account.id,
+                        webhook_url=request.webhook_url,
+                        attempts=0,
+                        queued_at=now,
+                        available_at=now,
+                        cancel_requested=False,
+                    )
                 )
-            )
-            generation = session.get(Generation, generation_id, populate_existing=True)
-        assert generation is not None
         return generation
+
+    def execute(
+        self, generation_id: str, context: GenerationContext, *, defer_when_busy: bool = False
+    ) -> Outcome:
+        """Make every image of a `running` generation, then settle it in one transaction:
+        completed (the successes charged, the rest released), failed or canceled (released).
+        With `defer_when_busy`, a busy backend before the first image raises `BackendBusy` and
+        changes nothing (the queue tries again later)."""
+        with self.database.read() as session:
+            generation = session.get(Generation, generation_id)
+            if generation is None:
+                raise NotFound(f"No generation {generation_id!r}.")
+        request = GenerateRequest.model_validate({**generation.params, "prompt": generation.prompt})
+        made: list[tuple[int, str, str]] = []  # (seed, token, media type)
+        error: LimnerError | None = None
+        canceled = False
+        self.live.start(generation_id, context, images=request.n)
+        try:
+            for index in range(request.n):
+                seed = (generation.seed + index) % (MAX_SEED + 1)
+                image_context = self.live.image_context(generation_id, context, index)
+                try:
+                    token, media_type = self._produce(generation_id, request, seed, image_context)
+                except BackendBusy:
+                    if defer_when_busy and index == 0:
+                        raise
+                    error = BackendBusy()
+                    break
+                except GenerationCanceled:
+                    canceled = True
+                    break
+                except GenerationTimedOut as exc:
+                    error = exc  # the backend is struggling: the rest would time out too
+                    break
+                except LimnerError as exc:
+                    error = exc
+                    continue
+                except Exception:
+                    log.exception("generation %s image %d failed", generation_id, index)
+                    error = GenerationFailed()
+                    continue
+                made.append((seed, token, media_type))
+            if context.canceled and not isinstance(error, GenerationTimedOut):
+                canceled = True
+            settled = self._settle(generation, request, made, canceled, error)
+        finally:
+            self.live.finish(generation_id)
+        if settled.status == JobStatus.completed.value:
+            return Outcome(settled, None)
+        if settled.status == JobStatus.canceled.value:
+            return Outcome(settled, GenerationCanceled())
+        return Outcome(settled, error or GenerationFailed())
+
+    def _settle(
+        self,
+        generation: Generation,
+        request: GenerateRequest,
+        made: list[tuple[int, str, str]],
+        canceled: bool,
+        error: LimnerError | None,
+    ) -> Generation:
+        if canceled:
+            target, values = JobStatus.canceled, {"error_code": "canceled"}
+            values["error_message"] = "Canceled by the owner; not charged."
+        elif not made:
+            failure = error or GenerationFailed()
+            target = JobStatus.failed
+            values = {"error_code": failure.code, "error_message": failure.message[:300]}
+        else:
+            target, values = JobStatus.completed, {}
+        now = utcnow()
+        with self.database.transaction() as session:
+            moved = session.execute(
+                update(Generation)
+                .where(Generation.id == generation.id, Generation.status == "running")
+                .values(status=target.value, completed_at=now, **values)
+                .execution_options(synchronize_session=False)
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                raise LimnerError(f"generation {generation.id} was no longer running")
+            reservation_id = session.scalar(
+                select(Reservation.id).where(
+                    Reservation.generation_id == generation.id, Reservation.status == "open"
+                )
+            )
+            charged = 0
+            if reservation_id is not None:
+                if target is JobStatus.completed:
+                    charged = ledger.capture_partial(
+                        session=session,
+                        reservation_id=reservation_id,
+                        amount=credit_cost(request.quality) * len(made),
+                    )
+                else:
+                    reason = "canceled" if canceled else values.get("error_code", "failed")
+                    ledger.release(session=session, reservation_id=reservation_id, reason=reason)
+            if target is JobStatus.completed:
+                seed, token, media_type = made[0]
+                session.execute(
+                    update(Generation)
+                    .where(Generation.id == generation.id)
+                    .values(credits_used=charged, image_token=token, image_media_type=media_type)
+                    .execution_options(synchronize_session=False)
+                )
+                for position, (seed, token, media_type) in enumerate(made):
+                    session.add(
+                        GenerationImage(
+                            generation_id=generation.id,
+                            position=position,
+                            seed=seed,
+                            token=token,
+                            media_type=media_type,
+                            created_at=now,
+                        )
+                    )
+            session.execute(
+                update(Job)
+                .where(Job.generation_id == generation.id)
+                .values(finished_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            settled = session.get(Generation, generation.id, populate_existing=True)
+            assert settled is not None
+            for hook in self.settle_hooks:
+                hook(session, settled)
+        return settled
 
     def moderate(self, account: AccountRef, request: GenerateRequest) -> None:
         """Refuse the request (and record the refusal) before any credit or model is touched."""
@@ -175,7 +337,7 @@ class GenerationService:
         generation_id: str,
         request: GenerateRequest,
         seed: int,
-        on_progress: ProgressCallback | None,
+        context: GenerationContext,
     ) -> tuple[str, str]:
         spec = GenerationSpec(
             generation_id=generation_id,
@@ -185,7 +347,7 @@ class GenerationService:
             seed=seed,
             appearance=request.appearance,
         )
-        image = self.runner.run(spec, GenerationContext(on_progress=on_progress))
+        image = self.runner.run(spec, context)
         caption = request.caption()
         if caption is not None:
             text = caption.text or random_caption(random.Random(seed))
@@ -196,20 +358,6 @@ class GenerationService:
         token = new_image_token()
         self.store.put(token, data, media_type)
         return token, media_type
-
-    def _fail(self, generation_id: str, reservation_id: str, error: LimnerError) -> None:
-        with self.database.transaction() as session:
-            ledger.release(session=session, reservation_id=reservation_id, reason=error.code)
-            session.execute(
-                update(Generation)
-                .where(Generation.id == generation_id)
-                .values(
-                    status="failed",
-                    error_code=error.code,
-                    error_message=error.message[:300],
-                    completed_at=utcnow(),
-                )
-            )
 
     # -- reads and recovery ------------------------------------------------------------------
 
@@ -224,31 +372,28 @@ class GenerationService:
     def image_by_token(self, token: str) -> Generation:
         with self.database.read() as session:
             generation = session.scalar(select(Generation).where(Generation.image_token == token))
+            if generation is None:  # a batch's second and later images
+                generation = session.scalar(
+                    select(Generation)
+                    .join(GenerationImage, GenerationImage.generation_id == Generation.id)
+                    .where(GenerationImage.token == token)
+                )
+                if generation is not None:
+                    media_type = session.scalar(
+                        select(GenerationImage.media_type).where(GenerationImage.token == token)
+                    )
+                    generation.image_media_type = media_type
+                    session.expunge(generation)
             if generation is None or generation.status != "completed":
                 raise NotFound("No such image.")
             return generation
 
-    def recover(self, started_at: datetime) -> int:
-        """After a crash: release reservations left open and fail generations left running."""
-        with self.database.transaction() as session:
-            released = ledger.release_open_reservations(
-                session=session, created_before=started_at, reason="server restart"
-            )
-            session.execute(
-                update(Generation)
-                .where(
-                    Generation.status.in_(("running", "queued")), Generation.created_at < started_at
-                )
-                .values(
-                    status="failed",
-                    error_code="generation_failed",
-                    error_message="Interrupted by a server restart; not charged.",
-                    completed_at=utcnow(),
-                )
-            )
-        if released:
-            log.warning("released %d credit reservation(s) left open by a previous run", released)
-        return released
+    def recover(self, started_at: datetime, *, max_attempts: int = 2) -> int:
+        """After a crash: re-queue or fail what a dead process left running, release what
+        nothing will settle; queued jobs keep their reservations (see `limner.jobs.recovery`)."""
+        from limner.jobs.recovery import recover
+
+        return recover(self.database, started_at=started_at, max_attempts=max_attempts).released
 
 
 def moderation_fields(request: GenerateRequest) -> list[TextField]:

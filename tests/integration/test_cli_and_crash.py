@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+import limner
 from limner.config import Settings
 from limner.db.engine import Database
 from limner.db.tables import Generation, Reservation
@@ -34,6 +35,9 @@ def env(tmp_path: Path) -> dict[str, str]:
     values = {k: v for k, v in os.environ.items() if not k.startswith("LIMNER_")}
     values["LIMNER_DATA_DIR"] = str(tmp_path / "data")
     values["COLUMNS"] = "200"
+    # the subprocess must run the code under test, not whatever `limner` is installed
+    source = str(Path(limner.__file__).resolve().parents[1])
+    values["PYTHONPATH"] = os.pathsep.join(filter(None, [source, values.get("PYTHONPATH")]))
     return values
 
 

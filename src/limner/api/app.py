@@ -14,7 +14,16 @@ from limner import __version__
 from limner.api.context import AppContext
 from limner.api.errors import install_error_handlers
 from limner.api.ratelimit_headers import RateLimitHeadersMiddleware
-from limner.api.routes import account, generate, generations, health, images, verify
+from limner.api.routes import (
+    account,
+    events,
+    generate,
+    generations,
+    health,
+    images,
+    verify,
+    webhook_secret,
+)
 from limner.backends import create_backend
 from limner.backends.base import Backend
 from limner.clock import utcnow
@@ -22,6 +31,7 @@ from limner.config import Settings
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.errors import ConfigurationError
+from limner.jobs.wiring import build_jobs
 from limner.moderation import RuleModerator, default_moderator, read_term_file
 from limner.provenance import ProvenanceStamper
 from limner.ratelimit import RateLimiter
@@ -57,6 +67,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         stamper=ProvenanceStamp(stamper),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
     )
+    jobs = build_jobs(settings, database, service)
     return AppContext(
         settings=settings,
         database=database,
@@ -65,6 +76,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         store=store,
         service=service,
         trust_anchors_pem=stamper.trust_anchors_pem,
+        jobs=jobs,
     )
 
 
@@ -98,8 +110,9 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         context.backend.check_ready()  # refuse to start rather than fail on the first request
-        context.service.recover(started_at=utcnow())
+        context.jobs.start(started_at=utcnow())  # recovers what a crash left, then works
         yield
+        context.jobs.stop()
         context.service.runner.shutdown()
         context.backend.close()
         context.database.dispose()
@@ -108,7 +121,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.state.limner = context
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
-    for module in (generate, account, generations, images, verify, health):
+    for module in (generate, account, generations, events, webhook_secret, images, verify, health):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -9,6 +9,7 @@ from fastapi import Request
 from limner.backends.base import Backend
 from limner.config import Settings
 from limner.db.engine import Database
+from limner.jobs.manager import JobManager
 from limner.ratelimit import RateLimiter
 from limner.service import GenerationService
 from limner.storage.base import ImageStore
@@ -22,6 +23,7 @@ class AppContext:
     limiter: RateLimiter
     store: ImageStore
     service: GenerationService
+    jobs: JobManager
     #: the C2PA certificate authority of this server, to mark its own manifests trusted
     trust_anchors_pem: bytes | None = None
 

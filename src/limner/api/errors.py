@@ -24,6 +24,7 @@ STATUS: dict[type[e.LimnerError], int] = {
     e.InsufficientCredits: 402,
     e.ContentBlocked: 403,
     e.NotFound: 404,
+    e.Conflict: 409,
     e.RateLimited: 429,
     e.GenerationFailed: 503,
 }
@@ -35,6 +36,8 @@ DESCRIPTIONS: dict[int, str] = {
     403: "`content_blocked`: refused by moderation, names `field`; not charged",
     404: "`not_found`",
     405: "`method_not_allowed`",
+    409: "`already_finished` (cancel of a finished generation), `idempotency_key_reused` "
+    "(the Idempotency-Key was used with another body) or `idempotency_key_in_use`",
     413: "`payload_too_large`",
     429: "`rate_limited`, with `retry_after` seconds (also the `Retry-After` header)",
     500: "`internal_error`",

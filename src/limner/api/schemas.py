@@ -18,6 +18,22 @@ class ErrorBody(BaseModel):
     retry_after: int | None = Field(None, description="rate_limited: seconds to wait.")
 
 
+class ImagePublic(BaseModel):
+    """One image of a generation (a batch has `n`)."""
+
+    url: str
+    seed: int
+
+
+class ProgressPublic(BaseModel):
+    """Where a running generation is: image `image` (1-based) of `images`, step of total."""
+
+    image: int
+    images: int
+    step: int
+    total: int
+
+
 class GenerationPublic(BaseModel):
     """A generation as the v1 contract shows it, plus the seed and the parameters used."""
 
@@ -34,6 +50,15 @@ class GenerationPublic(BaseModel):
     seed: int
     error: str | None = Field(None, description="The error code of a failed generation.")
     message: str | None = Field(None, description="Why a generation failed.")
+    n: int | None = Field(None, description="Images asked for (batches); absent when 1.")
+    images: list[ImagePublic] | None = Field(
+        None, description="Every stored image, in seed order; `image_url` is the first."
+    )
+    queue_position: int | None = Field(None, description="Queued: 1 means next to run.")
+    estimated_wait_s: int | None = Field(
+        None, description="Queued: estimated seconds until it runs, from recent run times."
+    )
+    progress: ProgressPublic | None = Field(None, description="Running: the latest step.")
 
 
 class AccountPublic(BaseModel):
@@ -68,3 +93,45 @@ class VerificationPublic(BaseModel):
     c2pa_trusted: bool | None
     placeholder: bool
     format: str | None
+
+
+class GenerationPage(BaseModel):
+    """`GET /api/v1/generations`: newest first; pass `next_cursor` as `cursor` for more."""
+
+    data: list[GenerationPublic]
+    next_cursor: str | None = Field(None, description="Absent on the last page.")
+    has_more: bool
+
+
+class WebhookSecretPublic(BaseModel):
+    """The account's signing secret (`whsec_...`); verify `webhook-signature` with it."""
+
+    secret: str
+    created_at: str
+    previous_secret_expires_at: str | None = Field(
+        None,
+        description="After a rotation: until then messages carry a signature with each secret.",
+    )
+
+
+class WebhookAttemptPublic(BaseModel):
+    attempt: int
+    at: str
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: int
+
+
+class WebhookDeliveryPublic(BaseModel):
+    """One webhook message and its attempts (the delivery log)."""
+
+    webhook_id: str = Field(description="The `webhook-id` header, the same on every retry.")
+    event_type: str
+    url: str
+    status: str = Field(description="pending | sending | succeeded | failed | disabled")
+    attempts: list[WebhookAttemptPublic]
+    next_attempt_at: str | None = None
+
+
+class WebhookLogPublic(BaseModel):
+    deliveries: list[WebhookDeliveryPublic]

@@ -1,5 +1,74 @@
-"""The Python client for a Limner server (needs only httpx and pydantic)."""
+"""The Python client for a Limner server (needs only httpx and pydantic).
 
-from limner.client._client import Client, LimnerAPIError
+from limner.client import Client
+with Client("http://127.0.0.1:8000", api_key) as limner:
+    job = limner.submit("a lighthouse at dusk", n=2)
+    for event in limner.stream_events(job.id):
+        print(event.event, event.data)
+    done = limner.wait(job.id)
+"""
 
-__all__ = ["Client", "LimnerAPIError"]
+from limner.client._client import AsyncClient, Client
+from limner.client._exceptions import (
+    AlreadyFinishedError,
+    AuthenticationError,
+    ConflictError,
+    ContentBlockedError,
+    GenerationCanceledError,
+    GenerationFailedError,
+    IdempotencyKeyInUseError,
+    IdempotencyKeyReusedError,
+    InsufficientCreditsError,
+    InternalServerError,
+    InvalidRequestError,
+    LimnerAPIError,
+    NotFoundError,
+    RateLimitedError,
+    ValidationError,
+    WebhookVerificationError,
+)
+from limner.client._models import (
+    Account,
+    Event,
+    Generation,
+    GenerationPage,
+    Image,
+    Progress,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookLog,
+    WebhookSecret,
+)
+from limner.client._webhooks import verify_webhook
+
+__all__ = [
+    "Account",
+    "AlreadyFinishedError",
+    "AsyncClient",
+    "AuthenticationError",
+    "Client",
+    "ConflictError",
+    "ContentBlockedError",
+    "Event",
+    "Generation",
+    "GenerationCanceledError",
+    "GenerationFailedError",
+    "GenerationPage",
+    "IdempotencyKeyInUseError",
+    "IdempotencyKeyReusedError",
+    "Image",
+    "InsufficientCreditsError",
+    "InternalServerError",
+    "InvalidRequestError",
+    "LimnerAPIError",
+    "NotFoundError",
+    "Progress",
+    "RateLimitedError",
+    "ValidationError",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookLog",
+    "WebhookSecret",
+    "WebhookVerificationError",
+    "verify_webhook",
+]

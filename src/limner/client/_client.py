@@ -1,34 +1,127 @@
-"""A small synchronous client for the v1 endpoints; errors come back as `LimnerAPIError`."""
+"""`Client` and `AsyncClient`: every v1 endpoint, typed answers, typed errors.
+
+Both share the request descriptions below; only the transport differs. `wait()` polls until a
+generation is finished; `stream_events()` follows its Server-Sent Events.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel
+
+from limner.client._exceptions import (
+    GenerationCanceledError,
+    GenerationFailedError,
+    error_for,
+)
+from limner.client._models import (
+    Account,
+    Event,
+    Generation,
+    GenerationPage,
+    WebhookLog,
+    WebhookSecret,
+)
+
+M = TypeVar("M", bound=BaseModel)
+DEFAULT_TIMEOUT = 300.0
 
 
-class LimnerAPIError(Exception):
-    """An error answer from the server: `code` is the contract's error code."""
+def _headers(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}", "User-Agent": "limner-python"}
 
-    def __init__(self, status_code: int, body: dict[str, Any]) -> None:
-        self.status_code = status_code
-        self.code = str(body.get("error", "unknown_error"))
-        self.body = body
-        super().__init__(f"{status_code} {self.code}: {body.get('message', '')}")
+
+def _body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {"error": "unexpected_response", "message": response.text[:200]}
+    return body if isinstance(body, dict) else {"error": "unexpected_response", "message": ""}
+
+
+def _parse(model: type[M], response: httpx.Response) -> M:
+    body = _body(response)
+    if response.status_code >= 400:
+        raise error_for(response.status_code, body)
+    return model.model_validate(body)
+
+
+def _generate_body(prompt: str, options: dict[str, Any]) -> dict[str, Any]:
+    return {"prompt": prompt, **{k: v for k, v in options.items() if v is not None}}
+
+
+def _key_header(idempotency_key: str | None) -> dict[str, str]:
+    return {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+
+
+def _list_params(status: str | None, cursor: str | None, limit: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"limit": limit}
+    if status:
+        params["status"] = status
+    if cursor:
+        params["cursor"] = cursor
+    return params
+
+
+def _finished(generation: Generation) -> Generation:
+    """A finished generation, or the error that says why it has no image."""
+    if generation.status == "completed":
+        return generation
+    body = generation.model_dump(exclude_none=True)
+    body.setdefault("error", "generation_failed")
+    body.setdefault("message", f"Generation {generation.status}.")
+    if generation.status == "canceled":
+        raise GenerationCanceledError(200, {**body, "error": "canceled"})
+    raise GenerationFailedError(200, body)
+
+
+class _SSEParser:
+    def __init__(self) -> None:
+        self.event, self.data, self.id = "message", [], None
+
+    def feed(self, line: str) -> Event | None:
+        if not line:
+            if not self.data:
+                return None
+            event = Event(event=self.event, data=json.loads("\n".join(self.data)), id=self.id)
+            self.event, self.data = "message", []
+            return event
+        if line.startswith(":"):
+            return None
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "event":
+            self.event = value
+        elif name == "data":
+            self.data.append(value)
+        elif name == "id":
+            self.id = value
+        return None
+
+
+TERMINAL_EVENTS = {"completed", "failed", "canceled"}
 
 
 class Client:
+    """A synchronous client. `Client(base_url, api_key)`; use it as a context manager."""
+
     def __init__(
         self,
         base_url: str,
         api_key: str,
         *,
-        timeout: float = 300.0,
+        timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {api_key}"},
+            headers=_headers(api_key),
             timeout=timeout,
             transport=transport,
         )
@@ -42,32 +135,213 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def generate(self, prompt: str, **options: Any) -> dict[str, Any]:
-        return self._json("POST", "/api/v1/generate", json={"prompt": prompt, **options})
+    # -- generating ----------------------------------------------------------------------------
 
-    def account(self) -> dict[str, Any]:
-        return self._json("GET", "/api/v1/account")
+    def generate(
+        self, prompt: str, *, idempotency_key: str | None = None, **options: Any
+    ) -> Generation:
+        """`POST /api/v1/generate`: completed when it answers (or queued, with `webhook_url`).
+        Options are the body's fields: quality, style, seed, n, appearance, snap_caption..."""
+        response = self._http.post(
+            "/api/v1/generate",
+            json=_generate_body(prompt, options),
+            headers=_key_header(idempotency_key),
+        )
+        return _parse(Generation, response)
 
-    def generation(self, generation_id: str) -> dict[str, Any]:
-        return self._json("GET", f"/api/v1/generations/{generation_id}")
+    def submit(
+        self, prompt: str, *, idempotency_key: str | None = None, **options: Any
+    ) -> Generation:
+        """Queue a generation (`"async": true`); answers at once with its id."""
+        return self.generate(prompt, idempotency_key=idempotency_key, **{"async": True, **options})
+
+    def wait(
+        self, generation_id: str, *, timeout: float = DEFAULT_TIMEOUT, poll_interval: float = 0.5
+    ) -> Generation:
+        """Poll until the generation is finished; raise `GenerationFailedError` (or
+        `GenerationCanceledError`) if it has no image, `TimeoutError` after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            generation = self.generation(generation_id)
+            if generation.finished:
+                return _finished(generation)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{generation_id} is still {generation.status}")
+            time.sleep(poll_interval)
+
+    def stream_events(self, generation_id: str) -> Iterator[Event]:
+        """The generation's Server-Sent Events, until it is finished."""
+        parser = _SSEParser()
+        with self._http.stream("GET", f"/api/v1/generations/{generation_id}/events") as response:
+            if response.status_code >= 400:
+                response.read()
+                raise error_for(response.status_code, _body(response))
+            for line in response.iter_lines():
+                event = parser.feed(line)
+                if event is not None:
+                    yield event
+                    if event.event in TERMINAL_EVENTS:
+                        return
+
+    # -- reading and managing ------------------------------------------------------------------
+
+    def generation(self, generation_id: str) -> Generation:
+        return _parse(Generation, self._http.get(f"/api/v1/generations/{generation_id}"))
+
+    def generations(
+        self, *, status: str | None = None, cursor: str | None = None, limit: int = 20
+    ) -> GenerationPage:
+        response = self._http.get("/api/v1/generations", params=_list_params(status, cursor, limit))
+        return _parse(GenerationPage, response)
+
+    def iter_generations(
+        self, *, status: str | None = None, limit: int = 20
+    ) -> Iterator[Generation]:
+        """Every generation, newest first, following the cursors."""
+        cursor = None
+        while True:
+            page = self.generations(status=status, cursor=cursor, limit=limit)
+            yield from page.data
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    def cancel(self, generation_id: str, *, idempotency_key: str | None = None) -> Generation:
+        response = self._http.post(
+            f"/api/v1/generations/{generation_id}/cancel", headers=_key_header(idempotency_key)
+        )
+        return _parse(Generation, response)
+
+    def account(self) -> Account:
+        return _parse(Account, self._http.get("/api/v1/account"))
+
+    def webhook_secret(self) -> WebhookSecret:
+        return _parse(WebhookSecret, self._http.get("/api/v1/webhook-secret"))
+
+    def rotate_webhook_secret(self) -> WebhookSecret:
+        return _parse(WebhookSecret, self._http.post("/api/v1/webhook-secret"))
+
+    def webhook_log(self, generation_id: str) -> WebhookLog:
+        return _parse(WebhookLog, self._http.get(f"/api/v1/generations/{generation_id}/webhook"))
+
+    def resend_webhook(self, generation_id: str) -> WebhookLog:
+        response = self._http.post(f"/api/v1/generations/{generation_id}/webhook/resend")
+        return _parse(WebhookLog, response)
 
     def download(self, image_url: str) -> bytes:
         response = self._http.get(image_url)
         if response.status_code != 200:
-            raise LimnerAPIError(response.status_code, _body(response))
+            raise error_for(response.status_code, _body(response))
         return response.content
 
-    def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = self._http.request(method, path, **kwargs)
-        body = _body(response)
-        if response.status_code >= 400:
-            raise LimnerAPIError(response.status_code, body)
-        return body
 
+class AsyncClient:
+    """The same endpoints as `Client`, for asyncio."""
 
-def _body(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {"error": "unexpected_response", "message": response.text[:200]}
-    return body if isinstance(body, dict) else {"error": "unexpected_response", "message": ""}
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers=_headers(api_key),
+            timeout=timeout,
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def generate(
+        self, prompt: str, *, idempotency_key: str | None = None, **options: Any
+    ) -> Generation:
+        response = await self._http.post(
+            "/api/v1/generate",
+            json=_generate_body(prompt, options),
+            headers=_key_header(idempotency_key),
+        )
+        return _parse(Generation, response)
+
+    async def submit(
+        self, prompt: str, *, idempotency_key: str | None = None, **options: Any
+    ) -> Generation:
+        return await self.generate(
+            prompt, idempotency_key=idempotency_key, **{"async": True, **options}
+        )
+
+    async def wait(
+        self, generation_id: str, *, timeout: float = DEFAULT_TIMEOUT, poll_interval: float = 0.5
+    ) -> Generation:
+        deadline = time.monotonic() + timeout
+        while True:
+            generation = await self.generation(generation_id)
+            if generation.finished:
+                return _finished(generation)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{generation_id} is still {generation.status}")
+            await asyncio.sleep(poll_interval)
+
+    async def stream_events(self, generation_id: str) -> AsyncIterator[Event]:
+        parser = _SSEParser()
+        async with self._http.stream(
+            "GET", f"/api/v1/generations/{generation_id}/events"
+        ) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                raise error_for(response.status_code, _body(response))
+            async for line in response.aiter_lines():
+                event = parser.feed(line)
+                if event is not None:
+                    yield event
+                    if event.event in TERMINAL_EVENTS:
+                        return
+
+    async def generation(self, generation_id: str) -> Generation:
+        return _parse(Generation, await self._http.get(f"/api/v1/generations/{generation_id}"))
+
+    async def generations(
+        self, *, status: str | None = None, cursor: str | None = None, limit: int = 20
+    ) -> GenerationPage:
+        response = await self._http.get(
+            "/api/v1/generations", params=_list_params(status, cursor, limit)
+        )
+        return _parse(GenerationPage, response)
+
+    async def cancel(self, generation_id: str, *, idempotency_key: str | None = None) -> Generation:
+        response = await self._http.post(
+            f"/api/v1/generations/{generation_id}/cancel", headers=_key_header(idempotency_key)
+        )
+        return _parse(Generation, response)
+
+    async def account(self) -> Account:
+        return _parse(Account, await self._http.get("/api/v1/account"))
+
+    async def webhook_secret(self) -> WebhookSecret:
+        return _parse(WebhookSecret, await self._http.get("/api/v1/webhook-secret"))
+
+    async def rotate_webhook_secret(self) -> WebhookSecret:
+        return _parse(WebhookSecret, await self._http.post("/api/v1/webhook-secret"))
+
+    async def webhook_log(self, generation_id: str) -> WebhookLog:
+        response = await self._http.get(f"/api/v1/generations/{generation_id}/webhook")
+        return _parse(WebhookLog, response)
+
+    async def resend_webhook(self, generation_id: str) -> WebhookLog:
+        response = await self._http.post(f"/api/v1/generations/{generation_id}/webhook/resend")
+        return _parse(WebhookLog, response)
+
+    async def download(self, image_url: str) -> bytes:
+        response = await self._http.get(image_url)
+        if response.status_code != 200:
+            raise error_for(response.status_code, _body(response))
+        return response.content

@@ -29,6 +29,8 @@ MAX_PROMPT_CHARS = 1000
 MAX_TRAIT_CHARS = 60
 MAX_CAPTION_CHARS = 100
 MAX_SEED = 2**32 - 1
+MAX_BATCH = 8
+MAX_WEBHOOK_URL_CHARS = 2048
 
 TraitText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TRAIT_CHARS)]
 
@@ -107,6 +109,31 @@ class GenerateRequest(BaseModel):
         None, description="Makes the result reproducible; the response reports the seed used."
     )
 
+    n: Annotated[int, Field(strict=True, ge=1, le=MAX_BATCH)] = Field(
+        1, description="Images to make, each with its own seed (seed, seed+1, ...)."
+    )
+    async_: Annotated[bool, Field(strict=True)] = Field(
+        False,
+        alias="async",
+        description="Answer 202 at once with the queued job instead of waiting for the image.",
+    )
+    webhook_url: str | None = Field(
+        None,
+        description="Where to POST the signed result (implies async); http or https.",
+    )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_shape(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_webhook_url_shape(value)
+        return value
+
+    @property
+    def queued(self) -> bool:
+        """Submitted to the queue (202) rather than answered when done (200)."""
+        return self.async_ or self.webhook_url is not None
+
     @field_validator("prompt")
     @classmethod
     def _not_blank(cls, value: str) -> str:
@@ -130,6 +157,27 @@ class GenerateRequest(BaseModel):
         if isinstance(self.snap_caption, SnapCaption):
             return self.snap_caption
         return None
+
+
+def check_webhook_url_shape(url: str) -> None:
+    """The URL's form only (no DNS): http(s), a host, no credentials, not too long."""
+    from urllib.parse import urlsplit
+
+    if len(url) > MAX_WEBHOOK_URL_CHARS:
+        raise ValueError(f"webhook_url must be at most {MAX_WEBHOOK_URL_CHARS} characters")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ValueError(f"webhook_url is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("webhook_url must be an http:// or https:// URL")
+    if not parts.hostname:
+        raise ValueError("webhook_url has no host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("webhook_url must not contain credentials; verify signatures instead")
+    if any(ch.isspace() for ch in url):
+        raise ValueError("webhook_url must not contain white space")
 
 
 class _FieldError(ValueError):

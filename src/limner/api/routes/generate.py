@@ -1,12 +1,14 @@
-"""`POST /api/v1/generate`: the v1 contract's one endpoint."""
+"""`POST /api/v1/generate`: the v1 contract's endpoint, plus batches (`n`) and the asynchronous
+form (`"async": true` or a `webhook_url`: 202 with the queued job)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from limner.api.deps import ContextDep, GeneratingCaller, JsonObject
 from limner.api.errors import error_responses
+from limner.api.idempotency import idempotent
 from limner.api.routes.presenters import generation_public
 from limner.api.schemas import GenerationPublic
 from limner.domain.requests import GenerateRequest, parse_generate_request
@@ -19,7 +21,17 @@ REQUEST_BODY = {
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/GenerateRequest"}}
         },
-    }
+    },
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 255},
+            "description": "Retry safely: the same key and body within 24 h return the first "
+            "answer without generating or charging again.",
+        }
+    ],
 }
 #: models referenced by hand-written OpenAPI fragments; `create_app` adds them to the schema
 EXTRA_SCHEMAS = [GenerateRequest]
@@ -30,13 +42,29 @@ EXTRA_SCHEMAS = [GenerateRequest]
     response_model=GenerationPublic,
     response_model_exclude_none=True,
     summary="Generate an image",
-    description="Generates one image and answers when it is stored. Credits are charged only "
-    "for a successful generation: fast 1, hires 2.",
-    responses=error_responses(400, 401, 402, 403, 413, 429, 503),
+    description="Generates `n` images (default 1) and answers when they are stored. Credits "
+    'are charged only for successful images: fast 1, hires 2 each. With `"async": true` or a '
+    "`webhook_url`, answers 202 at once with the queued generation instead.",
+    responses={
+        202: {"model": GenerationPublic, "description": "Queued (async or webhook_url)."},
+        **error_responses(400, 401, 402, 403, 409, 413, 429, 503),
+    },
     openapi_extra=REQUEST_BODY,
 )
-def generate(caller: GeneratingCaller, body: JsonObject, context: ContextDep) -> JSONResponse:
-    request = parse_generate_request(body)
-    generation = context.service.generate(caller, request)
-    public = generation_public(generation, context.settings.public_url)
-    return JSONResponse(public.model_dump(exclude_none=True))
+def generate(
+    caller: GeneratingCaller, body: JsonObject, context: ContextDep, request: Request
+) -> JSONResponse:
+    def produce() -> JSONResponse:
+        parsed = parse_generate_request(body)
+        public_url = context.settings.public_url
+        if parsed.queued:
+            generation = context.jobs.submit(caller, parsed)
+            public = generation_public(generation, public_url, place=context.jobs.place(generation))
+            return JSONResponse(public.model_dump(exclude_none=True), status_code=202)
+        generation = context.jobs.generate(caller, parsed)
+        public = generation_public(
+            generation, public_url, images=context.jobs.images(generation.id)
+        )
+        return JSONResponse(public.model_dump(exclude_none=True))
+
+    return idempotent(context, caller, request, body, produce)

@@ -1,0 +1,106 @@
+"""Typed response bodies. Unknown fields are kept (a newer server may add some)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    def __getitem__(self, name: str) -> Any:
+        """Dict-style access, as earlier versions of the client returned dicts."""
+        return getattr(self, name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self, name, default)
+
+
+class Image(_Model):
+    url: str
+    seed: int
+
+
+class Progress(_Model):
+    image: int
+    images: int
+    step: int
+    total: int
+
+
+class Generation(_Model):
+    id: str
+    status: str
+    type: str = "t2i"
+    image_url: str | None = None
+    credits_used: int = 0
+    created_at: str
+    quality: str | None = None
+    style: str | None = None
+    seed: int | None = None
+    error: str | None = None
+    message: str | None = None
+    n: int | None = None
+    images: list[Image] | None = None
+    queue_position: int | None = None
+    estimated_wait_s: int | None = None
+    progress: Progress | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in ("queued", "running")
+
+
+class GenerationPage(_Model):
+    data: list[Generation]
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
+class Account(_Model):
+    key_prefix: str
+    name: str
+    plan: str
+    credits_available: int
+    daily_allowance: int
+    daily_credits_remaining: int
+    granted_credits: int
+    resets_at: str
+
+
+class WebhookSecret(_Model):
+    secret: str
+    created_at: str
+    previous_secret_expires_at: str | None = None
+
+
+class WebhookAttempt(_Model):
+    attempt: int
+    at: str
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: int = 0
+
+
+class WebhookDelivery(_Model):
+    webhook_id: str
+    event_type: str
+    url: str
+    status: str
+    attempts: list[WebhookAttempt]
+    next_attempt_at: str | None = None
+
+
+class WebhookLog(_Model):
+    deliveries: list[WebhookDelivery]
+
+
+class Event(_Model):
+    """One Server-Sent Event: `event` is queued, running, progress, completed, failed or
+    canceled; `data` its JSON."""
+
+    event: str
+    data: dict[str, Any]
+    id: str | None = None

@@ -1,0 +1,213 @@
+"""The jobs facade the API uses: submit (sync or queued), cancel, list, where a job stands,
+and the lifecycle of the queue's workers and the webhook dispatcher."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, or_, select, update
+
+from limner import ledger
+from limner.clock import utcnow
+from limner.db.engine import Database
+from limner.db.tables import Generation, GenerationImage, IdempotencyRecord, Job, Reservation
+from limner.domain.requests import GenerateRequest
+from limner.errors import AlreadyFinished, ValidationFailed
+from limner.jobs.live import Progress
+from limner.jobs.queue import JobQueue, QueuePlace
+from limner.jobs.recovery import RecoveryReport, recover
+from limner.jobs.states import JobStatus
+from limner.jobs.worker import WorkerPool
+from limner.service import AccountRef, GenerationService
+from limner.webhooks.dispatcher import WebhookDispatcher
+from limner.webhooks.ssrf import check_target
+from limner.webhooks.store import ensure_secret
+
+#: how long `cancel` waits for a running generation to stop before answering
+CANCEL_WAIT_S = 10.0
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Generation]
+    next_cursor: str | None
+
+
+class JobManager:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        service: GenerationService,
+        queue: JobQueue,
+        workers: WorkerPool,
+        dispatcher: WebhookDispatcher,
+        max_batch: int,
+        max_attempts: int,
+        allow_private_webhooks: bool,
+    ) -> None:
+        self.database = database
+        self.service = service
+        self.queue = queue
+        self.workers = workers
+        self.dispatcher = dispatcher
+        self.max_batch = max_batch
+        self.max_attempts = max_attempts
+        self.allow_private_webhooks = allow_private_webhooks
+        # a settled generation may have a webhook to send: tell the dispatcher at once
+        service.settle_hooks.append(lambda _session, _generation: dispatcher.wake())
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self, *, started_at: datetime) -> RecoveryReport:
+        report = recover(self.database, started_at=started_at, max_attempts=self.max_attempts)
+        with self.database.transaction() as session:  # expired Idempotency-Keys
+            session.execute(
+                delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < started_at)
+            )
+        self.workers.start()
+        self.dispatcher.start()
+        return report
+
+    def stop(self) -> None:
+        self.workers.stop()
+        self.dispatcher.stop()
+
+    # -- submit --------------------------------------------------------------------------------
+
+    def check(self, request: GenerateRequest) -> None:
+        """What only the server's settings can refuse: the batch cap and the webhook target."""
+        if request.n > self.max_batch:
+            raise ValidationFailed(
+                "n", f"`n` must be at most {self.max_batch} on this server but is {request.n}"
+            )
+        if request.webhook_url is not None:
+            check_target(request.webhook_url, allow_private=self.allow_private_webhooks)
+
+    def generate(self, account: AccountRef, request: GenerateRequest) -> Generation:
+        """The synchronous form: answered when the images are stored."""
+        self.check(request)
+        return self.service.generate(account, request)
+
+    def submit(self, account: AccountRef, request: GenerateRequest) -> Generation:
+        """The asynchronous form: moderated and reserved now, queued for a worker."""
+        self.check(request)
+        if request.webhook_url is not None:
+            with self.database.transaction() as session:
+                ensure_secret(session=session, account_id=account.id)
+        generation = self.service.submit(account, request, queued=True)
+        self.workers.wake()
+        return generation
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def place(self, generation: Generation) -> QueuePlace | None:
+        if generation.status != JobStatus.queued.value:
+            return None
+        return self.queue.place(generation.id)
+
+    def progress(self, generation_id: str) -> Progress | None:
+        return self.service.live.progress(generation_id)
+
+    def images(self, generation_id: str) -> list[GenerationImage]:
+        with self.database.read() as session:
+            return list(
+                session.scalars(
+                    select(GenerationImage)
+                    .where(GenerationImage.generation_id == generation_id)
+                    .order_by(GenerationImage.position)
+                )
+            )
+
+    def list(
+        self, account: AccountRef, *, status: JobStatus | None, cursor: str | None, limit: int
+    ) -> Page:
+        """Newest first. `cursor` is the last id of the previous page."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValidationFailed("limit", f"`limit` must be from 1 to {MAX_PAGE} but is {limit}")
+        query = select(Generation).where(Generation.account_id == account.id)
+        if status is not None:
+            query = query.where(Generation.status == status.value)
+        with self.database.read() as session:
+            if cursor is not None:
+                last = session.get(Generation, cursor)
+                if last is None or last.account_id != account.id:
+                    raise ValidationFailed("cursor", "`cursor` is not an id from a previous page")
+                query = query.where(
+                    or_(
+                        Generation.created_at < last.created_at,
+                        and_(Generation.created_at == last.created_at, Generation.id < last.id),
+                    )
+                )
+            rows = list(
+                session.scalars(
+                    query.order_by(Generation.created_at.desc(), Generation.id.desc()).limit(
+                        limit + 1
+                    )
+                )
+            )
+        more = len(rows) > limit
+        items = rows[:limit]
+        return Page(items, items[-1].id if more and items else None)
+
+    # -- cancel --------------------------------------------------------------------------------
+
+    def cancel(self, account: AccountRef, generation_id: str) -> Generation:
+        """Queued: canceled now, released. Running: asked to stop at its next step (here or, via
+        the job's flag, in another process); waits a little for it. Finished: 409."""
+        generation = self.service.get_generation(account, generation_id)
+        if generation.status == JobStatus.queued.value and self._cancel_queued(generation_id):
+            return self.service.get_generation(account, generation_id)
+        generation = self.service.get_generation(account, generation_id)
+        if generation.status != JobStatus.running.value:
+            raise AlreadyFinished(generation_id, generation.status)
+        with self.database.transaction() as session:
+            session.execute(
+                update(Job).where(Job.generation_id == generation_id).values(cancel_requested=True)
+            )
+        self.service.live.cancel(generation_id)
+        deadline = time.monotonic() + CANCEL_WAIT_S
+        while time.monotonic() < deadline:
+            generation = self.service.get_generation(account, generation_id)
+            if generation.status != JobStatus.running.value:
+                break
+            time.sleep(0.05)
+        return generation
+
+    def _cancel_queued(self, generation_id: str) -> bool:
+        now = utcnow()
+        with self.database.transaction() as session:
+            moved = session.execute(
+                update(Generation)
+                .where(
+                    Generation.id == generation_id,
+                    Generation.status == JobStatus.queued.value,
+                )
+                .values(
+                    status=JobStatus.canceled.value,
+                    error_code="canceled",
+                    error_message="Canceled by the owner; not charged.",
+                    completed_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                return False  # a worker claimed it meanwhile
+            session.execute(
+                update(Job).where(Job.generation_id == generation_id).values(finished_at=now)
+            )
+            reservation_id = session.scalar(
+                select(Reservation.id).where(
+                    Reservation.generation_id == generation_id, Reservation.status == "open"
+                )
+            )
+            if reservation_id is not None:
+                ledger.release(session=session, reservation_id=reservation_id, reason="canceled")
+            generation = session.get(Generation, generation_id, populate_existing=True)
+            assert generation is not None
+            for hook in self.service.settle_hooks:
+                hook(session, generation)
+        return True

@@ -1,0 +1,141 @@
+"""The durable queue: the `jobs` table beside `generations`, worked by claiming.
+
+A claim is one transaction: pick the next job, then move its generation `queued -> running` with
+a conditional UPDATE (`WHERE status = 'queued'`), so two workers can never both run one job. On
+PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so workers in several processes pass each other
+instead of waiting; on SQLite `BEGIN IMMEDIATE` serialises claims.
+
+Fairness: the next job belongs to the key whose last claim is the oldest (a key never claimed
+comes first), and within a key the oldest job goes first: round-robin across keys, so one key
+that queues a hundred jobs cannot starve the others.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
+
+from limner.clock import utcnow
+from limner.db.engine import Database
+from limner.db.tables import Generation, Job
+from limner.jobs.states import JobStatus
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    #: 1 = next to run
+    position: int
+    #: seconds, from recent run times; None until some job has finished
+    estimated_wait_s: int | None
+
+
+class JobQueue:
+    def __init__(self, database: Database, *, workers: int) -> None:
+        self.database = database
+        self.workers = max(1, workers)
+
+    def claim(self, worker_id: str) -> str | None:
+        """Take the next job fairly and mark it running; None when nothing is ready."""
+        now = utcnow()
+        other = aliased(Job)
+        last_claim = (
+            select(func.max(other.claimed_at))
+            .where(other.account_id == Job.account_id)
+            .correlate(Job)
+            .scalar_subquery()
+        )
+        pick = (
+            select(Job.generation_id)
+            .join(Generation, Generation.id == Job.generation_id)
+            .where(Generation.status == JobStatus.queued.value, Job.available_at <= now)
+            .order_by(last_claim.asc().nulls_first(), Job.queued_at, Job.generation_id)
+            .limit(1)
+        )
+        if not self.database.is_sqlite:
+            pick = pick.with_for_update(skip_locked=True, of=Job)
+        with self.database.transaction() as session:
+            generation_id = session.scalar(pick)
+            if generation_id is None:
+                return None
+            moved = session.execute(
+                update(Generation)
+                .where(
+                    Generation.id == generation_id,
+                    Generation.status == JobStatus.queued.value,
+                )
+                .values(status=JobStatus.running.value)
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                return None  # canceled between the pick and the update
+            session.execute(
+                update(Job)
+                .where(Job.generation_id == generation_id)
+                .values(claimed_at=now, attempts=Job.attempts + 1, worker_id=worker_id)
+            )
+        return str(generation_id)
+
+    def defer(self, generation_id: str, delay_s: float) -> None:
+        """Put a claimed job back (the backend was busy); the claim does not count."""
+        with self.database.transaction() as session:
+            session.execute(
+                update(Generation)
+                .where(
+                    Generation.id == generation_id,
+                    Generation.status == JobStatus.running.value,
+                )
+                .values(status=JobStatus.queued.value)
+            )
+            session.execute(
+                update(Job)
+                .where(Job.generation_id == generation_id)
+                .values(
+                    available_at=utcnow() + timedelta(seconds=delay_s),
+                    attempts=Job.attempts - 1,
+                    worker_id=None,
+                )
+            )
+
+    def cancel_requested(self, generation_id: str) -> bool:
+        with self.database.read() as session:
+            return bool(
+                session.scalar(
+                    select(Job.cancel_requested).where(Job.generation_id == generation_id)
+                )
+            )
+
+    def place(self, generation_id: str) -> QueuePlace | None:
+        """Where a queued job stands, estimated under round-robin: the jobs ahead of the k-th
+        job of a key are its own k-1 plus up to k of every other key's."""
+        with self.database.read() as session:
+            job = session.get(Job, generation_id)
+            if job is None:
+                return None
+            queued = (
+                select(Job.account_id, Job.queued_at)
+                .join(Generation, Generation.id == Job.generation_id)
+                .where(Generation.status == JobStatus.queued.value)
+            )
+            rows = session.execute(queued).all()
+            durations = session.execute(
+                select(Job.claimed_at, Job.finished_at)
+                .where(Job.finished_at.is_not(None), Job.claimed_at.is_not(None))
+                .order_by(Job.finished_at.desc())
+                .limit(20)
+            ).all()
+        rank = sum(1 for account, at in rows if account == job.account_id and at <= job.queued_at)
+        counts: dict[int, int] = {}
+        for account, _at in rows:
+            if account != job.account_id:
+                counts[account] = counts.get(account, 0) + 1
+        position = max(1, rank + sum(min(count, rank) for count in counts.values()))
+        wait: int | None = None
+        if durations:
+            average = sum((end - start).total_seconds() for start, end in durations) / len(
+                durations
+            )
+            wait = math.ceil(math.ceil(position / self.workers) * average)
+        return QueuePlace(position=position, estimated_wait_s=wait)

@@ -1,0 +1,201 @@
+"""The Python SDK against a live server, and its public surface."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import pytest
+
+import limner.client as sdk
+from limner import keys
+from limner.api import create_app
+from limner.client import AsyncClient, Client
+from tests.support.live_server import running
+from tests.support.receiver import receiver
+
+PROMPT = "a lighthouse at dusk"
+
+
+def test_the_public_surface_is_pinned() -> None:
+    assert set(sdk.__all__) == {
+        "Account",
+        "AlreadyFinishedError",
+        "AsyncClient",
+        "AuthenticationError",
+        "Client",
+        "ConflictError",
+        "ContentBlockedError",
+        "Event",
+        "Generation",
+        "GenerationCanceledError",
+        "GenerationFailedError",
+        "GenerationPage",
+        "IdempotencyKeyInUseError",
+        "IdempotencyKeyReusedError",
+        "Image",
+        "InsufficientCreditsError",
+        "InternalServerError",
+        "InvalidRequestError",
+        "LimnerAPIError",
+        "NotFoundError",
+        "Progress",
+        "RateLimitedError",
+        "ValidationError",
+        "WebhookAttempt",
+        "WebhookDelivery",
+        "WebhookLog",
+        "WebhookSecret",
+        "WebhookVerificationError",
+        "verify_webhook",
+    }
+    for name in sdk.__all__:
+        assert getattr(sdk, name) is not None
+    errors = [getattr(sdk, n) for n in sdk.__all__ if n.endswith("Error")]
+    for error in errors:
+        if error is not sdk.WebhookVerificationError:
+            assert issubclass(error, sdk.LimnerAPIError)
+
+
+@pytest.fixture
+def live(settings_factory) -> Iterator[tuple[str, str, object]]:
+    app = create_app(
+        settings_factory(
+            queue_poll_s=0.05,
+            placeholder_delay_s=0.2,
+            webhook_allow_private=True,
+            rate_limit_free="30/minute",
+        )
+    )
+    with running(app) as base:
+        app.state.limner.settings.public_url = base  # image URLs that this test can fetch
+        with app.state.limner.database.transaction() as session:
+            key = keys.create_key(session=session).key
+        yield base, key, app
+
+
+def test_sync_client_end_to_end(live) -> None:
+    base, key, _app = live
+    with Client(base, key) as client:
+        done = client.generate(PROMPT, seed=7)
+        assert done.status == "completed" and done["image_url"] == done.image_url
+        assert client.download(done.image_url)[:4] == b"\x89PNG"
+
+        job = client.submit(PROMPT, n=2, idempotency_key="sdk-1")
+        assert (
+            job.status == "queued"
+            and client.submit(PROMPT, n=2, idempotency_key="sdk-1").id == job.id
+        )
+        events = list(client.stream_events(job.id))
+        assert events[-1].event == "completed"
+        assert any(event.event == "progress" for event in events)
+        finished = client.wait(job.id)
+        assert len(finished.images) == 2 and finished.credits_used == 2
+
+        assert [g.id for g in client.iter_generations(limit=1)] == [job.id, done.id]
+        assert client.generations(status="completed").data[0].id == job.id
+        assert client.account().credits_available == 2
+
+        with pytest.raises(sdk.AlreadyFinishedError) as caught:
+            client.cancel(job.id)
+        assert caught.value.status_code == 409 and caught.value.code == "already_finished"
+        with pytest.raises(sdk.NotFoundError):
+            client.generation("gen_doesnotexist")
+
+
+def test_errors_are_typed(live) -> None:
+    base, key, _app = live
+    with Client(base, key) as client:
+        with pytest.raises(sdk.ValidationError) as validation:
+            client.generate(PROMPT, quality="ultra")
+        assert validation.value.field == "quality"
+        with pytest.raises(sdk.InsufficientCreditsError) as credits:
+            client.generate(PROMPT, quality="hires", n=3)
+        assert credits.value.credits_required == 6 and credits.value.credits_available == 5
+        with pytest.raises(sdk.ContentBlockedError) as blocked:
+            client.generate("a portrait", style="nude", appearance={"body_type": "teen"})
+        assert blocked.value.field == "appearance.body_type"
+        with pytest.raises(sdk.IdempotencyKeyReusedError):
+            client.generate(PROMPT, idempotency_key="k")
+            client.generate(PROMPT + "!", idempotency_key="k")
+    with (
+        Client(base, "lmn_00000000_" + "a" * 43) as stranger,
+        pytest.raises(sdk.AuthenticationError) as auth,
+    ):
+        stranger.account()
+    assert auth.value.code == "invalid_api_key"
+    # the old surface still works: LimnerAPIError with code, status_code, body
+    assert isinstance(auth.value, sdk.LimnerAPIError) and auth.value.body["error"]
+
+
+def test_rate_limited_carries_retry_after(settings_factory) -> None:
+    app = create_app(settings_factory(rate_limit_free="1/minute"))
+    with running(app) as base:
+        with app.state.limner.database.transaction() as session:
+            key = keys.create_key(session=session).key
+        with Client(base, key) as client:
+            client.generate(PROMPT)
+            with pytest.raises(sdk.RateLimitedError) as caught:
+                client.generate(PROMPT)
+    assert 1 <= caught.value.retry_after <= 60
+
+
+def test_wait_raises_for_failed_and_canceled(settings_factory) -> None:
+    app = create_app(settings_factory(placeholder_failure_rate=1.0, queue_poll_s=0.05))
+    with running(app) as base:
+        with app.state.limner.database.transaction() as session:
+            key = keys.create_key(session=session).key
+        with Client(base, key) as client:
+            job = client.submit(PROMPT)
+            with pytest.raises(sdk.GenerationFailedError) as failed:
+                client.wait(job.id, poll_interval=0.05)
+            assert failed.value.code == "generation_failed"
+    app = create_app(settings_factory(queue_workers=0, data_dir=app.state.limner.settings.data_dir))
+    with running(app) as base, Client(base, key) as client:
+        job = client.submit(PROMPT)
+        assert client.cancel(job.id).status == "canceled"
+        with pytest.raises(sdk.GenerationCanceledError):
+            client.wait(job.id)
+
+
+def test_async_client(live) -> None:
+    base, key, _app = live
+
+    async def flow() -> tuple[list[str], sdk.Generation, int]:
+        async with AsyncClient(base, key) as client:
+            job = await client.submit(PROMPT)
+            names = [event.event async for event in client.stream_events(job.id)]
+            done = await client.wait(job.id, poll_interval=0.05)
+            image = await client.download(done.image_url)
+            account = await client.account()
+            page = await client.generations(limit=5)
+            assert page.data[0].id == job.id
+            return names, done, len(image) + 0 * account.credits_available
+
+    names, done, size = asyncio.run(flow())
+    assert names[-1] == "completed" and done.credits_used == 1 and size > 0
+
+
+def test_verify_webhook_accepts_a_real_delivery_and_refuses_tampering(live) -> None:
+    base, key, _app = live
+    with Client(base, key) as client, receiver() as hook:
+        secret = client.webhook_secret().secret
+        job = client.generate(PROMPT, webhook_url=hook.url)
+        deadline = time.monotonic() + 20
+        while not hook.received:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert client.webhook_log(job.id).deliveries[0].webhook_id
+    message = hook.received[0]
+    payload = sdk.verify_webhook(message.headers, message.body, secret)
+    assert payload["type"] == "generation.completed" and payload["data"]["id"] == job.id
+    with pytest.raises(sdk.WebhookVerificationError):
+        sdk.verify_webhook(message.headers, message.body.replace(b"completed", b"failed"), secret)
+    with pytest.raises(sdk.WebhookVerificationError):
+        sdk.verify_webhook(message.headers, message.body, secret, now=time.time() + 3600)
+    with pytest.raises(sdk.WebhookVerificationError):
+        sdk.verify_webhook({}, message.body, secret)
+    other = "whsec_" + "A" * 32
+    with pytest.raises(sdk.WebhookVerificationError):
+        sdk.verify_webhook(message.headers, message.body, other)
