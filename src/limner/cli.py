@@ -349,7 +349,7 @@ def generate(
     if not api_key:
         err_console.print("[red]error:[/red] set LIMNER_API_KEY or pass --api-key")
         raise typer.Exit(1)
-    options: dict[str, object] = {"style": style, "quality": quality, "n": n}
+    options: dict[str, Any] = {"style": style, "quality": quality, "n": n}
     if seed is not None:
         options["seed"] = seed
     started = time.monotonic()
@@ -371,10 +371,9 @@ def generate(
                             description=f"image {data['image']}/{data['images']}",
                         )
             result = client.wait(job.id)
-            images = [image.url for image in result.images or []] or [result.image_url]
-            data_by_url = {
-                image_url: client.download(image_url) for image_url in images if image_url
-            }
+            urls: list[str | None] = [image.url for image in result.images or []]
+            urls = urls or [result.image_url]
+            downloads = [client.download(image_url) for image_url in urls if image_url]
     except LimnerAPIError as error:
         err_console.print(
             f"[red]{error.code}[/red] ({error.status_code}): {error.body.get('message', '')}"
@@ -384,10 +383,10 @@ def generate(
         err_console.print(f"[red]error:[/red] cannot reach {url}: {error}")
         raise typer.Exit(1) from error
     first = out or Path(f"{result.id}.png")
-    for index, data in enumerate(data_by_url.values()):
+    for index, image_bytes in enumerate(downloads):
         target = first if index == 0 else first.with_name(f"{first.stem}-{index + 1}{first.suffix}")
-        target.write_bytes(data)
-        console.print(f"{result.id}: {target} ({len(data)} bytes)")
+        target.write_bytes(image_bytes)
+        console.print(f"{result.id}: {target} ({len(image_bytes)} bytes)")
     console.print(
         f"{result.credits_used} credit(s), seed {result.seed}, {time.monotonic() - started:.1f}s"
     )

@@ -72,7 +72,7 @@ def render_placeholder(spec: GenerationSpec) -> Image.Image:
 
     draw = ImageDraw.Draw(image, "RGBA")
     for _ in range(12):  # seed-dependent shapes, so different seeds look different
-        x0, y0 = rng.integers(0, width), rng.integers(0, height)
+        x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
         radius = int(rng.integers(width // 20, width // 5))
         colour = (*tuple(int(c) for c in rng.integers(0, 256, size=3)), 110)
         draw.ellipse((x0 - radius, y0 - radius, x0 + radius, y0 + radius), fill=colour)

@@ -83,7 +83,9 @@ def _finished(generation: Generation) -> Generation:
 
 class _SSEParser:
     def __init__(self) -> None:
-        self.event, self.data, self.id = "message", [], None
+        self.event: str = "message"
+        self.data: list[str] = []
+        self.id: str | None = None
 
     def feed(self, line: str) -> Event | None:
         if not line:

@@ -25,7 +25,8 @@ class Gender(StrEnum):
 
 class CaptionPosition(StrEnum):
     top = "top"
-    center = "center"
+    # shadows str.center on purpose: the contract names this value "center"
+    center = "center"  # type: ignore[assignment]
     bottom = "bottom"
 
 

@@ -134,8 +134,8 @@ class JobQueue:
         position = max(1, rank + sum(min(count, rank) for count in counts.values()))
         wait: int | None = None
         if durations:
-            average = sum((end - start).total_seconds() for start, end in durations) / len(
-                durations
-            )
+            average = sum(
+                (end - start).total_seconds() for start, end in durations if start and end
+            ) / len(durations)
             wait = math.ceil(math.ceil(position / self.workers) * average)
         return QueuePlace(position=position, estimated_wait_s=wait)

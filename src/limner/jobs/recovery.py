@@ -68,7 +68,7 @@ def recover(database: Database, *, started_at: datetime, max_attempts: int) -> R
                 error_message=RESTART_MESSAGE,
                 completed_at=now,
             )
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
         open_reservations = session.execute(
             select(Reservation.id, Generation.status)
             .outerjoin(Generation, Generation.id == Reservation.generation_id)

@@ -45,10 +45,13 @@ def snapshot(context: AppContext, caller: AccountRef, generation_id: str) -> Sna
 
 def changes(previous: Snapshot | None, current: Snapshot) -> list[tuple[str, dict[str, Any]]]:
     """The events that take a client from `previous` to `current`."""
-    body, events = current.body, []
+    body = current.body
+    events: list[tuple[str, dict[str, Any]]] = []
     ident = {"id": body["id"], "status": current.status}
     if current.status == JobStatus.queued.value:
-        place = {k: body[k] for k in ("queue_position", "estimated_wait_s") if k in body}
+        place: dict[str, Any] = {
+            k: body[k] for k in ("queue_position", "estimated_wait_s") if k in body
+        }
         if previous is None or previous.body.get("queue_position") != body.get("queue_position"):
             events.append(("queued", {**ident, **place}))
     elif current.status == JobStatus.running.value:

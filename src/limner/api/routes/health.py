@@ -29,12 +29,17 @@ def readyz(context: ContextDep) -> JSONResponse:
     checks = {
         "database": _check(lambda: _database_ok(context)),
         "storage": _check(context.store.check),
-        "backend": _check(lambda: context.backend.check_ready() is None),
+        "backend": _check(lambda: _backend_ok(context)),
         "rate_limits": _check(context.limiter.check_storage),
     }
     ready = all(value == "ok" for value in checks.values())
     body = HealthPublic(status="ok" if ready else "unavailable", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+def _backend_ok(context: ContextDep) -> bool:
+    context.backend.check_ready()
+    return True
 
 
 def _database_ok(context: ContextDep) -> bool:

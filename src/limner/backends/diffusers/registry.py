@@ -217,7 +217,7 @@ def parse_registry(
                 merged = _resolve_paths(merged, base_dir)
             presets[style.value][quality] = merged
     try:
-        return ModelRegistry(presets=presets, source=source)  # type: ignore[arg-type]
+        return ModelRegistry.model_validate({"presets": presets, "source": source})
     except ValidationError as exc:
         raise ConfigurationError(f"{source}: {_describe(exc)}") from exc
 
