@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from PIL import Image
 from sqlalchemy import select, update
@@ -35,8 +35,8 @@ from limner.db.tables import (
     Job,
     Reservation,
 )
-from limner.domain.requests import MAX_SEED, GenerateRequest
-from limner.domain.styles import credit_cost
+from limner.domain.requests import MAX_SEED, GenerateRequest, adult_image_inputs
+from limner.domain.styles import Style, credit_cost
 from limner.errors import (
     BackendBusy,
     ContentBlocked,
@@ -313,6 +313,12 @@ class GenerationService:
                 hook(session, settled)
         return settled
 
+    def refuse_adult_image_inputs(self, account: AccountRef, body: dict[str, Any]) -> None:
+        """The adult style never takes a user's image: refuse (and record) before validation."""
+        fields = adult_image_inputs(body)
+        if fields:
+            self._refuse(account, fields[0], "adult_image_input", Style.nude.value)
+
     def moderate(self, account: AccountRef, request: GenerateRequest) -> None:
         """Refuse the request (and record the refusal) before any credit or model is touched."""
         verdict = self.moderator.check(
@@ -320,7 +326,11 @@ class GenerationService:
         )
         if verdict.allowed:
             return
-        field, rule = verdict.field or "prompt", verdict.rule or "blocked"
+        self._refuse(
+            account, verdict.field or "prompt", verdict.rule or "blocked", request.style.value
+        )
+
+    def _refuse(self, account: AccountRef, field: str, rule: str, style: str) -> None:
         with self.database.transaction() as session:
             record_refusal(
                 session=session,
@@ -328,7 +338,7 @@ class GenerationService:
                 key_prefix=account.key_prefix,
                 field=field,
                 rule=rule,
-                style=request.style.value,
+                style=style,
             )
         raise ContentBlocked(field=field, rule=rule)
 

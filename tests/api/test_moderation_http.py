@@ -11,6 +11,7 @@ from sqlalchemy import select
 from limner import keys, ledger
 from limner.api import create_app
 from limner.db.tables import ModerationEvent
+from limner.domain.requests import IMAGE_INPUT_FIELDS
 from tests.unit.moderation.corpus import MUST_ALLOW, MUST_BLOCK, request_body
 
 CREDITS = 200
@@ -117,3 +118,23 @@ def test_a_missing_operator_file_stops_the_start(tmp_path) -> None:
         create_app(
             Settings(data_dir=tmp_path, moderation_blocked_terms_file=tmp_path / "missing.txt")
         )
+
+
+@pytest.mark.parametrize("field", IMAGE_INPUT_FIELDS)
+def test_the_adult_style_refuses_every_image_input_field(corpus_client, field: str) -> None:
+    client, headers = corpus_client
+    before = available(client, headers)
+    body = {"prompt": "a beach selfie", "style": "nude", field: "https://example.com/a.png"}
+    response = client.post("/api/v1/generate", json=body, headers=headers)
+    assert response.status_code == 403
+    assert response.json()["error"] == "content_blocked"
+    assert response.json()["field"] == field
+    assert available(client, headers) == before
+
+
+def test_other_styles_do_not_take_image_inputs_yet(corpus_client) -> None:
+    client, headers = corpus_client
+    body = {"prompt": "a lighthouse", "style": "realistic", "init_image": "x"}
+    response = client.post("/api/v1/generate", json=body, headers=headers)
+    assert response.status_code == 400
+    assert response.json()["field"] == "init_image"

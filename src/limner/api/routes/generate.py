@@ -55,6 +55,7 @@ def generate(
     caller: GeneratingCaller, body: JsonObject, context: ContextDep, request: Request
 ) -> JSONResponse:
     def produce() -> JSONResponse:
+        context.service.refuse_adult_image_inputs(caller, body)
         parsed = parse_generate_request(body)
         public_url = context.settings.public_url
         if parsed.queued:
