@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from limner import keys, ledger
 from limner.api import create_app
 from limner.config import Settings
+from tests.support.services import postgres_url, redis_prefix  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +25,12 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("LIMNER_") and not name.startswith("LIMNER_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LIMNER_DATA_DIR", str(tmp_path / "data"))
+    # subprocesses (`python -m limner.cli serve`) must run the code under test, not whichever
+    # limner the virtualenv has installed
+    source = str(Path(__file__).resolve().parents[1] / "src")
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [source, os.getenv("PYTHONPATH")]))
+    )
 
 
 @pytest.fixture

@@ -79,6 +79,7 @@ class GenerationService:
         moderator: TextModerator,
         stamper: Stamper,
         allowance_for_plan: dict[str, int],
+        owner: str | None = None,
     ) -> None:
         self.database = database
         self.runner = runner
@@ -86,6 +87,8 @@ class GenerationService:
         self.moderator = moderator
         self.stamper = stamper
         self.allowance_for_plan = allowance_for_plan
+        #: this process's instance id, written on each reservation (see `limner.recovery`)
+        self.owner = owner
 
     # -- the synchronous v1 path -------------------------------------------------------------
 
@@ -106,6 +109,7 @@ class GenerationService:
                 amount=cost,
                 allowance=self.allowance_for_plan[account.plan],
                 generation_id=generation_id,
+                owner=self.owner,
             )
             session.add(
                 Generation(
@@ -229,7 +233,11 @@ class GenerationService:
             return generation
 
     def recover(self, started_at: datetime) -> int:
-        """After a crash: release reservations left open and fail generations left running."""
+        """After a crash: release reservations left open and fail generations left running.
+
+        Single-process only: it releases every hold from before `started_at`, other processes'
+        included. Servers use `limner.recovery.Recovery`, which releases only gone owners' holds.
+        """
         with self.database.transaction() as session:
             released = ledger.release_open_reservations(
                 session=session, created_before=started_at, reason="server restart"

@@ -18,14 +18,15 @@ from limner.api.routes import account, generate, generations, health, images
 from limner.backends import create_backend
 from limner.backends.base import Backend
 from limner.clock import utcnow
-from limner.config import Settings
+from limner.config import Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.moderation.first_rules import FirstRulesModerator
 from limner.ratelimit import RateLimiter
+from limner.recovery import Recovery, RecoveryPolicy
 from limner.runner import GenerationRunner
 from limner.service import GenerationService, PngMetadataStamper
-from limner.storage.local import LocalImageStore
+from limner.storage.factory import create_image_store
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,16 @@ own machines. Authenticate with `Authorization: Bearer <API key>`. Every respons
 def build_context(settings: Settings, backend: Backend | None = None) -> AppContext:
     database = Database(settings.resolved_database_url())
     upgrade(database)
-    backend = backend or create_backend(settings)
-    store = LocalImageStore(settings.images_dir)
+    backend = backend or _create_backend(settings)
+    store = create_image_store(settings)
+    recovery = Recovery(
+        database,
+        RecoveryPolicy(
+            heartbeat_s=settings.instance_heartbeat_s,
+            stale_after_s=settings.instance_stale_after_s,
+            unowned_after_s=settings.generation_timeout_s + settings.instance_stale_after_s,
+        ),
+    )
     runner = GenerationRunner(
         backend,
         workers=settings.generation_workers,
@@ -53,6 +62,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         moderator=FirstRulesModerator(),
         stamper=PngMetadataStamper(),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
+        owner=recovery.me.id,
     )
     return AppContext(
         settings=settings,
@@ -61,7 +71,16 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         limiter=RateLimiter(settings),
         store=store,
         service=service,
+        recovery=recovery,
     )
+
+
+def _create_backend(settings: Settings) -> Backend:
+    if settings.workers is WorkerTier.ray:
+        from limner.serving.backend import RayBackend
+
+        return RayBackend.from_settings(settings)
+    return create_backend(settings)
 
 
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
@@ -72,8 +91,13 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         context.backend.check_ready()  # refuse to start rather than fail on the first request
-        context.service.recover(started_at=utcnow())
+        if context.recovery is not None:
+            context.recovery.start()  # frees only the holds of processes that are gone
+        else:
+            context.service.recover(started_at=utcnow())
         yield
+        if context.recovery is not None:
+            context.recovery.stop()
         context.service.runner.shutdown()
         context.backend.close()
         context.database.dispose()
@@ -86,6 +110,11 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """App factory for `uvicorn --factory` and `limner serve --processes N`: settings from env."""
+    return create_app(Settings())
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from limner.backends.base import Backend
 from limner.config import Settings
 from limner.db.engine import Database
 from limner.ratelimit import RateLimiter
+from limner.recovery import Recovery
 from limner.service import GenerationService
 from limner.storage.base import ImageStore
 
@@ -22,6 +23,7 @@ class AppContext:
     limiter: RateLimiter
     store: ImageStore
     service: GenerationService
+    recovery: Recovery | None = None
 
 
 def app_context(request: Request) -> AppContext:
