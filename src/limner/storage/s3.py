@@ -113,7 +113,8 @@ class S3ImageStore:
             return getattr(self._client, operation)(**params)
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code in ("NoSuchKey", "404", "NotFound"):
+            # a missing object is a missing image; a missing bucket is a broken store
+            if operation == "get_object" and code in ("NoSuchKey", "404"):
                 raise NotFound("No such image.") from exc
             raise StorageUnavailable(f"S3 {operation} failed: {code or exc}") from exc
         except BotoCoreError as exc:
