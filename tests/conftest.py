@@ -16,6 +16,22 @@ from limner.config import Settings
 from tests.support.services import postgres_url, redis_prefix  # noqa: F401 (fixtures)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _subprocesses_run_this_source() -> Iterator[None]:
+    """Subprocesses (`python -m limner.cli serve`, Ray workers) must run the code under test,
+    not whichever limner the virtualenv has installed."""
+    import os
+
+    source = str(Path(__file__).resolve().parents[1] / "src")
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [source, before]))
+    yield
+    if before is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = before
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No LIMNER_* setting leaks in from the developer's shell."""
@@ -25,12 +41,6 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("LIMNER_") and not name.startswith("LIMNER_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LIMNER_DATA_DIR", str(tmp_path / "data"))
-    # subprocesses (`python -m limner.cli serve`) must run the code under test, not whichever
-    # limner the virtualenv has installed
-    source = str(Path(__file__).resolve().parents[1] / "src")
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join(filter(None, [source, os.getenv("PYTHONPATH")]))
-    )
 
 
 @pytest.fixture
