@@ -163,7 +163,7 @@ def test_rate_limits_hold_across_two_processes_sharing_redis(
 def test_a_starting_process_leaves_other_processes_holds_alone(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    env = server_env(tmp_path, database_url=postgres_url, placeholder_delay_s="4")
+    env = server_env(tmp_path, database_url=postgres_url, placeholder_delay_s="12")
     key, _ = new_key(postgres_url, credits=0)
     database = Database(postgres_url)
     outcome: dict[str, httpx.Response] = {}
@@ -187,6 +187,7 @@ def test_a_starting_process_leaves_other_processes_holds_alone(
                 time.sleep(0.05)
             # a second process starts (and runs crash recovery) while the first is generating
             with servers(env, 1):
+                assert "response" not in outcome, "generation ended too soon to prove anything"
                 assert open_reservations(database) == 1
             request.join(timeout=60)
         assert outcome["response"].status_code == 200, outcome["response"].text

@@ -122,3 +122,49 @@ def _stable_seed(text: str) -> int:
     import hashlib
 
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+class DiffusersPipeline:
+    """A diffusers text-to-image pipeline (a hub id or a local folder as `model_id`), one
+    batched call per group: a prompt and a seeded generator per image."""
+
+    def __init__(self, model_id: str) -> None:
+        try:
+            import torch
+            from diffusers import AutoPipelineForText2Image
+        except ImportError as exc:
+            raise ImportError(
+                "The diffusers pipeline needs the 'diffusers' extra: "
+                "pip install 'limner[diffusers]' (install torch first)"
+            ) from exc
+        self._torch = torch
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        dtype = torch.float16 if self.device == "cuda" else torch.float32
+        self._pipe = AutoPipelineForText2Image.from_pretrained(model_id, torch_dtype=dtype)
+        self._pipe.to(self.device)
+        self._pipe.set_progress_bar_config(disable=True)
+
+    def __call__(self, requests: list[RenderRequest]) -> list[np.ndarray]:
+        first = requests[0]
+        generators = [
+            self._torch.Generator(self.device).manual_seed(request.seed) for request in requests
+        ]
+        output = self._pipe(
+            prompt=[request.prompt for request in requests],
+            width=first.width,
+            height=first.height,
+            num_inference_steps=first.steps,
+            generator=generators,
+            output_type="np",
+        )
+        return [(image * 255).round().astype(np.uint8) for image in output.images]
+
+    def __del__(self) -> None:
+        # evicted by the multiplexer: give the GPU memory back now, not at the next collection
+        self._pipe = None
+        if getattr(self, "device", "") == "cuda":
+            self._torch.cuda.empty_cache()
+
+
+def diffusers_pipeline(model_id: str) -> DiffusersPipeline:
+    return DiffusersPipeline(model_id)
