@@ -31,7 +31,7 @@ from limner import ledger
 from limner.clock import utcnow
 from limner.db.engine import Database
 from limner.db.tables import Generation, Instance, Reservation
-from limner.ids import _b32
+from limner.ids import new_instance_id
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class InstanceInfo:
 
     @classmethod
     def current(cls) -> InstanceInfo:
-        return cls(id="ins_" + _b32(10), host=host_identity(), pid=os.getpid())
+        return cls(id=new_instance_id(), host=host_identity(), pid=os.getpid())
 
 
 def host_identity() -> str:

@@ -202,3 +202,29 @@ def open_reservations(database: Database) -> int:
         return len(
             session.scalars(select(Reservation.id).where(Reservation.status == "open")).all()
         )
+
+
+def test_serve_processes_runs_several_workers(tmp_path: Path) -> None:
+    """`limner serve --processes 2`: two uvicorn workers, each a registered instance."""
+    from limner.db.tables import Instance
+
+    env = server_env(tmp_path)
+    database = Database(f"sqlite:///{tmp_path / 'data' / 'limner.db'}")
+    try:
+        with servers(env, 1, "--processes", "2") as (url,):
+            deadline = time.monotonic() + 30
+            while True:
+                with database.read() as session:
+                    live = session.scalars(
+                        select(Instance.pid).where(Instance.stopped_at.is_(None))
+                    ).all()
+                if len(live) == 2 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            assert len(set(live)) == 2
+            assert httpx.get(f"{url}/readyz").status_code == 200
+        with database.read() as session:
+            stopped = session.scalars(select(Instance.stopped_at)).all()
+        assert len(stopped) == 2 and all(moment is not None for moment in stopped)
+    finally:
+        database.dispose()

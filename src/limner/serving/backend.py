@@ -49,8 +49,14 @@ class RayBackend:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RayBackend:
-        started = connect(settings.ray_address)
-        handle = application_handle(settings)
+        try:
+            started = connect(settings.ray_address)
+            handle = application_handle(settings)
+        except ImportError as exc:  # the extra is missing: refuse to start, naming it
+            raise ConfigurationError(str(exc)) from exc
+        except Exception as exc:  # Ray's own errors: unreachable cluster, failed deployment
+            target = settings.ray_address or "a local Ray instance"
+            raise ConfigurationError(f"cannot serve generations on {target}: {exc}") from exc
         return cls(handle, model_id=settings.ray_model, started_ray=started)
 
     def check_ready(self) -> None:

@@ -66,9 +66,15 @@ def load_loader(path: str) -> PipelineLoader:
 
 class TinyPipeline:
     """A 3-layer conv net applied `steps` times to seeded noise, then upscaled. Each model id
-    gets its own weights (seeded from the id), so two models give two different images."""
+    gets its own weights (seeded from the id), so two models give two different images.
 
-    LATENT = 32
+    It is deliberately narrow (16x16 latents, 16 channels), so that like a diffusion model on a
+    GPU it is bound by per-call overhead rather than arithmetic, and a batch costs much less
+    than its images one by one (on a CPU, 8 images batched take about half the time of 8 calls).
+    """
+
+    LATENT = 16
+    CHANNELS = 16
 
     def __init__(self, model_id: str) -> None:
         import torch
@@ -77,11 +83,11 @@ class TinyPipeline:
         self._torch = torch
         generator = torch.Generator().manual_seed(_stable_seed(model_id))
         self._net = torch.nn.Sequential(
-            torch.nn.Conv2d(4, 32, 3, padding=1),
+            torch.nn.Conv2d(4, self.CHANNELS, 3, padding=1),
             torch.nn.Tanh(),
-            torch.nn.Conv2d(32, 32, 3, padding=1),
+            torch.nn.Conv2d(self.CHANNELS, self.CHANNELS, 3, padding=1),
             torch.nn.Tanh(),
-            torch.nn.Conv2d(32, 4, 3, padding=1),
+            torch.nn.Conv2d(self.CHANNELS, 4, 3, padding=1),
         ).eval()
         with torch.no_grad():
             for parameter in self._net.parameters():
