@@ -112,7 +112,7 @@ def build_app(config: ServingConfig) -> Any:
                 "batch_sizes": list(self.batch_sizes),
             }
 
-    return GenerationDeployment.bind()
+    return GenerationDeployment.bind()  # type: ignore[attr-defined]
 
 
 def serving_config(settings: Any) -> ServingConfig:

@@ -58,10 +58,10 @@ def load_loader(path: str) -> PipelineLoader:
             f"LIMNER_RAY_PIPELINE_LOADER must look like 'package.module:function', got {path!r}"
         )
     try:
-        loader = getattr(importlib.import_module(module_name), attribute)
+        loader: PipelineLoader = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
         raise ConfigurationError(f"cannot import pipeline loader {path!r}: {exc}") from exc
-    return loader  # type: ignore[no-any-return]
+    return loader
 
 
 class TinyPipeline:
