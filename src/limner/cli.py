@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,9 +22,13 @@ app = typer.Typer(help="Limner: a self-hosted image-generation API server.", no_
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+moderation_app = typer.Typer(help="Moderation review.", no_args_is_help=True)
+models_app = typer.Typer(help="The diffusers model registry.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(db_app, name="db")
+app.add_typer(moderation_app, name="moderation")
+app.add_typer(models_app, name="models")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -85,6 +89,7 @@ def serve(
         return
     try:
         application = create_app(settings)
+        application.state.limner.backend.check_ready()  # a missing model stops the start here
     except LimnerError as error:
         raise _fail(error) from error
     console.print(
@@ -235,6 +240,123 @@ def credits_history(
     )
     if not result.consistent:
         raise typer.Exit(2)
+
+
+@moderation_app.command("log")
+def moderation_log(
+    limit: Annotated[int, typer.Option(help="How many refusals, newest first.")] = 50,
+    key: Annotated[str | None, typer.Option(help="Only this key prefix.")] = None,
+) -> None:
+    """List refused requests for abuse review: time, key, field, rule (never the text)."""
+    from limner.moderation.audit import recent_refusals
+
+    _, database = _database()
+    table = Table("time", "key", "style", "field", "rule", "id")
+    with database.read() as session:
+        for event in recent_refusals(session=session, limit=limit, key_prefix=key):
+            table.add_row(
+                isoformat_z(event.created_at),
+                event.key_prefix or "",
+                event.style,
+                event.field,
+                event.rule,
+                event.id,
+            )
+    console.print(table)
+
+
+@app.command()
+def verify(
+    image: Annotated[
+        Path, typer.Argument(help="The image file to check.", exists=True, dir_okay=False)
+    ],
+) -> None:
+    """Say whether IMAGE came from this server and which generation made it (exit 1 if not)."""
+    from limner.api.app import build_stamper
+    from limner.verification import verify_image
+
+    settings, database = _database()
+    try:
+        result = verify_image(
+            image.read_bytes(),
+            database=database,
+            watermark_key=settings.watermark_key.encode(),
+            trust_anchors_pem=build_stamper(settings).trust_anchors_pem,
+        )
+    except LimnerError as error:
+        raise _fail(error) from error
+    table = Table("check", "result", show_header=False)
+    for name, value in result.as_dict().items():
+        table.add_row(name, str(value))
+    console.print(table)
+    if result.from_this_server:
+        console.print(f"[green]Made by this server: generation {result.image.watermark_id}[/green]")
+    elif result.image.from_limner:
+        console.print("[yellow]A Limner watermark, but not a generation of this server.[/yellow]")
+    else:
+        console.print("[red]No Limner watermark found.[/red]")
+    if not result.from_this_server:
+        raise typer.Exit(1)
+
+
+def _diffusers_backend(settings: Settings, *, download: bool = False) -> Any:
+    try:
+        from limner.backends.diffusers import DiffusersBackend
+    except ImportError as error:
+        err_console.print("[red]error:[/red] install the 'diffusers' extra (scripts/install)")
+        raise typer.Exit(1) from error
+    if download:
+        settings = settings.model_copy(update={"diffusers_download": True})
+    return DiffusersBackend.from_settings(settings)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show the registry (LIMNER_MODELS_FILE or the packaged default) and what is available."""
+    settings = Settings()
+    backend = _diffusers_backend(settings)
+    table = Table("style", "quality", "pipeline", "steps", "guidance", "size", "lora", "status")
+    for style, quality, preset in backend.registry.items():
+        status = "disabled"
+        if preset.enabled:
+            try:
+                backend.check_source(preset, f"{style.value}.{quality.value}")
+                status = "[green]available[/green]"
+            except LimnerError as error:
+                status = f"[red]missing[/red]: {error.message.split(': ', 2)[-1][:80]}"
+        table.add_row(
+            style.value,
+            quality.value,
+            preset.pipeline,
+            str(preset.steps),
+            str(preset.guidance),
+            f"{preset.width}x{preset.height}",
+            preset.lora.path if preset.lora else "",
+            status,
+        )
+    console.print(f"registry: {backend.registry.source}")
+    console.print(table)
+
+
+@models_app.command("pull")
+def models_pull() -> None:
+    """Download every enabled Hub model of the registry into the local cache (needs the Hub)."""
+    settings = Settings()
+    backend = _diffusers_backend(settings, download=True)
+    failed = 0
+    for style, quality, preset in backend.registry.enabled_items():
+        if preset.is_local:
+            continue
+        with console.status(f"Downloading {preset.pipeline}..."):
+            try:
+                backend.check_source(preset, f"{style.value}.{quality.value}")
+            except LimnerError as error:
+                failed += 1
+                err_console.print(f"[red]failed[/red] {error.message}")
+                continue
+        console.print(f"[green]ok[/green] {preset.pipeline}")
+    if failed:
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

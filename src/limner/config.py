@@ -66,6 +66,36 @@ class Settings(BaseSettings):
         False, description="Take the client address from X-Forwarded-For (behind a proxy)."
     )
 
+    # moderation: operators may add rules, never remove the built-in ones
+    moderation_extra_real_people_file: Path | None = Field(
+        None, description="One name per line, added to the shipped list of real people."
+    )
+    moderation_blocked_terms_file: Path | None = Field(
+        None, description="One term per line, refused in every style."
+    )
+
+    # diffusers backend (docs/models.md)
+    models_file: Path | None = Field(None, description="Model registry TOML; default: packaged.")
+    diffusers_device: str = Field("auto", description="auto | cpu | cuda | cuda:N | mps")
+    diffusers_dtype: str = Field("auto", description="auto | float32 | float16 | bfloat16")
+    diffusers_compile: bool = Field(False, description="torch.compile the UNet (warm-up at start).")
+    diffusers_memory_budget_bytes: int | None = Field(
+        None, ge=0, description="Loaded pipelines kept within this; default 70% of GPU memory."
+    )
+    diffusers_offload: str = Field("none", description="none | model | sequential (CUDA only)")
+    diffusers_download: bool = Field(False, description="Let start-up download missing models.")
+    diffusers_preload: bool = Field(False, description="Load every model at start-up.")
+
+    # provenance (docs/provenance.md): always on; these only choose keys
+    provenance_key_dir: Path | None = Field(
+        None, description="C2PA signing key and certificates; default <data_dir>/keys."
+    )
+    provenance_c2pa: bool = Field(True, description="Sign a C2PA manifest into every image.")
+    watermark_key: str = Field(
+        "limner-watermark-v1", min_length=8, description="Secret that places the watermark."
+    )
+    max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest uploaded image.")
+
     @field_validator("rate_limit_free", "rate_limit_pro", "rate_limit_read", "rate_limit_anonymous")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
@@ -83,6 +113,10 @@ class Settings(BaseSettings):
     @property
     def images_dir(self) -> Path:
         return self.data_dir / "images"
+
+    @property
+    def resolved_key_dir(self) -> Path:
+        return self.provenance_key_dir or self.data_dir / "keys"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

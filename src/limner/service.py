@@ -17,18 +17,19 @@ from typing import Protocol
 from PIL import Image
 from sqlalchemy import select, update
 
-from limner import __version__, ledger
+from limner import ledger
 from limner.backends.base import GenerationContext, GenerationSpec, ProgressCallback
 from limner.clock import utcnow
 from limner.db.engine import Database
-from limner.db.tables import Account, Generation, ModerationEvent
+from limner.db.tables import Account, Generation
 from limner.domain.requests import MAX_SEED, GenerateRequest
 from limner.domain.styles import credit_cost
 from limner.errors import ContentBlocked, GenerationFailed, LimnerError, NotFound
-from limner.ids import new_event_id, new_generation_id, new_image_token
+from limner.ids import new_generation_id, new_image_token
 from limner.imaging.caption import draw_caption, random_caption
-from limner.imaging.encode import DIGITAL_SOURCE_TYPE, encode_png
+from limner.moderation.audit import record_refusal
 from limner.moderation.base import ModerationRequest, TextField, TextModerator
+from limner.provenance import ProvenanceStamper
 from limner.runner import GenerationRunner
 from limner.storage.base import ImageStore
 
@@ -43,21 +44,23 @@ class Stamper(Protocol):
     ) -> tuple[bytes, str]: ...
 
 
-class PngMetadataStamper:
-    """Provenance as PNG text chunks: digital source type, generator and generation id."""
+class ProvenanceStamp:
+    """Every output as PNG with metadata, a watermark of its id and a C2PA manifest."""
+
+    def __init__(self, stamper: ProvenanceStamper) -> None:
+        self.stamper = stamper
 
     def stamp(
         self, image: Image.Image, *, generation_id: str, image_input: bool, backend: str
     ) -> tuple[bytes, str]:
-        text = {
-            "DigitalSourceType": DIGITAL_SOURCE_TYPE,
-            "Generator": f"Limner {__version__}",
-            "GenerationId": generation_id,
-            "Backend": backend,
-        }
-        if backend == "placeholder":
-            text["Placeholder"] = "true"
-        return encode_png(image, text), "image/png"
+        data = self.stamper.stamp(
+            image,
+            generation_id=generation_id,
+            image_input=image_input,
+            fmt="PNG",
+            placeholder=backend == "placeholder",
+        )
+        return data, "image/png"
 
 
 @dataclass(frozen=True)
@@ -161,16 +164,13 @@ class GenerationService:
             return
         field, rule = verdict.field or "prompt", verdict.rule or "blocked"
         with self.database.transaction() as session:
-            session.add(
-                ModerationEvent(
-                    id=new_event_id(),
-                    account_id=account.id,
-                    key_prefix=account.key_prefix,
-                    field=field,
-                    rule=rule,
-                    style=request.style.value,
-                    created_at=utcnow(),
-                )
+            record_refusal(
+                session=session,
+                account_id=account.id,
+                key_prefix=account.key_prefix,
+                field=field,
+                rule=rule,
+                style=request.style.value,
             )
         raise ContentBlocked(field=field, rule=rule)
 

@@ -92,6 +92,15 @@ def test_cli_generate_against_a_live_server(env: dict[str, str], tmp_path: Path)
         )
         assert result.returncode == 0, result.stderr
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        verified = run_cli("verify", str(out), env=env)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert "Made by this server: generation gen_" in verified.stdout
+        stranger = out.parent / "plain.png"
+        from PIL import Image
+
+        Image.new("RGB", (256, 256), (120, 130, 140)).save(stranger)
+        unverified = run_cli("verify", str(stranger), env=env)
+        assert unverified.returncode == 1 and "No Limner watermark" in unverified.stdout
         refused = run_cli(
             "generate",
             "x",

@@ -14,18 +14,20 @@ from limner import __version__
 from limner.api.context import AppContext
 from limner.api.errors import install_error_handlers
 from limner.api.ratelimit_headers import RateLimitHeadersMiddleware
-from limner.api.routes import account, generate, generations, health, images
+from limner.api.routes import account, generate, generations, health, images, verify
 from limner.backends import create_backend
 from limner.backends.base import Backend
 from limner.clock import utcnow
 from limner.config import Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
-from limner.moderation.first_rules import FirstRulesModerator
+from limner.errors import ConfigurationError
+from limner.moderation import RuleModerator, default_moderator, read_term_file
+from limner.provenance import ProvenanceStamper
 from limner.ratelimit import RateLimiter
 from limner.recovery import Recovery, RecoveryPolicy
 from limner.runner import GenerationRunner
-from limner.service import GenerationService, PngMetadataStamper
+from limner.service import GenerationService, ProvenanceStamp
 from limner.storage.factory import create_image_store
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
     upgrade(database)
     backend = backend or _create_backend(settings)
     store = create_image_store(settings)
+    stamper = build_stamper(settings)
     recovery = Recovery(
         database,
         RecoveryPolicy(
@@ -59,8 +62,8 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         database=database,
         runner=runner,
         store=store,
-        moderator=FirstRulesModerator(),
-        stamper=PngMetadataStamper(),
+        moderator=build_moderator(settings),
+        stamper=ProvenanceStamp(stamper),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
         owner=recovery.me.id,
     )
@@ -71,6 +74,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         limiter=RateLimiter(settings),
         store=store,
         service=service,
+        trust_anchors_pem=stamper.trust_anchors_pem,
         recovery=recovery,
     )
 
@@ -81,6 +85,28 @@ def _create_backend(settings: Settings) -> Backend:
 
         return RayBackend.from_settings(settings)
     return create_backend(settings)
+
+
+def build_stamper(settings: Settings) -> ProvenanceStamper:
+    """Provenance for every output; the C2PA key is made on first start if there is none."""
+    return ProvenanceStamper(
+        key_dir=settings.resolved_key_dir if settings.provenance_c2pa else None,
+        c2pa=settings.provenance_c2pa,
+        watermark_key=settings.watermark_key.encode(),
+    )
+
+
+def build_moderator(settings: Settings) -> RuleModerator:
+    """The built-in rules plus the operator's additions (a missing file stops the start)."""
+    extra_people = settings.moderation_extra_real_people_file
+    blocked = settings.moderation_blocked_terms_file
+    try:
+        return default_moderator(
+            extra_real_people=read_term_file(extra_people) if extra_people else (),
+            extra_blocked_terms=read_term_file(blocked) if blocked else (),
+        )
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read a moderation term file: {exc}") from exc
 
 
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
@@ -106,7 +132,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.state.limner = context
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
-    for module in (generate, account, generations, images, health):
+    for module in (generate, account, generations, images, verify, health):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -23,6 +23,8 @@ class AppContext:
     limiter: RateLimiter
     store: ImageStore
     service: GenerationService
+    #: the C2PA certificate authority of this server, to mark its own manifests trusted
+    trust_anchors_pem: bytes | None = None
     recovery: Recovery | None = None
 
 

@@ -89,9 +89,8 @@ def reading_caller(
     return caller
 
 
-async def json_object_body(request: Request, context: ContextDep) -> dict[str, Any]:
-    """The body as a JSON object, within the size limit, or `invalid_request`."""
-    limit = context.settings.max_body_bytes
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with `payload_too_large` past `limit` bytes (streamed, not trusted)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(limit)
@@ -102,7 +101,12 @@ async def json_object_body(request: Request, context: ContextDep) -> dict[str, A
         if size > limit:
             raise PayloadTooLarge(limit)
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+async def json_object_body(request: Request, context: ContextDep) -> dict[str, Any]:
+    """The body as a JSON object, within the size limit, or `invalid_request`."""
+    raw = await read_limited_body(request, context.settings.max_body_bytes)
     if not raw.strip():
         raise InvalidRequest("The request body is empty; send a JSON object.")
     try:

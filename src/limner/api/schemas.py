@@ -50,3 +50,21 @@ class AccountPublic(BaseModel):
 class HealthPublic(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class VerificationPublic(BaseModel):
+    from_this_server: bool = Field(
+        description="A Limner watermark was found and its generation is recorded here."
+    )
+    generation_id: str | None = Field(description="The generation id read from the watermark.")
+    known_generation: bool
+    ai_generated: bool = Field(description="Metadata, watermark or C2PA says a model made it.")
+    watermark_found: bool
+    metadata_generation_id: str | None
+    metadata_matches_watermark: bool | None
+    generator: str | None
+    digital_source_type: str | None
+    c2pa_valid: bool | None
+    c2pa_trusted: bool | None
+    placeholder: bool
+    format: str | None

@@ -2,7 +2,7 @@
 
 The same spec and seed give the same pixels. Quality sets the size and style sets the palette, so
 clients see realistic sizes and distinguishable styles. Every image says PLACEHOLDER in its pixels
-(the metadata says so too, see `limner.imaging.encode`).
+(the provenance metadata says so too: `placeholder` in `limner verify`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,297 @@
+"""`DiffusersBackend`: real text-to-image generation with Hugging Face diffusers.
+
+Each request's style and quality pick a preset from the model registry; the preset's pipeline is
+loaded on first use (or at start-up with `preload`) and kept in a memory-bounded LRU cache. The seed
+drives a CPU `torch.Generator`, so a seed gives the same image on any device of the same kind. After
+every denoising step the pipeline calls back into `GenerationContext.report`, which raises
+`GenerationCanceled` once the generation is canceled or timed out: work stops at the next step.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from diffusers import DiffusionPipeline
+from PIL import Image
+
+from limner.backends.base import GenerationContext, GenerationSpec
+from limner.backends.diffusers.device import choose_device, choose_dtype, device_memory_bytes
+from limner.backends.diffusers.pipelines import (
+    LoadedPipeline,
+    LoadOptions,
+    PipelineCache,
+    hub_offline,
+    load_pipeline,
+    resolve_pipeline_class,
+    resolve_scheduler_class,
+)
+from limner.backends.diffusers.registry import ModelPreset, ModelRegistry, load_registry
+from limner.config import Settings
+from limner.domain.prompts import build_prompt
+from limner.domain.styles import Quality, Style
+from limner.errors import ConfigurationError, GenerationFailed, LimnerError
+
+__all__ = ["AUTO_BUDGET_FRACTION", "DiffusersBackend"]
+
+log = logging.getLogger(__name__)
+
+#: with no budget set, loaded pipelines may use this share of the GPU's memory
+AUTO_BUDGET_FRACTION = 0.7
+
+
+class DiffusersBackend:
+    """A `Backend` that runs diffusers pipelines. Safe to call from several worker threads."""
+
+    name = "diffusers"
+
+    def __init__(
+        self,
+        registry: ModelRegistry,
+        *,
+        device: str = "auto",
+        dtype: str = "auto",
+        compile: bool = False,
+        memory_budget_bytes: int | None = None,
+        offload: str = "none",
+        download: bool = False,
+        preload: bool = False,
+    ) -> None:
+        self.registry = registry
+        self.device = choose_device(device)
+        self.dtype = choose_dtype(self.device, dtype)
+        self.options = LoadOptions(
+            device=self.device, dtype=self.dtype, offload=offload, compile=compile
+        )
+        if memory_budget_bytes is None:
+            total = device_memory_bytes(self.device)
+            memory_budget_bytes = int(total * AUTO_BUDGET_FRACTION) if total else None
+        self.download = download
+        self.preload = preload
+        self._cache = PipelineCache(self._load, budget_bytes=memory_budget_bytes)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DiffusersBackend:
+        """Build from the `LIMNER_MODELS_FILE` and `LIMNER_DIFFUSERS_*` settings."""
+        models_file = settings.models_file
+        return cls(
+            load_registry(Path(models_file) if models_file else None),
+            device=settings.diffusers_device,
+            dtype=settings.diffusers_dtype,
+            compile=settings.diffusers_compile,
+            memory_budget_bytes=settings.diffusers_memory_budget_bytes,
+            offload=settings.diffusers_offload,
+            download=settings.diffusers_download,
+            preload=settings.diffusers_preload,
+        )
+
+    # -- Backend -------------------------------------------------------------------------------
+
+    def supports(self, style: Style, quality: Quality) -> bool:
+        """False for presets the operator disabled (`enabled = false`)."""
+        return self.registry.preset(style, quality).enabled
+
+    def check_ready(self) -> None:
+        """Raise `ConfigurationError` naming the preset key when a model cannot be served."""
+        from diffusers.utils import is_peft_available
+
+        enabled = self.registry.enabled_items()
+        if not enabled:
+            raise ConfigurationError(f"{self.registry.source}: every preset is disabled")
+        checked: set[tuple[str, str | None]] = set()
+        for style, quality, preset in enabled:
+            where = f"{self.registry.source}: {style.value}.{quality.value}"
+            try:
+                resolve_pipeline_class(preset.pipeline_class)
+            except ConfigurationError as exc:
+                raise ConfigurationError(f"{where}.pipeline_class: {exc}") from exc
+            if preset.scheduler is not None:
+                try:
+                    resolve_scheduler_class(preset.scheduler)
+                except ConfigurationError as exc:
+                    raise ConfigurationError(f"{where}.scheduler: {exc}") from exc
+            if preset.lora is not None:
+                if not is_peft_available():
+                    raise ConfigurationError(
+                        f"{where}.lora: LoRA presets need the 'peft' package: pip install peft"
+                    )
+                self._check_lora(preset, where)
+            if (preset.pipeline, preset.variant) not in checked:
+                self.check_source(preset, where)
+                checked.add((preset.pipeline, preset.variant))
+        if self.preload:
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """Load every enabled preset's pipeline; with `compile`, also run each once to compile."""
+        for style, quality, preset in self.registry.enabled_items():
+            try:
+                loaded = self._cache.get(preset)
+            except ConfigurationError as exc:
+                raise ConfigurationError(f"{style.value}.{quality.value}: {exc}") from exc
+            if self.options.compile:
+                with loaded.lock:
+                    self._run(
+                        loaded,
+                        preset,
+                        "warm-up",
+                        "",
+                        steps=min(2, preset.steps),
+                        seed=0,
+                        context=GenerationContext(),
+                    )
+
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+        context.raise_if_canceled()
+        preset = self.registry.preset(spec.style, spec.quality)
+        if not preset.enabled:
+            raise GenerationFailed(
+                f"The '{spec.style.value}' style at '{spec.quality.value}' quality "
+                "is not available on this server."
+            )
+        gender = spec.appearance.gender if spec.appearance is not None else None
+        prompt = build_prompt(
+            prompt=spec.prompt,
+            style=spec.style,
+            appearance=spec.appearance,
+            negative_prompt=spec.negative_prompt,
+            trigger_words=preset.trigger_for(gender),
+            style_negative=preset.negative_prompt,
+        )
+        try:
+            loaded = self._cache.get(preset)
+        except ConfigurationError as exc:
+            log.error("cannot load the model for %s/%s: %s", spec.style, spec.quality, exc)
+            raise GenerationFailed("The model for this style could not be loaded.") from exc
+        with loaded.lock:
+            context.raise_if_canceled()
+            image = self._run(
+                loaded,
+                preset,
+                prompt.positive,
+                prompt.negative,
+                steps=preset.steps,
+                seed=spec.seed,
+                context=context,
+            )
+        return image if image.mode == "RGB" else image.convert("RGB")
+
+    def close(self) -> None:
+        self._cache.clear()
+
+    # -- internals -----------------------------------------------------------------------------
+
+    @property
+    def cache(self) -> PipelineCache:
+        return self._cache
+
+    def _load(self, preset: ModelPreset) -> LoadedPipeline:
+        return load_pipeline(preset, self.options)
+
+    def _run(
+        self,
+        loaded: LoadedPipeline,
+        preset: ModelPreset,
+        positive: str,
+        negative: str,
+        *,
+        steps: int,
+        seed: int,
+        context: GenerationContext,
+    ) -> Image.Image:
+        pipe = loaded.prepare(preset)
+
+        def on_step_end(
+            pipe: Any, step: int, timestep: Any, kwargs: dict[str, Any]
+        ) -> dict[str, Any]:
+            # Some schedulers take two model calls per step; num_timesteps counts them all.
+            total = getattr(pipe, "num_timesteps", None) or steps
+            context.report(step + 1, int(total))
+            return kwargs
+
+        # A CPU generator gives the same noise for a seed whatever the device.
+        generator = torch.Generator(device="cpu").manual_seed(seed)
+        try:
+            with torch.inference_mode():
+                result = pipe(
+                    prompt=positive,
+                    negative_prompt=negative or None,
+                    num_inference_steps=steps,
+                    guidance_scale=preset.guidance,
+                    width=preset.width,
+                    height=preset.height,
+                    generator=generator,
+                    output_type="pil",
+                    callback_on_step_end=on_step_end,
+                )
+        except LimnerError:
+            raise
+        except torch.OutOfMemoryError as exc:
+            log.error("out of memory generating %dx%d: %s", preset.width, preset.height, exc)
+            self._cache.clear()
+            raise GenerationFailed("The generation service ran out of memory.") from exc
+        except Exception as exc:
+            log.exception("diffusers pipeline %s failed", preset.pipeline)
+            raise GenerationFailed() from exc
+        return result.images[0]
+
+    def check_source(self, preset: ModelPreset, where: str) -> None:
+        """Raise `ConfigurationError` unless the preset's folder or cached Hub model exists."""
+        if preset.is_local:
+            folder = Path(preset.pipeline).expanduser()
+            if not folder.is_dir():
+                raise ConfigurationError(
+                    f"{where}.pipeline: model folder {folder} does not exist"
+                    + _ADULT_HINT * (where.rsplit(": ", 1)[-1].startswith("nude."))
+                )
+            if not (folder / "model_index.json").is_file():
+                raise ConfigurationError(
+                    f"{where}.pipeline: {folder} has no model_index.json; it must be a diffusers "
+                    "pipeline folder (save a single-file checkpoint with save_pretrained first)"
+                )
+            return
+        try:
+            DiffusionPipeline.download(
+                preset.pipeline,
+                variant=preset.variant,
+                local_files_only=not self.download or hub_offline(),
+            )
+        except Exception as exc:  # huggingface_hub raises several unrelated types here
+            if self.download and not hub_offline():
+                raise ConfigurationError(
+                    f"{where}.pipeline: cannot download {preset.pipeline!r}: {exc}"
+                ) from exc
+            raise ConfigurationError(
+                f"{where}.pipeline: Hub model {preset.pipeline!r} is not in the local Hugging Face "
+                f"cache ({os.environ.get('HF_HOME', '~/.cache/huggingface')}). Download it first "
+                f"(hf download {preset.pipeline}) or set LIMNER_DIFFUSERS_DOWNLOAD=true."
+            ) from exc
+
+    def _check_lora(self, preset: ModelPreset, where: str) -> None:
+        from huggingface_hub import try_to_load_from_cache
+
+        lora = preset.lora
+        assert lora is not None
+        path = Path(lora.path).expanduser()
+        if path.exists() or lora.path.startswith(("/", ".", "~")):
+            if not path.exists():
+                raise ConfigurationError(f"{where}.lora.path: {path} does not exist")
+            return
+        if (
+            lora.weight_name
+            and not isinstance(try_to_load_from_cache(lora.path, lora.weight_name), str)
+            and (hub_offline() or not self.download)
+        ):
+            raise ConfigurationError(
+                f"{where}.lora.path: {lora.weight_name} of {lora.path!r} is not in the local "
+                "Hugging Face cache"
+            )
+
+
+_ADULT_HINT = (
+    "; the adult style needs a checkpoint the operator supplies (see the models file), "
+    "or set `enabled = false` for it"
+)

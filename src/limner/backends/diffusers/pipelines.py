@@ -1,0 +1,293 @@
+"""Loading diffusers pipelines and keeping them: from a Hub id or local folder, with the preset's
+scheduler, LoRA and memory options, in an LRU cache bounded by an estimate of their memory.
+
+A loaded pipeline is shared by every preset with the same weights (`ModelPreset.weights_key`) and
+guarded by its own lock, because diffusers pipelines are not safe to call from two threads; the
+scheduler and VAE options are set per call, under that lock.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import diffusers
+import torch
+from diffusers import AutoPipelineForText2Image, DiffusionPipeline
+
+from limner.backends.diffusers.registry import ModelPreset
+from limner.errors import ConfigurationError
+
+__all__ = [
+    "LoadOptions",
+    "LoadedPipeline",
+    "PipelineCache",
+    "estimate_bytes",
+    "hub_offline",
+    "load_pipeline",
+    "resolve_pipeline_class",
+    "resolve_scheduler_class",
+]
+
+log = logging.getLogger(__name__)
+
+#: VAE tiling turns on by itself above this many pixels on the longer side
+AUTO_TILING_ABOVE_PX = 1024
+
+
+def hub_offline() -> bool:
+    """True when HF_HUB_OFFLINE is set: never reach the Hub, use the local cache only."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def resolve_pipeline_class(name: str) -> type[Any]:
+    """ "auto" -> AutoPipelineForText2Image, else a DiffusionPipeline subclass from diffusers."""
+    if name == "auto":
+        return AutoPipelineForText2Image
+    cls = getattr(diffusers, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, DiffusionPipeline)):
+        raise ConfigurationError(f"{name!r} is not a diffusers pipeline class")
+    return cls
+
+
+def resolve_scheduler_class(name: str) -> type[Any]:
+    cls = getattr(diffusers, name, None)
+    if not (isinstance(cls, type) and hasattr(cls, "from_config") and "Scheduler" in name):
+        raise ConfigurationError(f"{name!r} is not a diffusers scheduler class")
+    return cls
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    device: torch.device
+    dtype: torch.dtype
+    #: "none", "model" (whole models move to the GPU in turn) or "sequential" (layer by layer)
+    offload: str = "none"
+    compile: bool = False
+    compile_mode: str = "max-autotune-no-cudagraphs"
+
+
+@dataclass
+class LoadedPipeline:
+    """One pipeline in memory, with its lock and the schedulers its presets asked for."""
+
+    key: Hashable
+    pipe: Any
+    size_bytes: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _schedulers: dict[Hashable, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._schedulers[None] = self.pipe.scheduler
+
+    def prepare(self, preset: ModelPreset) -> Any:
+        """Set the preset's scheduler and VAE options; call with `lock` held."""
+        pipe = self.pipe
+        pipe.scheduler = self._scheduler_for(preset)
+        vae = getattr(pipe, "vae", None)
+        tiling = preset.vae_tiling
+        if tiling is None:
+            tiling = max(preset.width, preset.height) > AUTO_TILING_ABOVE_PX
+        if vae is not None and hasattr(vae, "enable_tiling"):
+            vae.enable_tiling() if tiling else vae.disable_tiling()
+        if preset.attention_slicing:
+            pipe.enable_attention_slicing()
+        elif hasattr(pipe, "disable_attention_slicing"):
+            pipe.disable_attention_slicing()
+        return pipe
+
+    def _scheduler_for(self, preset: ModelPreset) -> Any:
+        if preset.scheduler is None:
+            return self._schedulers[None]
+        key = (preset.scheduler, tuple(sorted(preset.scheduler_options.items())))
+        if key not in self._schedulers:
+            cls = resolve_scheduler_class(preset.scheduler)
+            base = self._schedulers[None].config
+            self._schedulers[key] = cls.from_config(base, **preset.scheduler_options)
+        return self._schedulers[key]
+
+
+def estimate_bytes(pipe: Any) -> int:
+    """Bytes held by the parameters and buffers of every torch module in the pipeline."""
+    total = 0
+    for component in getattr(pipe, "components", {}).values():
+        if isinstance(component, torch.nn.Module):
+            for tensor in (*component.parameters(), *component.buffers()):
+                total += tensor.numel() * tensor.element_size()
+    return total
+
+
+def load_pipeline(preset: ModelPreset, options: LoadOptions) -> LoadedPipeline:
+    """Load the preset's weights, LoRA and device placement. Raises `ConfigurationError`."""
+    cls = resolve_pipeline_class(preset.pipeline_class)
+    source = str(Path(preset.pipeline).expanduser()) if preset.is_local else preset.pipeline
+    local_only = preset.is_local or hub_offline()
+    kwargs: dict[str, Any] = {"torch_dtype": options.dtype, "local_files_only": local_only}
+    if preset.variant:
+        kwargs["variant"] = preset.variant
+    try:
+        model_index = DiffusionPipeline.load_config(source, local_files_only=local_only)
+        if "safety_checker" in model_index:
+            # Limner screens images itself; the diffusers checker would only blank them.
+            kwargs.update(safety_checker=None, requires_safety_checker=False)
+        pipe = cls.from_pretrained(source, **kwargs)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ConfigurationError(f"cannot load pipeline {preset.pipeline!r}: {exc}") from exc
+    if preset.lora is not None:
+        _fuse_lora(pipe, preset, local_only=local_only or _looks_local(preset.lora.path))
+    _place(pipe, options)
+    pipe.set_progress_bar_config(disable=True)
+    if options.compile:
+        _compile(pipe, options)
+    size = estimate_bytes(pipe)
+    log.info(
+        "loaded %s (%s) on %s, about %.0f MiB",
+        preset.pipeline,
+        type(pipe).__name__,
+        options.device,
+        size / 2**20,
+    )
+    return LoadedPipeline(key=preset.weights_key(), pipe=pipe, size_bytes=size)
+
+
+def _looks_local(path: str) -> bool:
+    return Path(path).expanduser().exists()
+
+
+def _fuse_lora(pipe: Any, preset: ModelPreset, *, local_only: bool) -> None:
+    from diffusers.utils import is_peft_available
+
+    lora = preset.lora
+    assert lora is not None
+    if not is_peft_available():
+        raise ConfigurationError("LoRA presets need the 'peft' package: pip install peft")
+    kwargs: dict[str, Any] = {"adapter_name": "limner", "local_files_only": local_only}
+    if lora.weight_name:
+        kwargs["weight_name"] = lora.weight_name
+    try:
+        pipe.load_lora_weights(
+            str(Path(lora.path).expanduser()) if local_only else lora.path, **kwargs
+        )
+        # Fusing bakes the LoRA into the weights: no per-step adapter cost, no per-call state.
+        pipe.fuse_lora(lora_scale=lora.scale, adapter_names=["limner"])
+        pipe.unload_lora_weights()
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigurationError(f"cannot load LoRA {lora.path!r}: {exc}") from exc
+
+
+def _place(pipe: Any, options: LoadOptions) -> None:
+    if options.offload == "none":
+        pipe.to(options.device)
+        return
+    if options.device.type != "cuda":
+        raise ConfigurationError("diffusers_offload needs a CUDA device")
+    if options.offload == "model":
+        pipe.enable_model_cpu_offload(device=options.device)
+    elif options.offload == "sequential":
+        pipe.enable_sequential_cpu_offload(device=options.device)
+    else:
+        raise ConfigurationError(
+            f"diffusers_offload: {options.offload!r} is not one of none, model, sequential"
+        )
+
+
+def _compile(pipe: Any, options: LoadOptions) -> None:
+    for name in ("unet", "transformer"):
+        module = getattr(pipe, name, None)
+        if isinstance(module, torch.nn.Module):
+            setattr(pipe, name, torch.compile(module, mode=options.compile_mode, fullgraph=False))
+
+
+def release_memory() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+class PipelineCache:
+    """Loaded pipelines, least recently used first out, within `budget_bytes` (None: no limit).
+
+    A pipeline bigger than the whole budget is still kept (alone): serving slowly beats failing.
+    Eviction only drops the cache's reference; a generation already running keeps its pipeline
+    until it finishes.
+    """
+
+    def __init__(
+        self,
+        loader: Callable[[ModelPreset], LoadedPipeline],
+        *,
+        budget_bytes: int | None = None,
+    ) -> None:
+        self._loader = loader
+        self.budget_bytes = budget_bytes
+        self._entries: OrderedDict[Hashable, LoadedPipeline] = OrderedDict()
+        self._known_sizes: dict[Hashable, int] = {}
+        self._lock = threading.Lock()
+        self._load_locks: dict[Hashable, threading.Lock] = {}
+
+    def get(self, preset: ModelPreset) -> LoadedPipeline:
+        key = preset.weights_key()
+        with self._lock:
+            entry = self._hit(key)
+            if entry is not None:
+                return entry
+            load_lock = self._load_locks.setdefault(key, threading.Lock())
+        with load_lock:  # one load per model, even when many requests arrive at once
+            with self._lock:
+                entry = self._hit(key)
+                if entry is not None:
+                    return entry
+                evicted = self._evict(incoming=self._known_sizes.get(key, 0), keep=None)
+            if evicted:
+                release_memory()
+            entry = self._loader(preset)
+            with self._lock:
+                self._known_sizes[key] = entry.size_bytes
+                self._entries[key] = entry
+                evicted = self._evict(incoming=0, keep=key)
+            if evicted:
+                release_memory()
+            return entry
+
+    def loaded_keys(self) -> list[Hashable]:
+        """Keys from least to most recently used."""
+        with self._lock:
+            return list(self._entries)
+
+    @property
+    def used_bytes(self) -> int:
+        with self._lock:
+            return sum(entry.size_bytes for entry in self._entries.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+        release_memory()
+
+    def _hit(self, key: Hashable) -> LoadedPipeline | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def _evict(self, *, incoming: int, keep: Hashable | None) -> list[Hashable]:
+        if self.budget_bytes is None:
+            return []
+        evicted = []
+        used = sum(entry.size_bytes for entry in self._entries.values())
+        for key in list(self._entries):
+            if used + incoming <= self.budget_bytes:
+                break
+            if key == keep:
+                continue
+            used -= self._entries.pop(key).size_bytes
+            evicted.append(key)
+            log.info("evicted pipeline %s to stay within %d bytes", key, self.budget_bytes)
+        return evicted

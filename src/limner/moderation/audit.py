@@ -1,0 +1,41 @@
+"""The refusal log: who was refused, when, on which field and by which rule (never the text)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from limner.clock import utcnow
+from limner.db.tables import ModerationEvent
+from limner.ids import new_event_id
+
+
+def record_refusal(
+    *,
+    session: Session,
+    account_id: int | None,
+    key_prefix: str | None,
+    field: str,
+    rule: str,
+    style: str,
+) -> ModerationEvent:
+    event = ModerationEvent(
+        id=new_event_id(),
+        account_id=account_id,
+        key_prefix=key_prefix,
+        field=field,
+        rule=rule,
+        style=style,
+        created_at=utcnow(),
+    )
+    session.add(event)
+    return event
+
+
+def recent_refusals(
+    *, session: Session, limit: int = 100, key_prefix: str | None = None
+) -> list[ModerationEvent]:
+    query = select(ModerationEvent).order_by(ModerationEvent.created_at.desc()).limit(limit)
+    if key_prefix:
+        query = query.where(ModerationEvent.key_prefix == key_prefix)
+    return list(session.scalars(query))

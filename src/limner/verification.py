@@ -1,0 +1,51 @@
+"""Did this server make this image, and which generation? Used by `POST /api/v1/verify` and
+`limner verify`. The watermark in the pixels is the evidence; the database confirms the id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from limner.db.engine import Database
+from limner.db.tables import Generation
+from limner.provenance import VerifyResult, verify
+
+
+@dataclass(frozen=True)
+class Verification:
+    image: VerifyResult
+    #: the watermarked id is a generation recorded by this server
+    known_generation: bool
+
+    @property
+    def from_this_server(self) -> bool:
+        return self.image.from_limner and self.known_generation
+
+    def as_dict(self) -> dict[str, object]:
+        result = self.image
+        return {
+            "from_this_server": self.from_this_server,
+            "generation_id": result.watermark_id,
+            "known_generation": self.known_generation,
+            "ai_generated": result.ai_generated,
+            "watermark_found": result.from_limner,
+            "metadata_generation_id": result.generation_id,
+            "metadata_matches_watermark": result.ids_agree,
+            "generator": result.generator,
+            "digital_source_type": result.digital_source_type,
+            "c2pa_valid": result.c2pa_valid,
+            "c2pa_trusted": result.c2pa_trusted,
+            "placeholder": result.placeholder,
+            "format": result.format,
+        }
+
+
+def verify_image(
+    data: bytes, *, database: Database, watermark_key: bytes, trust_anchors_pem: bytes | None
+) -> Verification:
+    """Read the image's provenance and look its watermarked id up in the database."""
+    result = verify(data, watermark_key=watermark_key, trust_anchors_pem=trust_anchors_pem)
+    known = False
+    if result.watermark_id is not None:
+        with database.read() as session:
+            known = session.get(Generation, result.watermark_id) is not None
+    return Verification(image=result, known_generation=known)

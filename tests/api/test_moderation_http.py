@@ -1,0 +1,119 @@
+"""The public moderation corpus through the HTTP API: refusals are 403, free and recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from limner import keys, ledger
+from limner.api import create_app
+from limner.db.tables import ModerationEvent
+from tests.unit.moderation.corpus import MUST_ALLOW, MUST_BLOCK, request_body
+
+CREDITS = 200
+
+
+@pytest.fixture(scope="module")
+def corpus_client(tmp_path_factory) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    from limner.config import Settings
+
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("corpus"),
+        free_daily_credits=0,
+        rate_limit_free="100000/minute",
+        rate_limit_read="100000/minute",
+    )
+    app = create_app(settings)
+    with app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session)
+        ledger.grant(session=session, account_id=issued.account_id, amount=CREDITS)
+    with TestClient(app) as client:
+        yield client, {"Authorization": f"Bearer {issued.key}"}
+
+
+def available(client: TestClient, headers: dict[str, str]) -> int:
+    return client.get("/api/v1/account", headers=headers).json()["credits_available"]
+
+
+@pytest.mark.parametrize(("style", "fields", "blocked_field"), MUST_BLOCK)
+def test_must_block(corpus_client, style: str, fields: dict[str, str], blocked_field: str) -> None:
+    client, headers = corpus_client
+    before = available(client, headers)
+    response = client.post("/api/v1/generate", json=request_body(style, fields), headers=headers)
+    assert response.status_code == 403, (style, fields)
+    body = response.json()
+    assert body["error"] == "content_blocked"
+    assert body["field"] == blocked_field
+    # the message never echoes what matched
+    for text in fields.values():
+        for word in text.split():
+            if len(word) > 3:
+                assert word.lower() not in body["message"].lower()
+    assert available(client, headers) == before
+
+
+@pytest.mark.parametrize(("style", "fields"), MUST_ALLOW)
+def test_must_allow(corpus_client, style: str, fields: dict[str, str]) -> None:
+    client, headers = corpus_client
+    response = client.post("/api/v1/generate", json=request_body(style, fields), headers=headers)
+    assert response.status_code == 200, (style, fields, response.json())
+
+
+def test_refusals_are_recorded_without_the_text(tmp_path) -> None:
+    from limner.config import Settings
+
+    app = create_app(Settings(data_dir=tmp_path))
+    with app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session)
+    body = {
+        "prompt": "a beach selfie",
+        "style": "nude",
+        "snap_caption": {"text": "my 15th birthday"},
+    }
+    with TestClient(app) as client:
+        response = client.post(
+            "/api/v1/generate", json=body, headers={"Authorization": f"Bearer {issued.key}"}
+        )
+    assert response.status_code == 403
+    with app.state.limner.database.read() as session:
+        event = session.scalars(select(ModerationEvent)).one()
+    assert (event.key_prefix, event.field, event.style) == (
+        issued.prefix,
+        "snap_caption.text",
+        "nude",
+    )
+    assert event.rule.startswith("minor")
+    assert not hasattr(event, "text")
+
+
+def test_operator_terms_add_rules(tmp_path) -> None:
+    from limner.config import Settings
+
+    terms = tmp_path / "blocked.txt"
+    terms.write_text("# house rules\nzeppelin\n")
+    app = create_app(Settings(data_dir=tmp_path, moderation_blocked_terms_file=terms))
+    with app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session)
+    headers = {"Authorization": f"Bearer {issued.key}"}
+    with TestClient(app) as client:
+        refused = client.post(
+            "/api/v1/generate", json={"prompt": "a Zeppelin over hills"}, headers=headers
+        )
+        allowed = client.post(
+            "/api/v1/generate", json={"prompt": "a balloon over hills"}, headers=headers
+        )
+    assert refused.status_code == 403 and refused.json()["field"] == "prompt"
+    assert allowed.status_code == 200
+
+
+def test_a_missing_operator_file_stops_the_start(tmp_path) -> None:
+    from limner.config import Settings
+    from limner.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="moderation term file"):
+        create_app(
+            Settings(data_dir=tmp_path, moderation_blocked_terms_file=tmp_path / "missing.txt")
+        )

@@ -1,0 +1,161 @@
+"""The whole path with the real diffusers code: HTTP -> moderation -> ledger -> a tiny random-
+weight pipeline (SD and SDXL, built and saved by the test) -> caption -> provenance -> URL."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+pytest.importorskip("torch")
+pytest.importorskip("diffusers")
+
+from limner import keys
+from limner.api import create_app
+from limner.config import Settings
+from tests.support.tiny_pipelines import (
+    TINY_IMAGE_SIZE,
+    build_tiny_sd,
+    build_tiny_sdxl,
+    write_models_toml,
+)
+
+
+@pytest.fixture(scope="module")
+def model_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("models")
+    return {"sd": build_tiny_sd(root / "sd"), "sdxl": build_tiny_sdxl(root / "sdxl")}
+
+
+@pytest.fixture
+def diffusers_app(tmp_path: Path, model_dirs: dict[str, Path]) -> Iterator[Callable[..., tuple]]:
+    """Build an app on the diffusers backend over private copies of the tiny models."""
+    clients: list[TestClient] = []
+
+    def make(**overrides: object) -> tuple[TestClient, dict[str, str], dict[str, Path]]:
+        sd, sdxl = tmp_path / "sd", tmp_path / "sdxl"
+        if not sd.exists():
+            shutil.copytree(model_dirs["sd"], sd)
+            shutil.copytree(model_dirs["sdxl"], sdxl)
+        models = write_models_toml(tmp_path / "models.toml", sd, sdxl)
+        values: dict[str, object] = {
+            "data_dir": tmp_path / "data",
+            "backend": "diffusers",
+            "models_file": models,
+            "diffusers_device": "cpu",
+            "public_url": "http://testserver",
+        }
+        values.update(overrides)
+        app = create_app(Settings(**values))  # type: ignore[arg-type]
+        with app.state.limner.database.transaction() as session:
+            issued = keys.create_key(session=session)
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        return client, {"Authorization": f"Bearer {issued.key}"}, {"sd": sd, "sdxl": sdxl}
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def credits(client: TestClient, headers: dict[str, str]) -> int:
+    return client.get("/api/v1/account", headers=headers).json()["credits_available"]
+
+
+@pytest.mark.parametrize("quality, cost", [("fast", 1), ("hires", 2)])  # fast: SD, hires: SDXL
+def test_generates_through_http_and_verifies(diffusers_app, quality: str, cost: int) -> None:
+    client, headers, _ = diffusers_app()
+    body = {
+        "prompt": "a lighthouse at dusk",
+        "quality": quality,
+        "style": "nude",
+        "appearance": {"gender": "female", "age": 35},
+        "snap_caption": True,
+        "seed": 11,
+    }
+    response = client.post("/api/v1/generate", json=body, headers=headers)
+    assert response.status_code == 200, response.json()
+    result = response.json()
+    assert result["credits_used"] == cost and result["seed"] == 11
+    data = client.get(result["image_url"]).content
+    assert Image.open(io.BytesIO(data)).size == (TINY_IMAGE_SIZE, TINY_IMAGE_SIZE)
+    verified = client.post("/api/v1/verify", content=data, headers=headers).json()
+    assert verified["generation_id"] == result["id"]
+    assert verified["from_this_server"] is True and verified["placeholder"] is False
+    assert credits(client, headers) == 5 - cost
+
+
+def test_a_pipeline_that_raises_is_503_and_free(diffusers_app) -> None:
+    client, headers, dirs = diffusers_app()
+    for weights in (dirs["sd"] / "unet").glob("*.safetensors"):
+        weights.unlink()  # the folder passes the start-up check; loading then fails
+    response = client.post("/api/v1/generate", json={"prompt": "a red bicycle"}, headers=headers)
+    assert response.status_code == 503
+    assert response.json()["error"] == "generation_failed"
+    assert credits(client, headers) == 5
+
+
+def test_timeout_then_busy(diffusers_app) -> None:
+    client, headers, _ = diffusers_app(
+        generation_timeout_s=0.05, generation_workers=1, generation_queue_size=0
+    )
+    first = client.post("/api/v1/generate", json={"prompt": "a red bicycle"}, headers=headers)
+    assert first.status_code == 503
+    assert first.json()["message"] == "Generation timed out. Please try again."
+    # the timed-out generation still holds the only slot until it stops at its next step
+    second = client.post("/api/v1/generate", json={"prompt": "a red bicycle"}, headers=headers)
+    assert second.status_code == 503
+    assert "busy" in second.json()["message"]
+    assert credits(client, headers) == 5
+
+
+def test_the_server_refuses_to_start_without_its_models(tmp_path: Path) -> None:
+    from limner.errors import ConfigurationError
+
+    missing = tmp_path / "models.toml"
+    write_models_toml(missing, tmp_path / "no-sd", tmp_path / "no-sdxl")
+    app = create_app(
+        Settings(
+            data_dir=tmp_path / "data",
+            backend="diffusers",
+            models_file=missing,
+            diffusers_device="cpu",
+        )
+    )
+    with pytest.raises(ConfigurationError, match="does not exist"), TestClient(app):
+        pass
+
+
+def test_models_list_shows_the_registry_and_availability(
+    tmp_path: Path, model_dirs: dict[str, Path]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    models = write_models_toml(tmp_path / "models.toml", model_dirs["sd"], tmp_path / "gone")
+    env = {
+        **os.environ,
+        "LIMNER_DATA_DIR": str(tmp_path / "data"),
+        "LIMNER_MODELS_FILE": str(models),
+        "COLUMNS": "250",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "limner.cli", "models", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    fast_rows = [line for line in result.stdout.splitlines() if "│ fast" in line]
+    hires_rows = [line for line in result.stdout.splitlines() if "│ hires" in line]
+    assert fast_rows and all("available" in line for line in fast_rows)
+    assert hires_rows and all("missing" in line for line in hires_rows)

@@ -1,0 +1,242 @@
+"""Tiny random-weight Stable Diffusion pipelines saved to disk, for fast tests of the real code
+path.
+
+The shapes follow diffusers' own dummy components: a two-block UNet, a two-block VAE (so the latent
+is half the image size) and 32-wide CLIP text encoders with a byte-level tokenizer written here, so
+nothing is fetched from the Hub. Building and saving both pipelines takes about a second on a CPU.
+
+    sd = build_tiny_sd(tmp / "sd")
+    sdxl = build_tiny_sdxl(tmp / "sdxl")
+    models = write_models_toml(tmp / "models.toml", sd, sdxl)   # LIMNER_MODELS_FILE
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = [
+    "TINY_IMAGE_SIZE",
+    "TINY_STEPS",
+    "build_tiny_sd",
+    "build_tiny_sdxl",
+    "build_tiny_tokenizer",
+    "write_models_toml",
+]
+
+#: width and height every tiny preset uses (a multiple of 8; the latent is 32x32)
+TINY_IMAGE_SIZE = 64
+#: denoising steps every tiny preset uses
+TINY_STEPS = 2
+
+_BOS, _EOS = "<|startoftext|>", "<|endoftext|>"
+
+
+def _bytes_to_unicode() -> list[str]:
+    # CLIP's byte-level alphabet: every byte maps to one printable character.
+    printable = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
+    chars = printable[:]
+    extra = 0
+    for byte in range(256):
+        if byte not in printable:
+            chars.append(256 + extra)
+            extra += 1
+    return [chr(c) for c in chars]
+
+
+def build_tiny_tokenizer(path: Path) -> object:
+    """A CLIP tokenizer over single bytes (no merges): 514 tokens, model_max_length 77."""
+    from transformers import CLIPTokenizer
+
+    path.mkdir(parents=True, exist_ok=True)
+    alphabet = _bytes_to_unicode()
+    vocab: dict[str, int] = {}
+    for char in alphabet:
+        vocab[char] = len(vocab)
+    for char in alphabet:
+        vocab[char + "</w>"] = len(vocab)
+    vocab[_BOS] = len(vocab)
+    vocab[_EOS] = len(vocab)
+    (path / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    (path / "merges.txt").write_text("#version: 0.2\n", encoding="utf-8")
+    # from_pretrained reads vocab.json + merges.txt in both transformers 4 and 5
+    return CLIPTokenizer.from_pretrained(
+        path,
+        model_max_length=77,
+        bos_token=_BOS,
+        eos_token=_EOS,
+        pad_token=_EOS,
+        unk_token=_EOS,
+    )
+
+
+def _text_config(tokenizer: object, *, projection_dim: int | None = None) -> object:
+    from transformers import CLIPTextConfig
+
+    vocab_size = len(tokenizer)  # type: ignore[arg-type]
+    extra = {"projection_dim": projection_dim} if projection_dim else {}
+    return CLIPTextConfig(
+        bos_token_id=tokenizer.bos_token_id,  # type: ignore[attr-defined]
+        eos_token_id=tokenizer.eos_token_id,  # type: ignore[attr-defined]
+        pad_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined]
+        hidden_size=32,
+        intermediate_size=37,
+        layer_norm_eps=1e-05,
+        num_attention_heads=4,
+        num_hidden_layers=2,
+        vocab_size=vocab_size,
+        max_position_embeddings=77,
+        hidden_act="gelu",
+        **extra,
+    )
+
+
+def _tiny_vae() -> object:
+    from diffusers import AutoencoderKL
+
+    return AutoencoderKL(
+        block_out_channels=(8, 16),
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+        latent_channels=4,
+        norm_num_groups=2,
+        sample_size=TINY_IMAGE_SIZE,
+    )
+
+
+def _scheduler() -> object:
+    from diffusers import EulerDiscreteScheduler
+
+    return EulerDiscreteScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        timestep_spacing="leading",
+        steps_offset=1,
+    )
+
+
+def build_tiny_sd(path: Path, *, seed: int = 0) -> Path:
+    """Save a tiny `StableDiffusionPipeline` (random weights) to `path`; return `path`."""
+    import torch
+    from diffusers import StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextModel
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel(
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        sample_size=TINY_IMAGE_SIZE // 2,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=2,
+        norm_num_groups=2,
+    )
+    tokenizer = build_tiny_tokenizer(path / "_tokenizer_src")
+    text_encoder = CLIPTextModel(_text_config(tokenizer))
+    pipe = StableDiffusionPipeline(
+        unet=unet,
+        vae=_tiny_vae(),
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        scheduler=_scheduler(),
+        safety_checker=None,
+        feature_extractor=None,
+        image_encoder=None,
+        requires_safety_checker=False,
+    )
+    pipe.save_pretrained(path, safe_serialization=True)
+    return path
+
+
+def build_tiny_sdxl(path: Path, *, seed: int = 0) -> Path:
+    """Save a tiny `StableDiffusionXLPipeline` (two text encoders, random weights) to `path`."""
+    import torch
+    from diffusers import StableDiffusionXLPipeline, UNet2DConditionModel
+    from transformers import CLIPTextModel, CLIPTextModelWithProjection
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel(
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        sample_size=TINY_IMAGE_SIZE // 2,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(2, 4),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=8,
+        transformer_layers_per_block=(1, 1),
+        # 6 time ids * addition_time_embed_dim + the pooled projection of text_encoder_2
+        projection_class_embeddings_input_dim=6 * 8 + 32,
+        # hidden states of both encoders are concatenated: 32 + 32
+        cross_attention_dim=64,
+        norm_num_groups=2,
+    )
+    tokenizer = build_tiny_tokenizer(path / "_tokenizer_src")
+    text_encoder = CLIPTextModel(_text_config(tokenizer))
+    text_encoder_2 = CLIPTextModelWithProjection(_text_config(tokenizer, projection_dim=32))
+    pipe = StableDiffusionXLPipeline(
+        unet=unet,
+        vae=_tiny_vae(),
+        text_encoder=text_encoder,
+        text_encoder_2=text_encoder_2,
+        tokenizer=tokenizer,
+        tokenizer_2=tokenizer,
+        scheduler=_scheduler(),
+        force_zeros_for_empty_prompt=True,
+    )
+    pipe.save_pretrained(path, safe_serialization=True)
+    return path
+
+
+def write_models_toml(
+    path: Path,
+    sd_dir: Path,
+    sdxl_dir: Path,
+    *,
+    steps: int = TINY_STEPS,
+    size: int = TINY_IMAGE_SIZE,
+) -> Path:
+    """Write a models file: every `fast` preset uses the tiny SD folder, every `hires` the SDXL one.
+
+    The adult style gets placeholder trigger words per gender so prompt building is exercised.
+    """
+
+    def preset(style: str, quality: str, folder: Path, pipeline_class: str) -> str:
+        return (
+            f"[{style}.{quality}]\n"
+            f"pipeline = {json.dumps(str(folder))}\n"
+            f'pipeline_class = "{pipeline_class}"\n'
+            f"steps = {steps}\n"
+            f"guidance = 2.0\n"
+            f"width = {size}\n"
+            f"height = {size}\n"
+        )
+
+    parts = ["# Tiny random-weight models for tests (tests/support/tiny_pipelines.py)\n"]
+    for style in ("realistic", "anime", "nude"):
+        parts.append(preset(style, "fast", sd_dir, "StableDiffusionPipeline"))
+        parts.append(preset(style, "hires", sdxl_dir, "auto"))
+        if style == "nude":
+            for quality in ("fast", "hires"):
+                parts.append(
+                    f"[nude.{quality}.trigger_words]\n"
+                    'female = "<adult-style-trigger-f>"\n'
+                    'male = "<adult-style-trigger-m>"\n'
+                    'trans = "<adult-style-trigger-t>"\n'
+                )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path

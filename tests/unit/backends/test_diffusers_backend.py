@@ -1,0 +1,355 @@
+"""DiffusersBackend on tiny random-weight SD and SDXL pipelines: the real diffusers code path."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from limner.backends.base import Backend, GenerationCanceled, GenerationContext, GenerationSpec
+from limner.backends.diffusers import DiffusersBackend
+from limner.backends.diffusers.device import choose_device, choose_dtype
+from limner.backends.diffusers.pipelines import estimate_bytes
+from limner.backends.diffusers.registry import ModelRegistry
+from limner.domain.requests import Appearance
+from limner.domain.styles import Gender, Quality, Style
+from limner.errors import ConfigurationError, GenerationFailed
+from tests.support.tiny_pipelines import TINY_STEPS
+from tests.unit.backends.conftest import with_presets
+
+
+def spec(
+    style: Style = Style.realistic, quality: Quality = Quality.fast, seed: int = 7, **extra: object
+) -> GenerationSpec:
+    return GenerationSpec(
+        generation_id="gen_test",
+        prompt="a lighthouse at dusk",
+        style=style,
+        quality=quality,
+        seed=seed,
+        **extra,
+    )  # type: ignore[arg-type]
+
+
+def pixels(image: object) -> np.ndarray:
+    return np.asarray(image)
+
+
+@pytest.fixture(scope="module")
+def sized_registry(tiny_registry: ModelRegistry) -> ModelRegistry:
+    # non-square sizes, so a width/height mix-up shows
+    return with_presets(
+        tiny_registry,
+        realistic_fast={"width": 64, "height": 48},
+        anime_hires={"width": 48, "height": 64},
+    )
+
+
+@pytest.fixture(scope="module")
+def backend(sized_registry: ModelRegistry) -> DiffusersBackend:
+    backend = DiffusersBackend(sized_registry, device="cpu")
+    yield backend
+    backend.close()
+
+
+def test_is_a_backend(backend: DiffusersBackend) -> None:
+    assert isinstance(backend, Backend)
+    assert backend.name == "diffusers"
+    assert backend.dtype is torch.float32
+
+
+def test_check_ready_passes_for_existing_folders(backend: DiffusersBackend) -> None:
+    backend.check_ready()
+
+
+@pytest.mark.parametrize(
+    ("style", "quality", "size"),
+    [
+        (Style.realistic, Quality.fast, (64, 48)),
+        (Style.anime, Quality.hires, (48, 64)),
+        (Style.nude, Quality.hires, (64, 64)),
+    ],
+)
+def test_generates_an_rgb_image_of_the_preset_size(
+    backend: DiffusersBackend, style: Style, quality: Quality, size: tuple[int, int]
+) -> None:
+    extra = {"appearance": Appearance(gender=Gender.female, age=30)} if style is Style.nude else {}
+    image = backend.generate(spec(style, quality, **extra), GenerationContext())
+    assert image.mode == "RGB"
+    assert image.size == size
+
+
+@pytest.mark.parametrize("quality", list(Quality))
+def test_seed_decides_the_pixels(backend: DiffusersBackend, quality: Quality) -> None:
+    first = backend.generate(spec(quality=quality, seed=1), GenerationContext())
+    again = backend.generate(spec(quality=quality, seed=1), GenerationContext())
+    other = backend.generate(spec(quality=quality, seed=2), GenerationContext())
+    assert np.array_equal(pixels(first), pixels(again))
+    assert not np.array_equal(pixels(first), pixels(other))
+
+
+def test_progress_is_reported_every_step(backend: DiffusersBackend) -> None:
+    steps: list[tuple[int, int]] = []
+    backend.generate(
+        spec(quality=Quality.hires),
+        GenerationContext(on_progress=lambda s, t: steps.append((s, t))),
+    )
+    assert steps == [(step, TINY_STEPS) for step in range(1, TINY_STEPS + 1)]
+
+
+def test_cancel_stops_at_the_next_step(backend: DiffusersBackend) -> None:
+    steps: list[int] = []
+    context = GenerationContext()
+
+    def on_progress(step: int, total: int) -> None:
+        steps.append(step)
+        context.cancel()
+
+    context.on_progress = on_progress
+    with pytest.raises(GenerationCanceled):
+        backend.generate(spec(), context)
+    assert steps == [1]
+
+
+def test_canceled_before_start_runs_nothing(backend: DiffusersBackend) -> None:
+    context = GenerationContext(on_progress=lambda s, t: pytest.fail("ran a step"))
+    context.cancel()
+    with pytest.raises(GenerationCanceled):
+        backend.generate(spec(), context)
+
+
+def test_an_error_inside_the_pipeline_becomes_generation_failed(backend: DiffusersBackend) -> None:
+    def explode(step: int, total: int) -> None:
+        raise RuntimeError("boom inside the denoising loop")
+
+    with pytest.raises(GenerationFailed) as info:
+        backend.generate(spec(), GenerationContext(on_progress=explode))
+    assert isinstance(info.value.__cause__, RuntimeError)
+    # the pipeline is still usable afterwards (its lock was released)
+    backend.generate(spec(), GenerationContext())
+
+
+def test_presets_with_the_same_weights_share_one_pipeline(backend: DiffusersBackend) -> None:
+    backend.generate(spec(Style.realistic, Quality.fast), GenerationContext())
+    backend.generate(spec(Style.anime, Quality.fast), GenerationContext())
+    backend.generate(spec(Style.nude, Quality.fast), GenerationContext())
+    keys = backend.cache.loaded_keys()
+    assert len(keys) == len(set(keys)) == 2  # one SD, one SDXL
+
+
+def test_concurrent_generations_match_sequential_ones(backend: DiffusersBackend) -> None:
+    expected = pixels(backend.generate(spec(seed=11), GenerationContext()))
+    results: list[np.ndarray] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(
+                pixels(backend.generate(spec(seed=11), GenerationContext()))
+            )
+        )
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 3
+    assert all(np.array_equal(result, expected) for result in results)
+
+
+def test_scheduler_swap_changes_the_image_and_is_per_preset(
+    backend: DiffusersBackend, sized_registry: ModelRegistry
+) -> None:
+    swapped = DiffusersBackend(
+        with_presets(
+            sized_registry,
+            anime_fast={
+                "scheduler": "DDIMScheduler",
+                "scheduler_options": {"timestep_spacing": "trailing"},
+            },
+        ),
+        device="cpu",
+    )
+    try:
+        euler = swapped.generate(spec(Style.realistic, seed=3), GenerationContext())
+        ddim = swapped.generate(spec(Style.anime, seed=3), GenerationContext())
+        euler_again = swapped.generate(spec(Style.realistic, seed=3), GenerationContext())
+        assert not np.array_equal(pixels(euler), pixels(ddim))
+        assert np.array_equal(pixels(euler), pixels(euler_again))
+        loaded = swapped.cache.get(sized_registry.preset(Style.anime, Quality.fast))
+        assert type(loaded.pipe.scheduler).__name__ == "EulerDiscreteScheduler"
+    finally:
+        swapped.close()
+
+
+def test_vae_tiling_follows_the_preset(
+    backend: DiffusersBackend, sized_registry: ModelRegistry
+) -> None:
+    preset = sized_registry.preset(Style.realistic, Quality.fast)
+    loaded = backend.cache.get(preset)
+    with loaded.lock:
+        assert loaded.prepare(preset.model_copy(update={"vae_tiling": True})).vae.use_tiling
+        assert not loaded.prepare(preset).vae.use_tiling  # 64 px: auto is off
+        big = preset.model_copy(update={"width": 2048, "height": 2048})
+        assert loaded.prepare(big).vae.use_tiling
+        loaded.prepare(preset)
+
+
+def test_memory_budget_evicts_the_least_recently_used(sized_registry: ModelRegistry) -> None:
+    small = DiffusersBackend(sized_registry, device="cpu", memory_budget_bytes=1)
+    try:
+        small.generate(spec(quality=Quality.fast), GenerationContext())
+        sd_key = small.cache.loaded_keys()
+        small.generate(spec(quality=Quality.hires), GenerationContext())
+        keys = small.cache.loaded_keys()
+        assert len(keys) == 1 and keys != sd_key
+        loaded = small.cache.get(sized_registry.preset(Style.anime, Quality.hires))
+        assert loaded.size_bytes == estimate_bytes(loaded.pipe) > 0
+    finally:
+        small.close()
+    assert small.cache.loaded_keys() == []
+
+
+def test_disabled_preset_is_refused_and_skipped_by_check_ready(
+    sized_registry: ModelRegistry, tmp_path: Path
+) -> None:
+    registry = with_presets(
+        sized_registry,
+        nude_fast={"enabled": False, "pipeline": str(tmp_path / "absent")},
+        nude_hires={"enabled": False},
+    )
+    backend = DiffusersBackend(registry, device="cpu")
+    backend.check_ready()
+    assert not backend.supports(Style.nude, Quality.fast)
+    assert backend.supports(Style.anime, Quality.fast)
+    with pytest.raises(GenerationFailed, match="not available"):
+        backend.generate(spec(Style.nude), GenerationContext())
+
+
+def test_check_ready_names_a_missing_folder(sized_registry: ModelRegistry, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    backend = DiffusersBackend(
+        with_presets(sized_registry, anime_hires={"pipeline": str(missing)}), device="cpu"
+    )
+    with pytest.raises(
+        ConfigurationError, match=r"anime\.hires\.pipeline: model folder .*nowhere does not exist"
+    ):
+        backend.check_ready()
+
+
+def test_check_ready_hints_at_the_operator_supplied_adult_checkpoint(
+    sized_registry: ModelRegistry, tmp_path: Path
+) -> None:
+    backend = DiffusersBackend(
+        with_presets(sized_registry, nude_fast={"pipeline": str(tmp_path / "adult")}), device="cpu"
+    )
+    with pytest.raises(ConfigurationError, match=r"operator supplies.*enabled = false"):
+        backend.check_ready()
+
+
+def test_check_ready_wants_a_diffusers_folder(
+    sized_registry: ModelRegistry, tmp_path: Path
+) -> None:
+    (tmp_path / "weights.safetensors").write_bytes(b"")
+    backend = DiffusersBackend(
+        with_presets(sized_registry, realistic_fast={"pipeline": str(tmp_path)}), device="cpu"
+    )
+    with pytest.raises(
+        ConfigurationError, match=r"realistic\.fast\.pipeline: .* has no model_index\.json"
+    ):
+        backend.check_ready()
+
+
+def test_check_ready_refuses_an_uncached_hub_model(
+    sized_registry: ModelRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    backend = DiffusersBackend(
+        with_presets(sized_registry, anime_fast={"pipeline": "limner-tests/not-a-real-model"}),
+        device="cpu",
+    )
+    with pytest.raises(
+        ConfigurationError, match=r"anime\.fast\.pipeline: Hub model .* not in the local"
+    ):
+        backend.check_ready()
+
+
+@pytest.mark.parametrize(
+    ("update", "message"),
+    [
+        (
+            {"pipeline_class": "NotAPipeline"},
+            "realistic.hires.pipeline_class: 'NotAPipeline' is not",
+        ),
+        ({"scheduler": "NoSuchScheduler"}, "realistic.hires.scheduler: 'NoSuchScheduler' is not"),
+    ],
+)
+def test_check_ready_names_unknown_classes(
+    sized_registry: ModelRegistry, update: dict[str, str], message: str
+) -> None:
+    backend = DiffusersBackend(with_presets(sized_registry, realistic_hires=update), device="cpu")
+    with pytest.raises(ConfigurationError, match=message):
+        backend.check_ready()
+
+
+def test_a_model_that_fails_to_load_fails_the_generation(
+    sized_registry: ModelRegistry, tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_models["sd"], broken)
+    for weights in (broken / "unet").glob("*.safetensors"):
+        weights.unlink()
+    backend = DiffusersBackend(
+        with_presets(sized_registry, realistic_fast={"pipeline": str(broken)}), device="cpu"
+    )
+    with pytest.raises(GenerationFailed, match="could not be loaded") as info:
+        backend.generate(spec(), GenerationContext())
+    assert isinstance(info.value.__cause__, ConfigurationError)
+
+
+def test_preload_loads_everything_at_check_ready(sized_registry: ModelRegistry) -> None:
+    backend = DiffusersBackend(sized_registry, device="cpu", preload=True)
+    try:
+        backend.check_ready()
+        assert len(backend.cache.loaded_keys()) == 2
+    finally:
+        backend.close()
+
+
+def test_from_settings_reads_the_models_file(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    from limner.config import Settings
+
+    settings = Settings(
+        data_dir=tmp_path,
+        models_file=tiny_models["toml"],
+        diffusers_device="cpu",
+        diffusers_dtype="float32",
+    )
+    backend = DiffusersBackend.from_settings(settings)
+    assert backend.registry.preset(Style.anime, Quality.hires).pipeline == str(tiny_models["sdxl"])
+    assert backend.device.type == "cpu"
+    packaged = DiffusersBackend.from_settings(Settings(data_dir=tmp_path, diffusers_device="cpu"))
+    assert (
+        packaged.registry.preset(Style.realistic, Quality.fast).pipeline == "stabilityai/sd-turbo"
+    )
+
+
+def test_device_and_dtype_choice() -> None:
+    assert choose_device("cpu").type == "cpu"
+    assert choose_dtype(torch.device("cpu")) is torch.float32
+    assert choose_dtype(torch.device("cpu"), "bf16") is torch.bfloat16
+    with pytest.raises(
+        ConfigurationError, match="diffusers_dtype: float16 is not supported on cpu"
+    ):
+        choose_dtype(torch.device("cpu"), "float16")
+    with pytest.raises(ConfigurationError, match="diffusers_dtype: 'fp8'"):
+        choose_dtype(torch.device("cpu"), "fp8")
+    with pytest.raises(ConfigurationError, match="diffusers_device: 'toaster'"):
+        choose_device("toaster")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigurationError, match="no CUDA GPU"):
+            choose_device("cuda")
+        assert choose_device("auto").type in {"cpu", "mps"}
