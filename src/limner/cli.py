@@ -111,6 +111,9 @@ def _serve_processes(
             "(LIMNER_DATABASE_URL, LIMNER_REDIS_URL) keep limits exact; see docs/scaling.md"
         )
     _database()  # migrate once here, before the workers race to it
+    from limner.api.app import build_stamper
+
+    build_stamper(settings)  # likewise the provenance key, made on first start
     console.print(
         f"Limner {__version__} on http://{host}:{port} with {processes} processes "
         f"(backend: {settings.backend.value}, workers: {settings.workers.value})"

@@ -38,6 +38,8 @@ def servers(env: dict[str, str], count: int, *args: str) -> Iterator[list[str]]:
     processes: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
     try:
+        # one after the other, as in a rolling start: the first start also makes the data
+        # dir's provenance key, which two processes must not race to create
         for _ in range(count):
             port = free_port()
             processes.append(
@@ -49,8 +51,7 @@ def servers(env: dict[str, str], count: int, *args: str) -> Iterator[list[str]]:
                 )
             )
             urls.append(f"http://127.0.0.1:{port}")
-        for url in urls:
-            wait_until_ready(url)
+            wait_until_ready(urls[-1])
         yield urls
     finally:
         for process in processes:
