@@ -13,6 +13,23 @@ from fastapi.testclient import TestClient
 from limner import keys, ledger
 from limner.api import create_app
 from limner.config import Settings
+from tests.support.services import postgres_url, redis_prefix  # noqa: F401 (fixtures)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _subprocesses_run_this_source() -> Iterator[None]:
+    """Subprocesses (`python -m limner.cli serve`, Ray workers) must run the code under test,
+    not whichever limner the virtualenv has installed."""
+    import os
+
+    source = str(Path(__file__).resolve().parents[1] / "src")
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [source, before]))
+    yield
+    if before is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = before
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from limner import __version__, keys, ledger
 from limner.clock import isoformat_z
-from limner.config import BackendName, Settings
+from limner.config import BackendName, Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.errors import LimnerError
@@ -60,6 +60,15 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     backend: Annotated[BackendName | None, typer.Option(help="Generation backend.")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    processes: Annotated[
+        int, typer.Option(min=1, help="API processes (uvicorn workers) sharing the port.")
+    ] = 1,
+    workers: Annotated[
+        WorkerTier | None, typer.Option(help="Where generations run: local or ray (Ray Serve).")
+    ] = None,
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (ray://host:10001); default: local.")
+    ] = None,
 ) -> None:
     """Start the HTTP API server."""
     import uvicorn
@@ -68,11 +77,18 @@ def serve(
 
     if backend is not None:
         os.environ["LIMNER_BACKEND"] = backend.value
+    if workers is not None:
+        os.environ["LIMNER_WORKERS"] = workers.value
+    if ray_address is not None:
+        os.environ["LIMNER_RAY_ADDRESS"] = ray_address
     if "LIMNER_PUBLIC_URL" not in os.environ:
         # image URLs must point at this server; behind a proxy, set LIMNER_PUBLIC_URL instead
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         os.environ["LIMNER_PUBLIC_URL"] = f"http://{shown_host}:{port}"
     settings = Settings()
+    if processes > 1:
+        _serve_processes(settings, host, port, log_level, processes)
+        return
     try:
         application = create_app(settings)
         application.state.limner.backend.check_ready()  # a missing model stops the start here
@@ -83,6 +99,35 @@ def serve(
         f"(backend: {settings.backend.value}, data: {settings.data_dir})"
     )
     uvicorn.run(application, host=host, port=port, log_level=log_level)
+
+
+def _serve_processes(
+    settings: Settings, host: str, port: int, log_level: str, processes: int
+) -> None:
+    """uvicorn workers, each building the app from the environment (settings are env-only)."""
+    import uvicorn
+
+    if settings.resolved_database_url().startswith("sqlite") or not settings.redis_url:
+        err_console.print(
+            "[yellow]note:[/yellow] with several processes, PostgreSQL and Redis "
+            "(LIMNER_DATABASE_URL, LIMNER_REDIS_URL) keep limits exact; see docs/scaling.md"
+        )
+    _database()  # migrate once here, before the workers race to it
+    from limner.api.app import build_stamper
+
+    build_stamper(settings)  # likewise the provenance key, made on first start
+    console.print(
+        f"Limner {__version__} on http://{host}:{port} with {processes} processes "
+        f"(backend: {settings.backend.value}, workers: {settings.workers.value})"
+    )
+    uvicorn.run(
+        "limner.api.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=log_level,
+        workers=processes,
+    )
 
 
 @keys_app.command("create")

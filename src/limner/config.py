@@ -18,6 +18,16 @@ class BackendName(StrEnum):
     diffusers = "diffusers"
 
 
+class ImageDelivery(StrEnum):
+    proxy = "proxy"  #: `/generations/{token}.png` streams the bytes from the store
+    presigned = "presigned"  #: it answers 307 to a short-lived presigned store URL
+
+
+class WorkerTier(StrEnum):
+    local = "local"  #: generate in this process's thread pool
+    ray = "ray"  #: send generations to a Ray Serve deployment
+
+
 class Settings(BaseSettings):
     """All operator settings. Each field maps to `LIMNER_<FIELD>` (see docs/configuration.md)."""
 
@@ -136,3 +146,33 @@ class Settings(BaseSettings):
         86400.0, ge=0, description="How long a rotated-out secret keeps signing."
     )
     idempotency_ttl_s: float = Field(86400.0, gt=0, description="How long a key is remembered.")
+
+    # scale-out (docs/scaling.md)
+    instance_heartbeat_s: float = Field(
+        10.0, gt=0, description="How often a process proves it is alive (crash recovery)."
+    )
+    instance_stale_after_s: float = Field(
+        60.0, gt=0, description="A process silent this long is gone; its credit holds are freed."
+    )
+    redis_key_prefix: str = Field("limner", description="Prefix of every rate-limit key in Redis.")
+    storage_url: str | None = Field(
+        None, description="s3://bucket/prefix for object storage; default: images_dir on disk."
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, R2...).")
+    s3_region: str | None = Field(None, description="S3 region; default: boto3's own lookup.")
+    image_delivery: ImageDelivery = Field(
+        ImageDelivery.proxy, description="proxy: serve bytes; presigned: redirect to the store."
+    )
+    presigned_url_ttl_s: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    workers: WorkerTier = Field(WorkerTier.local, description="local or ray (Ray Serve).")
+    ray_address: str | None = Field(None, description="Ray cluster; unset starts a local Ray.")
+    ray_app_name: str = Field("limner", description="Ray Serve application name.")
+    ray_model: str = Field("default", description="Model id (registry entry) requests ask for.")
+    ray_pipeline_loader: str = Field(
+        "limner.serving.pipelines:tiny_pipeline",
+        description="module:function(model_id) -> pipeline, run inside each Ray replica.",
+    )
+    ray_max_batch_size: int = Field(4, ge=1)
+    ray_batch_wait_s: float = Field(0.05, ge=0.0)
+    ray_max_models_per_replica: int = Field(2, ge=1)
+    ray_num_replicas: int | None = Field(None, ge=1, description="Default: one per GPU, else 1.")

@@ -19,6 +19,11 @@ def new_reservation_id() -> str:
     return "res_" + _b32(10)
 
 
+def new_instance_id() -> str:
+    """Names one run of a server process (see `limner.recovery`)."""
+    return "ins_" + _b32(10)
+
+
 def new_event_id() -> str:
     return "mod_" + _b32(10)
 

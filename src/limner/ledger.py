@@ -54,9 +54,18 @@ def balance(*, account: Account, allowance: int, today: date | None = None) -> B
 
 
 def reserve(
-    *, session: Session, account_id: int, amount: int, allowance: int, generation_id: str
+    *,
+    session: Session,
+    account_id: int,
+    amount: int,
+    allowance: int,
+    generation_id: str,
+    owner: str | None = None,
 ) -> Reservation:
-    """Hold `amount` credits (daily first, then granted) or raise `InsufficientCredits`."""
+    """Hold `amount` credits (daily first, then granted) or raise `InsufficientCredits`.
+
+    `owner` names the process holding it (`limner.recovery`), so only a dead owner's holds are
+    released after a crash."""
     if amount <= 0:
         raise ValidationFailed("amount", "a reservation must be for at least one credit")
     account = _locked_account(session, account_id)
@@ -78,6 +87,7 @@ def reserve(
         granted_amount=from_granted,
         daily_date=today,
         created_at=utcnow(),
+        owner=owner,
     )
     session.add(reservation)
     _entry(session, account.id, "reserve", -from_daily, -from_granted, reservation, "")

@@ -57,7 +57,9 @@ class RateLimiter:
 
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
         self._storage = storage or (
-            storage_from_string(settings.redis_url) if settings.redis_url else MemoryStorage()
+            storage_from_string(settings.redis_url, key_prefix=settings.redis_key_prefix)
+            if settings.redis_url
+            else MemoryStorage()
         )
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._items: dict[str, RateLimitItem] = {

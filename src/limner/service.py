@@ -12,7 +12,6 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from PIL import Image
@@ -116,6 +115,7 @@ class GenerationService:
         moderator: TextModerator,
         stamper: Stamper,
         allowance_for_plan: dict[str, int],
+        owner: str | None = None,
     ) -> None:
         self.database = database
         self.runner = runner
@@ -126,6 +126,8 @@ class GenerationService:
         #: running generations in this process: progress and cancel
         self.live = LiveBoard()
         self.settle_hooks: list[SettleHook] = []
+        #: this process's instance id, written on each reservation (see `limner.recovery`)
+        self.owner = owner
 
     # -- submit and execute: the synchronous path and the queue's workers share them ----------
 
@@ -157,6 +159,8 @@ class GenerationService:
                 amount=cost,
                 allowance=self.allowance_for_plan[account.plan],
                 generation_id=generation_id,
+                # a queued job's hold belongs to the queue; the claiming process takes it over
+                owner=None if queued else self.owner,
             )
             generation = Generation(
                 id=generation_id,
@@ -397,13 +401,6 @@ class GenerationService:
             if generation is None or generation.status != "completed":
                 raise NotFound("No such image.")
             return generation
-
-    def recover(self, started_at: datetime, *, max_attempts: int = 2) -> int:
-        """After a crash: re-queue or fail what a dead process left running, release what
-        nothing will settle; queued jobs keep their reservations (see `limner.jobs.recovery`)."""
-        from limner.jobs.recovery import recover
-
-        return recover(self.database, started_at=started_at, max_attempts=max_attempts).released
 
 
 def moderation_fields(request: GenerateRequest) -> list[TextField]:

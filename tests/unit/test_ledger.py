@@ -1,7 +1,9 @@
-"""The credit ledger against a real SQLite database: reserve, capture, release, audit."""
+"""The credit ledger against real SQLite and PostgreSQL databases: reserve, capture, release,
+audit."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -15,11 +17,16 @@ from limner.db.tables import Account, LedgerEntry
 from limner.errors import InsufficientCredits, ValidationFailed
 
 
-@pytest.fixture
-def database(tmp_path) -> Database:
-    db = Database(f"sqlite:///{tmp_path / 'ledger.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    db = Database(url)
     upgrade(db)
-    return db
+    yield db
+    db.dispose()
 
 
 @pytest.fixture

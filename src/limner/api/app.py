@@ -26,8 +26,7 @@ from limner.api.routes import (
 )
 from limner.backends import create_backend
 from limner.backends.base import Backend
-from limner.clock import utcnow
-from limner.config import Settings
+from limner.config import Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.errors import ConfigurationError
@@ -35,9 +34,10 @@ from limner.jobs.wiring import build_jobs
 from limner.moderation import RuleModerator, default_moderator, read_term_file
 from limner.provenance import ProvenanceStamper
 from limner.ratelimit import RateLimiter
+from limner.recovery import Recovery, RecoveryPolicy
 from limner.runner import GenerationRunner
 from limner.service import GenerationService, ProvenanceStamp
-from limner.storage.local import LocalImageStore
+from limner.storage.factory import create_image_store
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,18 @@ own machines. Authenticate with `Authorization: Bearer <API key>`. Every respons
 def build_context(settings: Settings, backend: Backend | None = None) -> AppContext:
     database = Database(settings.resolved_database_url())
     upgrade(database)
-    backend = backend or create_backend(settings)
-    store = LocalImageStore(settings.images_dir)
+    backend = backend or _create_backend(settings)
+    store = create_image_store(settings)
     stamper = build_stamper(settings)
+    recovery = Recovery(
+        database,
+        RecoveryPolicy(
+            heartbeat_s=settings.instance_heartbeat_s,
+            stale_after_s=settings.instance_stale_after_s,
+            unowned_after_s=settings.generation_timeout_s + settings.instance_stale_after_s,
+            max_attempts=settings.job_max_attempts,
+        ),
+    )
     runner = GenerationRunner(
         backend,
         workers=settings.generation_workers,
@@ -66,6 +75,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         moderator=build_moderator(settings),
         stamper=ProvenanceStamp(stamper),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
+        owner=recovery.me.id,
     )
     jobs = build_jobs(settings, database, service)
     return AppContext(
@@ -77,7 +87,16 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         service=service,
         trust_anchors_pem=stamper.trust_anchors_pem,
         jobs=jobs,
+        recovery=recovery,
     )
+
+
+def _create_backend(settings: Settings) -> Backend:
+    if settings.workers is WorkerTier.ray:
+        from limner.serving.backend import RayBackend
+
+        return RayBackend.from_settings(settings)
+    return create_backend(settings)
 
 
 def build_stamper(settings: Settings) -> ProvenanceStamper:
@@ -110,9 +129,11 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         context.backend.check_ready()  # refuse to start rather than fail on the first request
-        context.jobs.start(started_at=utcnow())  # recovers what a crash left, then works
+        context.recovery.start()  # frees the holds of processes that are gone, re-queues jobs
+        context.jobs.start()
         yield
         context.jobs.stop()
+        context.recovery.stop()
         context.service.runner.shutdown()
         context.backend.close()
         context.database.dispose()
@@ -125,6 +146,11 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """App factory for `uvicorn --factory` and `limner serve --processes N`: settings from env."""
+    return create_app(Settings())
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

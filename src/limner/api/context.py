@@ -11,6 +11,7 @@ from limner.config import Settings
 from limner.db.engine import Database
 from limner.jobs.manager import JobManager
 from limner.ratelimit import RateLimiter
+from limner.recovery import Recovery
 from limner.service import GenerationService
 from limner.storage.base import ImageStore
 
@@ -24,6 +25,7 @@ class AppContext:
     store: ImageStore
     service: GenerationService
     jobs: JobManager
+    recovery: Recovery
     #: the C2PA certificate authority of this server, to mark its own manifests trusted
     trust_anchors_pem: bytes | None = None
 

@@ -84,6 +84,9 @@ class Reservation(Base):
     daily_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: the server process (`instances.id`) whose generation holds it; crash recovery releases a
+    #: reservation only when its owner is gone (see `limner.recovery`)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class Generation(Base):
@@ -247,3 +250,18 @@ class IdempotencyRecord(Base):
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Instance(Base):
+    """One running server or worker process, with a heartbeat, so that other processes can tell
+    whether the owner of an open reservation is alive (see `limner.recovery`)."""
+
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: hostname plus PID namespace: processes sharing it can test each other's PIDs
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

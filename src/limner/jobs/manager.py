@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import and_, delete, or_, select, update
 
@@ -17,7 +16,6 @@ from limner.domain.requests import GenerateRequest
 from limner.errors import AlreadyFinished, ValidationFailed
 from limner.jobs.live import Progress
 from limner.jobs.queue import JobQueue, QueuePlace
-from limner.jobs.recovery import RecoveryReport, recover
 from limner.jobs.states import JobStatus
 from limner.jobs.worker import WorkerPool
 from limner.service import AccountRef, GenerationService
@@ -62,15 +60,15 @@ class JobManager:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self, *, started_at: datetime) -> RecoveryReport:
-        report = recover(self.database, started_at=started_at, max_attempts=self.max_attempts)
+    def start(self) -> None:
+        """Start the workers and the webhook dispatcher. Crash recovery (re-queueing the jobs of
+        gone processes) is `limner.recovery.Recovery`, started before this."""
         with self.database.transaction() as session:  # expired Idempotency-Keys
             session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < started_at)
+                delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < utcnow())
             )
         self.workers.start()
         self.dispatcher.start()
-        return report
 
     def stop(self) -> None:
         self.workers.stop()

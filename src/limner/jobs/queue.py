@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from limner.clock import utcnow
 from limner.db.engine import Database
-from limner.db.tables import Generation, Job
+from limner.db.tables import Generation, Job, Reservation
 from limner.jobs.states import JobStatus
 
 
@@ -34,7 +34,9 @@ class QueuePlace:
 
 
 class JobQueue:
-    def __init__(self, database: Database, *, workers: int) -> None:
+    def __init__(self, database: Database, *, workers: int, owner: str | None = None) -> None:
+        #: this process's instance id: a claimed job's credit hold is recorded as ours
+        self.owner = owner
         self.database = database
         self.workers = max(1, workers)
 
@@ -76,6 +78,11 @@ class JobQueue:
                 .where(Job.generation_id == generation_id)
                 .values(claimed_at=now, attempts=Job.attempts + 1, worker_id=worker_id)
             )
+            session.execute(
+                update(Reservation)
+                .where(Reservation.generation_id == generation_id, Reservation.status == "open")
+                .values(owner=self.owner)
+            )
         return str(generation_id)
 
     def defer(self, generation_id: str, delay_s: float) -> None:
@@ -88,6 +95,11 @@ class JobQueue:
                     Generation.status == JobStatus.running.value,
                 )
                 .values(status=JobStatus.queued.value)
+            )
+            session.execute(
+                update(Reservation)
+                .where(Reservation.generation_id == generation_id, Reservation.status == "open")
+                .values(owner=None)
             )
             session.execute(
                 update(Job)

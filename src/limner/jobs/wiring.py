@@ -31,7 +31,7 @@ def build_jobs(settings: Settings, database: Database, service: GenerationServic
         return public.model_dump(exclude_none=True)
 
     service.settle_hooks.append(outbox_hook(present))
-    queue = JobQueue(database, workers=settings.queue_workers)
+    queue = JobQueue(database, workers=settings.queue_workers, owner=service.owner)
     workers = WorkerPool(
         service=service,
         queue=queue,

@@ -4,10 +4,11 @@ a browser can show `image_url` directly, as with the commercial service)."""
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from limner.api.deps import ContextDep
 from limner.api.errors import error_responses
+from limner.config import ImageDelivery
 from limner.errors import NotFound
 from limner.storage.base import EXTENSIONS, validate_token
 
@@ -19,6 +20,7 @@ router = APIRouter(tags=["images"])
     response_class=Response,
     responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The image bytes."},
+        307: {"description": "With presigned delivery: a short-lived URL on the object store."},
         **error_responses(404),
     },
 )
@@ -29,6 +31,15 @@ def get_image(filename: str, context: ContextDep) -> Response:
     media_type = generation.image_media_type or ""
     if EXTENSIONS.get(media_type) != extension:
         raise NotFound("No such image.")
+    presign = getattr(context.store, "presigned_url", None)
+    if context.settings.image_delivery is ImageDelivery.presigned and presign is not None:
+        ttl = context.settings.presigned_url_ttl_s
+        # cache the redirect for less than the URL lives, so no cache serves a dead link
+        return RedirectResponse(
+            presign(token, media_type, ttl),
+            status_code=307,
+            headers={"Cache-Control": f"private, max-age={ttl // 2}"},
+        )
     stored = context.store.get(token, media_type)
     return Response(
         stored.data,
