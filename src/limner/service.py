@@ -31,6 +31,7 @@ from limner.moderation.audit import record_refusal
 from limner.moderation.base import ModerationRequest, TextField, TextModerator
 from limner.provenance import ProvenanceStamper
 from limner.runner import GenerationRunner
+from limner.screening import Checks, ScreeningGate, checks_for
 from limner.storage.base import ImageStore
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ class AccountRef:
     id: int
     key_prefix: str
     plan: str
+    #: every output this key gets is screened for nudity
+    sfw_only: bool = False
 
 
 class GenerationService:
@@ -82,6 +85,7 @@ class GenerationService:
         moderator: TextModerator,
         stamper: Stamper,
         allowance_for_plan: dict[str, int],
+        screening: ScreeningGate,
     ) -> None:
         self.database = database
         self.runner = runner
@@ -89,6 +93,7 @@ class GenerationService:
         self.moderator = moderator
         self.stamper = stamper
         self.allowance_for_plan = allowance_for_plan
+        self.screening = screening
 
     # -- the synchronous v1 path -------------------------------------------------------------
 
@@ -97,8 +102,12 @@ class GenerationService:
         account: AccountRef,
         request: GenerateRequest,
         on_progress: ProgressCallback | None = None,
+        *,
+        image_input: bool = False,
     ) -> Generation:
         self.moderate(account, request)
+        checks = checks_for(style=request.style, sfw_only=account.sfw_only, image_input=image_input)
+        self.screening.require(checks)  # fail closed, before any credit or model is touched
         generation_id = new_generation_id()
         seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
         cost = credit_cost(request.quality)
@@ -126,7 +135,15 @@ class GenerationService:
                 )
             )
         try:
-            token, media_type = self._produce(generation_id, request, seed, on_progress)
+            token, media_type = self._produce(
+                generation_id,
+                request,
+                seed,
+                on_progress,
+                account=account,
+                checks=checks,
+                image_input=image_input,
+            )
         except LimnerError as exc:
             self._fail(generation_id, reservation.id, exc)
             raise
@@ -158,7 +175,10 @@ class GenerationService:
         )
         if verdict.allowed:
             return
-        field, rule = verdict.field or "prompt", verdict.rule or "blocked"
+        self._refuse(account, request, verdict.field or "prompt", verdict.rule or "blocked")
+
+    def _refuse(self, account: AccountRef, request: GenerateRequest, field: str, rule: str) -> None:
+        """Record the refusal for abuse review and raise it (the caller releases any credit)."""
         with self.database.transaction() as session:
             record_refusal(
                 session=session,
@@ -176,6 +196,10 @@ class GenerationService:
         request: GenerateRequest,
         seed: int,
         on_progress: ProgressCallback | None,
+        *,
+        account: AccountRef,
+        checks: Checks,
+        image_input: bool,
     ) -> tuple[str, str]:
         spec = GenerationSpec(
             generation_id=generation_id,
@@ -190,8 +214,15 @@ class GenerationService:
         if caption is not None:
             text = caption.text or random_caption(random.Random(seed))
             image = draw_caption(image, text, caption.position)
+        # the delivered picture is screened, after the caption and before it is stamped or stored
+        rule = self.screening.rule_for(image, checks)
+        if rule is not None:
+            self._refuse(account, request, "image", rule)
         data, media_type = self.stamper.stamp(
-            image, generation_id=generation_id, image_input=False, backend=self.runner.backend.name
+            image,
+            generation_id=generation_id,
+            image_input=image_input,
+            backend=self.runner.backend.name,
         )
         token = new_image_token()
         self.store.put(token, data, media_type)
@@ -266,4 +297,6 @@ def moderation_fields(request: GenerateRequest) -> list[TextField]:
 
 
 def account_ref(account: Account) -> AccountRef:
-    return AccountRef(id=account.id, key_prefix=account.key_prefix, plan=account.plan)
+    return AccountRef(
+        id=account.id, key_prefix=account.key_prefix, plan=account.plan, sfw_only=account.sfw_only
+    )

@@ -26,6 +26,7 @@ from limner.moderation import RuleModerator, default_moderator, read_term_file
 from limner.provenance import ProvenanceStamper
 from limner.ratelimit import RateLimiter
 from limner.runner import GenerationRunner
+from limner.screening import ScreeningGate, build_screener
 from limner.service import GenerationService, ProvenanceStamp
 from limner.storage.local import LocalImageStore
 
@@ -56,6 +57,9 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         moderator=build_moderator(settings),
         stamper=ProvenanceStamp(stamper),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
+        screening=ScreeningGate(
+            build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
+        ),
     )
     return AppContext(
         settings=settings,
@@ -98,6 +102,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         context.backend.check_ready()  # refuse to start rather than fail on the first request
+        context.service.screening.report_at_start()  # logs loudly; jobs needing it fail closed
         context.service.recover(started_at=utcnow())
         yield
         context.service.runner.shutdown()
