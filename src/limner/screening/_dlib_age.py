@@ -65,6 +65,10 @@ class DlibAgeEstimator:
         ]
         predictions = estimator.predict(pixels, boxes)
         return [
-            FaceAge(box=tuple(p["face"]), apparent_age=float(p["age"]["value"]))  # type: ignore[arg-type]
-            for p in predictions
+            FaceAge(box=_box(p["face"]), apparent_age=float(p["age"]["value"])) for p in predictions
         ]
+
+
+def _box(rectangle: list[int]) -> tuple[int, int, int, int]:
+    left, top, right, bottom = rectangle
+    return left, top, right, bottom
