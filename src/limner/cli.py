@@ -135,12 +135,15 @@ def keys_create(
     plan: Annotated[str, typer.Option(help="free or pro.")] = "free",
     credits: Annotated[int, typer.Option(help="Credits to grant now (they do not expire).")] = 0,
     name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+    sfw_only: Annotated[
+        bool, typer.Option("--sfw-only", help="Screen every output of this key for nudity.")
+    ] = False,
 ) -> None:
     """Create an API key. The key is printed once, as the last line."""
     settings, database = _database()
     try:
         with database.transaction() as session:
-            issued = keys.create_key(session=session, plan=plan, name=name)
+            issued = keys.create_key(session=session, plan=plan, name=name, sfw_only=sfw_only)
             if credits:
                 ledger.grant(
                     session=session,
@@ -152,17 +155,34 @@ def keys_create(
         raise _fail(error) from error
     console.print(
         f"Created {plan} key {issued.prefix} "
-        f"(daily allowance {settings.daily_allowance(plan)}, granted {credits})."
+        f"(daily allowance {settings.daily_allowance(plan)}, granted {credits})"
+        + (", SFW-only." if sfw_only else ".")
     )
     console.print("Store it now; it cannot be shown again:", style="bold")
     print(issued.key)
+
+
+@keys_app.command("sfw")
+def keys_sfw(
+    key: Annotated[str, typer.Argument(help="Key prefix (lmn_...) or id.")],
+    on: Annotated[bool, typer.Option("--on/--off", help="Screen every output for nudity.")],
+) -> None:
+    """Mark a key SFW-only (every output it gets is screened for nudity), or clear the mark."""
+    _, database = _database()
+    try:
+        with database.transaction() as session:
+            account = keys.set_sfw_only(session=session, prefix_or_id=key, sfw_only=on)
+            prefix = account.key_prefix
+    except LimnerError as error:
+        raise _fail(error) from error
+    console.print(f"{prefix}: SFW-only {'on' if on else 'off'}.")
 
 
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys by prefix, with their plans and balances."""
     settings, database = _database()
-    table = Table("prefix", "name", "plan", "available", "granted", "created", "revoked")
+    table = Table("prefix", "name", "plan", "available", "granted", "sfw", "created", "revoked")
     with database.transaction() as session:
         for account in keys.list_accounts(session=session):
             balance = ledger.balance(
@@ -174,6 +194,7 @@ def keys_list() -> None:
                 account.plan,
                 str(balance.available),
                 str(balance.granted),
+                "yes" if account.sfw_only else "",
                 isoformat_z(account.created_at),
                 isoformat_z(account.revoked_at) if account.revoked_at else "",
             )

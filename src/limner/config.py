@@ -96,6 +96,20 @@ class Settings(BaseSettings):
     )
     max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest uploaded image.")
 
+    # image screening (docs/safety.md): always on for the outputs that need it
+    screening_nudity_detector: str = Field(
+        "opennsfw", description="Built-in name (opennsfw) or 'module:factory'."
+    )
+    screening_age_estimator: str = Field(
+        "dlib-age", description="Built-in name (dlib-age) or 'module:factory'."
+    )
+    screening_nudity_threshold: float = Field(
+        0.5, gt=0.0, le=0.5, description="Nudity score refused; may be lowered, never raised."
+    )
+    screening_min_apparent_age: int = Field(
+        25, ge=25, le=70, description="Faces estimated younger are refused; may only be raised."
+    )
+
     @field_validator("rate_limit_free", "rate_limit_pro", "rate_limit_read", "rate_limit_anonymous")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:

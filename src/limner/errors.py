@@ -18,7 +18,8 @@ LimnerError
 ├── RateLimited                  (429 rate_limited)
 └── GenerationFailed             (503 generation_failed)
     ├── GenerationTimedOut
-    └── BackendBusy
+    ├── BackendBusy
+    └── ScreeningUnavailable     (a job needs image screening and its model cannot run)
 """
 
 from __future__ import annotations
@@ -181,3 +182,12 @@ class ConfigurationError(LimnerError):
     """A setting or model configuration that cannot work; raised at start-up, never per request."""
 
     code = "internal_error"
+
+
+class ScreeningUnavailable(GenerationFailed):
+    """A job needs image screening and its model cannot load or run: refused, never let through."""
+
+    default_message = (
+        "Image screening, which this request needs, is unavailable on this server. "
+        "The request was refused and not charged."
+    )

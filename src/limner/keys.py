@@ -35,7 +35,9 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(*, session: Session, plan: str = "free", name: str = "") -> IssuedKey:
+def create_key(
+    *, session: Session, plan: str = "free", name: str = "", sfw_only: bool = False
+) -> IssuedKey:
     """Create an account with a new key. The clear key is returned once and never stored."""
     if plan not in PLANS:
         raise ValidationFailed("plan", f"plan must be one of {', '.join(PLANS)}")
@@ -52,6 +54,7 @@ def create_key(*, session: Session, plan: str = "free", name: str = "") -> Issue
         created_at=utcnow(),
         daily_remaining=0,
         granted_balance=0,
+        sfw_only=sfw_only,
     )
     session.add(account)
     session.flush()
@@ -95,3 +98,10 @@ def revoke_key(*, session: Session, prefix_or_id: str) -> Account:
 
 def list_accounts(*, session: Session) -> list[Account]:
     return list(session.scalars(select(Account).order_by(Account.id)))
+
+
+def set_sfw_only(*, session: Session, prefix_or_id: str, sfw_only: bool) -> Account:
+    """Mark a key SFW-only (every output it gets is screened for nudity), or clear the mark."""
+    account = find_account(session=session, prefix_or_id=prefix_or_id)
+    account.sfw_only = sfw_only
+    return account

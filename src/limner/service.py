@@ -52,6 +52,7 @@ from limner.moderation.audit import record_refusal
 from limner.moderation.base import ModerationRequest, TextField, TextModerator
 from limner.provenance import ProvenanceStamper
 from limner.runner import GenerationRunner
+from limner.screening import Checks, ScreeningGate, checks_for
 from limner.storage.base import ImageStore
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ class AccountRef:
     id: int
     key_prefix: str
     plan: str
+    #: every output this key gets is screened for nudity
+    sfw_only: bool = False
 
 
 class GenerationService:
@@ -116,6 +119,7 @@ class GenerationService:
         stamper: Stamper,
         allowance_for_plan: dict[str, int],
         owner: str | None = None,
+        screening: ScreeningGate,
     ) -> None:
         self.database = database
         self.runner = runner
@@ -128,6 +132,7 @@ class GenerationService:
         self.settle_hooks: list[SettleHook] = []
         #: this process's instance id, written on each reservation (see `limner.recovery`)
         self.owner = owner
+        self.screening = screening
 
     # -- submit and execute: the synchronous path and the queue's workers share them ----------
 
@@ -136,18 +141,29 @@ class GenerationService:
         account: AccountRef,
         request: GenerateRequest,
         on_progress: ProgressCallback | None = None,
+        *,
+        image_input: bool = False,
     ) -> Generation:
         """The synchronous v1 path: submit, run here, answer when stored (or raise)."""
-        generation = self.submit(account, request, queued=False)
+        generation = self.submit(account, request, queued=False, image_input=image_input)
         outcome = self.execute(generation.id, GenerationContext(on_progress=on_progress))
         if outcome.error is not None:
             raise outcome.error
         return outcome.generation
 
-    def submit(self, account: AccountRef, request: GenerateRequest, *, queued: bool) -> Generation:
+    def submit(
+        self,
+        account: AccountRef,
+        request: GenerateRequest,
+        *,
+        queued: bool,
+        image_input: bool = False,
+    ) -> Generation:
         """Moderate, reserve `n` images' credits and record the generation: `queued` (with its
         job row, for the workers) or `running` (the caller executes it at once)."""
         self.moderate(account, request)
+        checks = checks_for(style=request.style, sfw_only=account.sfw_only, image_input=image_input)
+        self.screening.require(checks)  # fail closed, before any credit or model is touched
         generation_id = new_generation_id()
         seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
         cost = credit_cost(request.quality) * request.n
@@ -166,7 +182,8 @@ class GenerationService:
                 id=generation_id,
                 account_id=account.id,
                 status=JobStatus.queued.value if queued else JobStatus.running.value,
-                type="t2i",
+                # the type says whether a user image went in (so which screening applies)
+                type="i2i" if image_input else "t2i",
                 prompt=request.prompt,
                 quality=request.quality.value,
                 style=request.style.value,
@@ -202,7 +219,13 @@ class GenerationService:
             generation = session.get(Generation, generation_id)
             if generation is None:
                 raise NotFound(f"No generation {generation_id!r}.")
+            owner_account = session.get(Account, generation.account_id)
+            assert owner_account is not None
         request = GenerateRequest.model_validate({**generation.params, "prompt": generation.prompt})
+        account = account_ref(owner_account)
+        checks = checks_for(
+            style=request.style, sfw_only=account.sfw_only, image_input=generation.type != "t2i"
+        )
         made: list[tuple[int, str, str]] = []  # (seed, token, media type)
         error: LimnerError | None = None
         canceled = False
@@ -212,7 +235,15 @@ class GenerationService:
                 seed = (generation.seed + index) % (MAX_SEED + 1)
                 image_context = self.live.image_context(generation_id, context, index)
                 try:
-                    token, media_type = self._produce(generation_id, request, seed, image_context)
+                    token, media_type = self._produce(
+                        generation_id,
+                        request,
+                        seed,
+                        image_context,
+                        account=account,
+                        checks=checks,
+                        image_input=generation.type != "t2i",
+                    )
                 except BackendBusy:
                     if defer_when_busy and index == 0:
                         raise
@@ -352,6 +383,10 @@ class GenerationService:
         request: GenerateRequest,
         seed: int,
         context: GenerationContext,
+        *,
+        account: AccountRef,
+        checks: Checks,
+        image_input: bool,
     ) -> tuple[str, str]:
         spec = GenerationSpec(
             generation_id=generation_id,
@@ -366,8 +401,15 @@ class GenerationService:
         if caption is not None:
             text = caption.text or random_caption(random.Random(seed))
             image = draw_caption(image, text, caption.position)
+        # the delivered picture is screened, after the caption and before it is stamped or stored
+        rule = self.screening.rule_for(image, checks)
+        if rule is not None:
+            self._refuse(account, "image", rule, request.style.value)
         data, media_type = self.stamper.stamp(
-            image, generation_id=generation_id, image_input=False, backend=self.runner.backend.name
+            image,
+            generation_id=generation_id,
+            image_input=image_input,
+            backend=self.runner.backend.name,
         )
         token = new_image_token()
         self.store.put(token, data, media_type)
@@ -418,4 +460,6 @@ def moderation_fields(request: GenerateRequest) -> list[TextField]:
 
 
 def account_ref(account: Account) -> AccountRef:
-    return AccountRef(id=account.id, key_prefix=account.key_prefix, plan=account.plan)
+    return AccountRef(
+        id=account.id, key_prefix=account.key_prefix, plan=account.plan, sfw_only=account.sfw_only
+    )

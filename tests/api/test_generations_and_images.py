@@ -92,6 +92,7 @@ def test_health_and_readiness(client: TestClient) -> None:
         "storage": "ok",
         "backend": "ok",
         "rate_limits": "ok",
+        "screening": "ok",
     }
 
 

@@ -36,6 +36,7 @@ from limner.provenance import ProvenanceStamper
 from limner.ratelimit import RateLimiter
 from limner.recovery import Recovery, RecoveryPolicy
 from limner.runner import GenerationRunner
+from limner.screening import ScreeningGate, build_screener
 from limner.service import GenerationService, ProvenanceStamp
 from limner.storage.factory import create_image_store
 
@@ -76,6 +77,9 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         stamper=ProvenanceStamp(stamper),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
         owner=recovery.me.id,
+        screening=ScreeningGate(
+            build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
+        ),
     )
     jobs = build_jobs(settings, database, service)
     return AppContext(
@@ -129,6 +133,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         context.backend.check_ready()  # refuse to start rather than fail on the first request
+        context.service.screening.report_at_start()  # logs loudly; jobs needing it fail closed
         context.recovery.start()  # frees the holds of processes that are gone, re-queues jobs
         context.jobs.start()
         yield

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -44,6 +45,8 @@ class Account(Base):
     daily_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     daily_remaining: Mapped[int] = mapped_column(Integer, default=0)
     granted_balance: Mapped[int] = mapped_column(Integer, default=0)
+    #: every output this key gets is screened for nudity (docs/safety.md)
+    sfw_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # the database itself refuses a negative balance, whatever the code above it does
     __table_args__ = (

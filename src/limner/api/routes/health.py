@@ -1,4 +1,5 @@
-"""`/healthz` (the process answers) and `/readyz` (it can serve: database, storage, backend)."""
+"""`/healthz` (the process answers) and `/readyz` (it can serve: database, storage, backend,
+image screening)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def readyz(context: ContextDep) -> JSONResponse:
         "storage": _check(context.store.check),
         "backend": _check(lambda: _backend_ok(context)),
         "rate_limits": _check(context.limiter.check_storage),
+        "screening": _check(context.service.screening.check_ready),
     }
     ready = all(value == "ok" for value in checks.values())
     body = HealthPublic(status="ok" if ready else "unavailable", checks=checks)

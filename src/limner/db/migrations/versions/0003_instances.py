@@ -1,7 +1,7 @@
 """process instances and reservation owners, for multi-process crash recovery
 
-Revision ID: 0002_instances
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-26 09:00:00
 """
 

@@ -1,0 +1,43 @@
+"""Image screening of finished outputs: nudity, and apparent age in the adult style.
+
+Which outputs are screened is `checks_for()`; `ScreeningGate` is what the generation service
+calls; `build_screener(settings)` builds the models (packaged, loaded lazily). See docs/safety.md.
+"""
+
+from __future__ import annotations
+
+from limner.screening._factory import build_screener
+from limner.screening._gate import ScreeningGate
+from limner.screening._policy import (
+    MIN_APPARENT_AGE,
+    RULE_MINOR_AGE,
+    RULE_NUDITY,
+    checks_for,
+    refusal_rule,
+)
+from limner.screening._screener import ModelScreener
+from limner.screening._types import (
+    AgeEstimator,
+    Checks,
+    FaceAge,
+    ImageScreener,
+    NudityDetector,
+    ScreeningResult,
+)
+
+__all__ = [
+    "MIN_APPARENT_AGE",
+    "RULE_MINOR_AGE",
+    "RULE_NUDITY",
+    "AgeEstimator",
+    "Checks",
+    "FaceAge",
+    "ImageScreener",
+    "ModelScreener",
+    "NudityDetector",
+    "ScreeningGate",
+    "ScreeningResult",
+    "build_screener",
+    "checks_for",
+    "refusal_rule",
+]

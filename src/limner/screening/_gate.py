@@ -1,0 +1,61 @@
+"""`ScreeningGate`: what the generation service asks before and after the backend runs.
+
+Before: `require(checks)` refuses a job whose screens cannot run (`ScreeningUnavailable`, 503),
+before credits are reserved or a model is touched. After: `rule_for(image, checks)` names the
+rule that refuses the output, or None. A screen that fails while running refuses too.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PIL import Image
+
+from limner.errors import ConfigurationError, ScreeningUnavailable
+from limner.screening._policy import MIN_APPARENT_AGE, refusal_rule
+from limner.screening._screener import ALL_CHECKS
+from limner.screening._types import Checks, ImageScreener
+
+log = logging.getLogger(__name__)
+
+
+class ScreeningGate:
+    def __init__(self, screener: ImageScreener, *, min_apparent_age: float = MIN_APPARENT_AGE):
+        if min_apparent_age < MIN_APPARENT_AGE:
+            raise ConfigurationError(
+                f"the minimum apparent age may be raised, never set below {MIN_APPARENT_AGE}"
+            )
+        self.screener = screener
+        self.min_apparent_age = min_apparent_age
+
+    def check_ready(self) -> None:
+        """Every screening model loads (for start-up and /readyz); `ConfigurationError` if not."""
+        self.screener.check_ready(ALL_CHECKS)
+
+    def report_at_start(self) -> bool:
+        """Load the models now and say loudly if one cannot; the server still starts."""
+        try:
+            self.check_ready()
+        except ConfigurationError as exc:
+            log.error("image screening is unavailable (%s): jobs that need it will be refused", exc)
+            return False
+        return True
+
+    def require(self, checks: Checks) -> None:
+        if not checks.any:
+            return
+        try:
+            self.screener.check_ready(checks)
+        except ConfigurationError as exc:
+            log.error("refusing a job that needs image screening: %s", exc)
+            raise ScreeningUnavailable() from exc
+
+    def rule_for(self, image: Image.Image, checks: Checks) -> str | None:
+        if not checks.any:
+            return None
+        try:
+            result = self.screener.screen(image, checks)
+        except Exception as exc:  # a screen that cannot give an answer never lets an image out
+            log.exception("image screening failed")
+            raise ScreeningUnavailable() from exc
+        return refusal_rule(result, checks, min_apparent_age=self.min_apparent_age)
