@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +40,32 @@ class SigningMaterial:
 
 
 def load_or_create(key_dir: Path, *, common_name: str = "Limner provenance") -> SigningMaterial:
-    """Return the signing material in `key_dir`, creating it there first if it is missing."""
+    """Return the signing material in `key_dir`, creating it there first if it is missing.
+
+    Processes starting together on one data directory take a file lock, so exactly one creates
+    the key and the others load it."""
     paths = [key_dir / name for name in (KEY_FILE, CERT_FILE, CA_FILE)]
+    if not all(path.exists() for path in paths):
+        key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with _creation_lock(key_dir):
+            _create_if_missing(key_dir, paths, common_name)
+    key, chain, ca = (path.read_bytes() for path in paths)
+    return SigningMaterial(key, chain, ca)
+
+
+@contextmanager
+def _creation_lock(key_dir: Path) -> Iterator[None]:
+    import fcntl
+
+    with open(key_dir / ".create.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _create_if_missing(key_dir: Path, paths: list[Path], common_name: str) -> None:
     if not all(path.exists() for path in paths):
         if any(path.exists() for path in paths):
             from limner.errors import ConfigurationError
@@ -49,8 +75,6 @@ def load_or_create(key_dir: Path, *, common_name: str = "Limner provenance") -> 
                 f"{CA_FILE} but not all; restore the missing files or empty the directory"
             )
         _create(key_dir, common_name)
-    key, chain, ca = (path.read_bytes() for path in paths)
-    return SigningMaterial(key, chain, ca)
 
 
 def _create(key_dir: Path, common_name: str) -> None:
