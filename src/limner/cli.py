@@ -130,6 +130,49 @@ def _serve_processes(
     )
 
 
+@app.command()
+def worker(
+    backend: Annotated[BackendName | None, typer.Option(help="Generation backend.")] = None,
+) -> None:
+    """Work the job queue (async jobs, batches, webhooks) without serving HTTP.
+
+    Run one per GPU machine against the shared database; API processes can then set
+    LIMNER_QUEUE_WORKERS=0 and only accept requests.
+    """
+    import signal
+    import threading
+
+    from limner.api.app import build_context
+
+    if backend is not None:
+        os.environ["LIMNER_BACKEND"] = backend.value
+    settings = Settings()
+    if settings.queue_workers < 1:
+        err_console.print("[red]error:[/red] LIMNER_QUEUE_WORKERS must be at least 1 for a worker")
+        raise typer.Exit(1)
+    try:
+        context = build_context(settings)
+        context.backend.check_ready()
+    except LimnerError as error:
+        raise _fail(error) from error
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    context.service.screening.report_at_start()
+    context.recovery.start()
+    context.jobs.start()
+    console.print(
+        f"Limner worker {context.recovery.me.id}: {settings.queue_workers} thread(s), "
+        f"backend {settings.backend.value}"
+    )
+    stop.wait()
+    context.jobs.stop()
+    context.recovery.stop()
+    context.service.runner.shutdown()
+    context.backend.close()
+    context.database.dispose()
+
+
 @keys_app.command("create")
 def keys_create(
     plan: Annotated[str, typer.Option(help="free or pro.")] = "free",
