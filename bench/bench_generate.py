@@ -147,6 +147,10 @@ def main() -> None:
         )
     lines += [
         "",
+        "Limner's path per request: auth, rate limit, moderation, credit reserve and capture "
+        "(SQLite), placeholder render, provenance (XMP/EXIF, watermark with read-back, C2PA "
+        "signature) and storage.",
+        "",
         f"Limner/bare throughput ratio: {limner['rps'] / bare['rps']:.3f}; "
         f"p50 latency ratio: {limner['p50_ms'] / bare['p50_ms']:.1f}x",
     ]
