@@ -26,10 +26,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 os.environ["PYTHONPATH"] = os.pathsep.join(
     filter(None, [str(ROOT / "src"), os.getenv("PYTHONPATH")])
 )
 
+from bench.machine import cpu_name  # noqa: E402
 from limner.serving.pipelines import RenderRequest  # noqa: E402
 
 
@@ -106,7 +108,7 @@ def main() -> None:
     lines = [
         "# Ray Serve dynamic batching: tiny pipeline, with and without batching",
         "",
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs ({_cpu_model()}), "
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs ({cpu_name()}), "
         f"Python {platform.python_version()}, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads), ray {ray.__version__}; no GPU.",
         f"Load: {args.requests} requests, {args.concurrency} concurrent clients, "
@@ -125,16 +127,6 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":

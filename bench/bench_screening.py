@@ -23,9 +23,11 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import skimage.data
 
+from bench.machine import cpu_name
 from limner.screening import Checks, ModelScreener
 from limner.screening._dlib_age import DlibAgeEstimator
 from limner.screening._opennsfw import OpenNsfwDetector
@@ -80,7 +82,7 @@ def main() -> None:
         "# Screening benchmark",
         "",
         f"Machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs "
-        f"({_cpu_name()}), Python {platform.python_version()}, CPU only; load average at the end "
+        f"({cpu_name()}), Python {platform.python_version()}, CPU only; load average at the end "
         f"{load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} (other jobs share this machine: timings are "
         "upper bounds)  ",
         f"Command: `python bench/bench_screening.py --repeat {args.repeat}`",
@@ -99,16 +101,6 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":
