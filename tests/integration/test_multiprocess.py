@@ -229,3 +229,59 @@ def test_serve_processes_runs_several_workers(tmp_path: Path) -> None:
         assert len(stopped) == 2 and all(moment is not None for moment in stopped)
     finally:
         database.dispose()
+
+
+@pytest.mark.postgres
+def test_two_processes_work_one_postgres_queue_exactly_once(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from limner.db.tables import Job
+
+    env = server_env(
+        tmp_path,
+        database_url=postgres_url,
+        free_daily_credits="0",
+        queue_workers="2",
+        queue_poll_s="0.05",
+        placeholder_delay_s="0.2",
+        rate_limit_free="1000/minute",
+    )
+    key, account_id = new_key(postgres_url, credits=20)
+    headers = {"Authorization": f"Bearer {key}"}
+    with servers(env, 2) as urls:
+        ids = [
+            httpx.post(
+                f"{urls[index % 2]}/api/v1/generate",
+                headers=headers,
+                timeout=30,
+                json={"prompt": f"a lighthouse at dusk {index}", "async": True},
+            ).json()["id"]
+            for index in range(10)
+        ]
+        deadline = time.monotonic() + 120
+        pending = set(ids)
+        while pending:
+            assert time.monotonic() < deadline, pending
+            for generation_id in list(pending):
+                body = httpx.get(
+                    f"{urls[0]}/api/v1/generations/{generation_id}", headers=headers, timeout=30
+                ).json()
+                if body["status"] not in ("queued", "running"):
+                    assert body["status"] == "completed", body
+                    assert body["credits_used"] == 1
+                    pending.discard(generation_id)
+            time.sleep(0.2)
+        account = httpx.get(f"{urls[1]}/api/v1/account", headers=headers, timeout=30).json()
+    assert account["credits_available"] == 10
+    database = Database(postgres_url)
+    try:
+        with database.transaction() as session:
+            attempts = session.scalars(select(Job.attempts)).all()
+            assert sorted(attempts) == [1] * 10  # every job claimed exactly once
+            assert ledger.audit(session=session, account_id=account_id).consistent
+            open_holds = session.scalars(
+                select(Reservation.id).where(Reservation.status == "open")
+            ).all()
+            assert open_holds == []
+    finally:
+        database.dispose()
