@@ -94,7 +94,10 @@ class GenerateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     prompt: Annotated[str, StringConstraints(max_length=MAX_PROMPT_CHARS)] = Field(
-        ..., description="What to generate; at most 1000 characters."
+        ...,
+        description="What to generate; at most 1000 characters, not only white space.",
+        # documented for clients; the check itself is `_not_blank`, with a clearer message
+        json_schema_extra={"minLength": 1, "pattern": r"\S"},
     )
     quality: Quality = Field(Quality.fast, description="fast costs 1 credit, hires costs 2.")
     style: Style = Field(Style.realistic, description="Visual style.")

@@ -83,7 +83,7 @@ def frame(sequence: int, event: str, data: dict[str, Any]) -> str:
     },
 )
 async def generation_events(
-    generation_id: Annotated[str, Path(max_length=64)],
+    generation_id: Annotated[str, Path(description="A generation id, gen_...")],
     caller: ReadingCaller,
     context: ContextDep,
 ) -> StreamingResponse:

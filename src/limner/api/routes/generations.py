@@ -26,7 +26,8 @@ from limner.webhooks import store
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
 
-GenerationId = Annotated[str, Path(max_length=64, description="A generation id, gen_...")]
+# any string: an id that is not the caller's answers 404, whatever its shape
+GenerationId = Annotated[str, Path(description="A generation id, gen_...")]
 
 
 def present(context: AppContext, generation: Generation) -> GenerationPublic:
@@ -53,7 +54,8 @@ def list_generations(
     context: ContextDep,
     status: Annotated[JobStatus | None, Query(description="Only this status.")] = None,
     cursor: Annotated[
-        str | None, Query(max_length=64, description="`next_cursor` of the previous page.")
+        str | None,
+        Query(pattern=r"^gen_[a-z2-7]{16}$", description="`next_cursor` of the previous page."),
     ] = None,
     limit: Annotated[int, Query(description="Page size, 1 to 100.")] = 20,
 ) -> GenerationPage:
