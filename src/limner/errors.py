@@ -16,10 +16,15 @@ LimnerError
 │   ├── IdempotencyKeyReused     (409 idempotency_key_reused: same key, another body)
 │   └── IdempotencyKeyInUse      (409 idempotency_key_in_use: the first is still running)
 ├── RateLimited                  (429 rate_limited)
-└── GenerationFailed             (503 generation_failed)
-    ├── GenerationTimedOut
-    ├── BackendBusy
-    └── ScreeningUnavailable     (a job needs image screening and its model cannot run)
+├── GenerationFailed             (503 generation_failed)
+│   ├── GenerationTimedOut
+│   ├── BackendBusy
+│   └── ScreeningUnavailable     (a job needs image screening and its model cannot run)
+└── ConfigurationError           (stops the start; never raised per request)
+
+Elsewhere, beside the modules that raise them: `ledger.LedgerError`, `jobs.states.
+InvalidTransition`, `storage.s3.StorageUnavailable` (500 if they ever reach a request) and
+`backends.base.GenerationCanceled` (a GenerationFailed).
 """
 
 from __future__ import annotations
