@@ -7,7 +7,10 @@ from openapi_spec_validator import validate
 
 
 def test_schema_is_valid_openapi(client: TestClient) -> None:
-    validate(client.get("/openapi.json").json())
+    schema = client.get("/openapi.json").json()
+    validate(schema)  # raises on any violation of the OpenAPI specification
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/generate" in schema["paths"]
 
 
 def test_generate_documents_its_body_and_every_contract_error(client: TestClient) -> None:

@@ -44,7 +44,9 @@ def test_corpus_cases_fit_the_request_contract() -> None:
 
     for case in [*MUST_BLOCK, *MUST_ALLOW]:
         style, fields = case[0], case[1]
-        parse_generate_request(request_body(style, fields))
+        parsed = parse_generate_request(request_body(style, fields))  # raises if invalid
+        assert parsed.style.value == style
+        assert parsed.prompt == fields["prompt"]
 
 
 def test_request_body_nests_dotted_paths() -> None:
