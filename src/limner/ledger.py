@@ -150,18 +150,6 @@ def release(*, session: Session, reservation_id: str, reason: str) -> None:
     )
 
 
-def release_open_reservations(*, session: Session, created_before: datetime, reason: str) -> int:
-    """Release every reservation still open from before `created_before` (crash recovery)."""
-    ids = session.scalars(
-        select(Reservation.id).where(
-            Reservation.status == "open", Reservation.created_at < created_before
-        )
-    ).all()
-    for reservation_id in ids:
-        release(session=session, reservation_id=reservation_id, reason=reason)
-    return len(ids)
-
-
 def grant(*, session: Session, account_id: int, amount: int, note: str = "") -> Account:
     """Add bought or granted credits (they do not expire)."""
     if amount <= 0:

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select, update
 
 from limner import keys, ledger
-from limner.clock import utcnow
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.db.tables import Account, LedgerEntry
@@ -123,18 +122,6 @@ def test_release_after_midnight_returns_no_stale_daily_credit(
         account = session.get(Account, account_id)
         assert account.granted_balance == 2  # granted credits always come back
     assert available(database, account_id) == 7  # today's fresh 5 + 2 granted
-
-
-def test_crash_recovery_releases_open_reservations(database: Database, account_id: int) -> None:
-    reserve(database, account_id, 2)
-    reserve(database, account_id, 1)
-    assert available(database, account_id) == 2
-    with database.transaction() as session:
-        released = ledger.release_open_reservations(
-            session=session, created_before=utcnow(), reason="server restart"
-        )
-    assert released == 2
-    assert available(database, account_id) == 5
 
 
 def test_entries_explain_every_balance(database: Database, account_id: int) -> None:

@@ -33,10 +33,3 @@ def upgrade(database: Database, revision: str = "heads") -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-
-
-def current_revision(database: Database) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with database.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()

@@ -261,11 +261,6 @@ class PipelineCache:
         with self._lock:
             return list(self._entries)
 
-    @property
-    def used_bytes(self) -> int:
-        with self._lock:
-            return sum(entry.size_bytes for entry in self._entries.values())
-
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
