@@ -32,6 +32,8 @@ class GenerationRunner:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="limner-gen")
         self._in_flight = 0
         self._lock = threading.Lock()
+        # notified whenever a slot frees, so shutdown (and tests) can wait for idle without polling
+        self._idle = threading.Condition(self._lock)
 
     @property
     def in_flight(self) -> int:
@@ -76,7 +78,13 @@ class GenerationRunner:
     def _free_slot(self) -> None:
         with self._lock:
             self._in_flight -= 1
-        self._slots.release()
+            self._slots.release()
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no generation holds a slot; False if `timeout` seconds pass first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

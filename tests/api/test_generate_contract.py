@@ -270,8 +270,11 @@ def test_generation_failure_is_503_and_free(settings_factory) -> None:
 def test_generation_timeout_is_503_timed_out_and_free(settings_factory) -> None:
     from limner import keys
     from limner.api import create_app
+    from limner.backends.placeholder import PlaceholderBackend
+    from tests.support.gated import GatedBackend
 
-    app = create_app(settings_factory(placeholder_delay_s=2.0, generation_timeout_s=0.2))
+    backend = GatedBackend(PlaceholderBackend())  # shut until the timeout has answered
+    app = create_app(settings_factory(generation_timeout_s=0.2), backend=backend)
     with app.state.limner.database.transaction() as session:
         issued = keys.create_key(session=session)
     headers = {"Authorization": f"Bearer {issued.key}"}
@@ -282,6 +285,8 @@ def test_generation_timeout_is_503_timed_out_and_free(settings_factory) -> None:
             "error": "generation_failed",
             "message": "Generation timed out. Please try again.",
         }
+        backend.gate.set()
+        assert app.state.limner.service.runner.wait_idle(timeout=60)
         assert client.get("/api/v1/account", headers=headers).json()["credits_available"] == 5
 
 

@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 
 from limner import keys, ledger
 from limner.api import create_app
+from limner.backends.placeholder import PlaceholderBackend
 from limner.db.tables import Reservation
+from tests.support.gated import GATE_LIMIT_S, SteppedBackend
 
 PROMPT = {"prompt": "a lighthouse at dusk"}
 
@@ -54,10 +56,10 @@ class Server:
 def serve(settings_factory) -> Iterator[Callable[..., Server]]:
     clients: list[TestClient] = []
 
-    def make(**overrides: object) -> Server:
+    def make(*, backend: object = None, **overrides: object) -> Server:
         values: dict[str, object] = {"queue_poll_s": 0.05}
         values.update(overrides)
-        client = TestClient(create_app(settings_factory(**values)))
+        client = TestClient(create_app(settings_factory(**values), backend=backend))
         client.__enter__()
         clients.append(client)
         return Server(client)
@@ -184,23 +186,18 @@ def test_cancel_a_queued_job_releases_its_credits(serve) -> None:
 
 
 def test_cancel_a_running_job_stops_it_at_the_next_step(serve) -> None:
-    server = serve(placeholder_delay_s=4.0)
+    # the backend holds after step 1 until it is canceled: only a working cancel ends the job
+    backend = SteppedBackend(PlaceholderBackend(), wait_for_cancel=True)
+    server = serve(backend=backend)
     headers = server.key()
     job = server.client.post(
         "/api/v1/generate", json={**PROMPT, "async": True}, headers=headers
     ).json()
-    deadline = time.monotonic() + 10
-    while (
-        server.client.get(f"/api/v1/generations/{job['id']}", headers=headers).json()["status"]
-        != "running"
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    started = time.monotonic()
+    assert backend.at_step_1.wait(GATE_LIMIT_S)
     response = server.client.post(f"/api/v1/generations/{job['id']}/cancel", headers=headers)
     assert response.status_code == 200
-    assert response.json()["status"] == "canceled"
-    assert time.monotonic() - started < 3.0  # at the next step, not at the end
+    assert server.wait(job["id"], headers, timeout=GATE_LIMIT_S)["status"] == "canceled"
+    assert backend.finished_images == 0  # stopped at the next step, not at the end
     assert server.available(headers) == 5 and server.open_reservations() == 0
 
 
@@ -268,12 +265,15 @@ def test_batch_cap_is_configurable_and_named(serve) -> None:
 
 
 def test_events_stream_progress_then_the_result(serve) -> None:
-    server = serve(placeholder_delay_s=0.4)
+    # each image holds after step 1 until the stream has shown its progress
+    backend = SteppedBackend(PlaceholderBackend())
+    server = serve(backend=backend)
     headers = server.key()
     job = server.client.post(
         "/api/v1/generate", json={**PROMPT, "async": True, "n": 2}, headers=headers
     ).json()
     events = []
+    released: set[int] = set()
     with server.client.stream(
         "GET", f"/api/v1/generations/{job['id']}/events", headers=headers
     ) as response:
@@ -284,7 +284,11 @@ def test_events_stream_progress_then_the_result(serve) -> None:
             if line.startswith("event: "):
                 name = line.removeprefix("event: ")
             elif line.startswith("data: "):
-                events.append((name, json.loads(line.removeprefix("data: "))))
+                data = json.loads(line.removeprefix("data: "))
+                events.append((name, data))
+                if name == "progress" and data["image"] not in released:
+                    released.add(data["image"])
+                    backend.step_permits.release()
     names = [name for name, _ in events]
     assert names[-1] == "completed" and "running" in names
     progress = [data for name, data in events if name == "progress"]

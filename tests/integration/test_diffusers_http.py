@@ -17,7 +17,9 @@ pytest.importorskip("diffusers")
 
 from limner import keys
 from limner.api import create_app
+from limner.backends import create_backend
 from limner.config import Settings
+from tests.support.gated import GatedBackend
 from tests.support.tiny_pipelines import (
     TINY_IMAGE_SIZE,
     build_tiny_sd,
@@ -37,7 +39,9 @@ def diffusers_app(tmp_path: Path, model_dirs: dict[str, Path]) -> Iterator[Calla
     """Build an app on the diffusers backend over private copies of the tiny models."""
     clients: list[TestClient] = []
 
-    def make(**overrides: object) -> tuple[TestClient, dict[str, str], dict[str, Path]]:
+    def make(
+        *, gated: bool = False, **overrides: object
+    ) -> tuple[TestClient, dict[str, str], dict[str, Path]]:
         sd, sdxl = tmp_path / "sd", tmp_path / "sdxl"
         if not sd.exists():
             shutil.copytree(model_dirs["sd"], sd)
@@ -51,7 +55,9 @@ def diffusers_app(tmp_path: Path, model_dirs: dict[str, Path]) -> Iterator[Calla
             "public_url": "http://testserver",
         }
         values.update(overrides)
-        app = create_app(Settings(**values))  # type: ignore[arg-type]
+        settings = Settings(**values)  # type: ignore[arg-type]
+        backend = GatedBackend(create_backend(settings)) if gated else None
+        app = create_app(settings, backend=backend)
         with app.state.limner.database.transaction() as session:
             issued = keys.create_key(session=session)
         client = TestClient(app)
@@ -103,15 +109,19 @@ def test_a_pipeline_that_raises_is_503_and_free(diffusers_app) -> None:
 
 def test_timeout_then_busy(diffusers_app) -> None:
     client, headers, _ = diffusers_app(
-        generation_timeout_s=0.05, generation_workers=1, generation_queue_size=0
+        gated=True, generation_timeout_s=0.5, generation_workers=1, generation_queue_size=0
     )
+    context = client.app.state.limner
+    backend, runner = context.backend, context.service.runner
     first = client.post("/api/v1/generate", json={"prompt": "a red bicycle"}, headers=headers)
     assert first.status_code == 503
     assert first.json()["message"] == "Generation timed out. Please try again."
-    # the timed-out generation still holds the only slot until it stops at its next step
+    # the gate is still shut, so the timed-out generation holds the only slot
     second = client.post("/api/v1/generate", json={"prompt": "a red bicycle"}, headers=headers)
     assert second.status_code == 503
     assert "busy" in second.json()["message"]
+    backend.gate.set()  # the real pipeline now runs, sees the cancel and frees the slot
+    assert runner.wait_idle(timeout=120) and runner.in_flight == 0
     assert credits(client, headers) == 5
 
 

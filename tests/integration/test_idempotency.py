@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from limner import keys
 from limner.api import create_app
+from limner.backends.placeholder import PlaceholderBackend
 from limner.db.tables import Generation
+from tests.support.gated import GATE_LIMIT_S, GatedBackend
 from tests.support.live_server import running
 
 BODY = {"prompt": "a lighthouse at dusk"}
@@ -63,25 +65,25 @@ def test_same_key_with_another_body_is_409_reused(live) -> None:
     assert httpx.post(f"{base}/api/v1/generate", json=BODY, headers=stranger, timeout=30).is_success
 
 
-def test_while_the_first_runs_a_twin_is_409_in_use(live) -> None:
-    base, app = live
-    headers = {**new_key(app), "Idempotency-Key": "order-19"}
-    results: list[httpx.Response] = []
-    first = threading.Thread(
-        target=lambda: results.append(
-            httpx.post(f"{base}/api/v1/generate", json=BODY, headers=headers, timeout=30)
+def test_while_the_first_runs_a_twin_is_409_in_use(settings_factory) -> None:
+    backend = GatedBackend(PlaceholderBackend())  # the first stays running until the twin is in
+    app = create_app(settings_factory(), backend=backend)
+    with running(app) as base:
+        headers = {**new_key(app), "Idempotency-Key": "order-19"}
+        results: list[httpx.Response] = []
+        first = threading.Thread(
+            target=lambda: results.append(
+                httpx.post(f"{base}/api/v1/generate", json=BODY, headers=headers, timeout=60)
+            )
         )
-    )
-    first.start()
-    deadline = 50
-    while generations(app) == 0 and deadline:
-        threading.Event().wait(0.02)
-        deadline -= 1
-    twin = httpx.post(f"{base}/api/v1/generate", json=BODY, headers=headers, timeout=30)
-    first.join()
-    assert twin.status_code == 409 and twin.json()["error"] == "idempotency_key_in_use"
-    assert results[0].status_code == 200
-    assert credits(base, headers) == 4
+        first.start()
+        assert backend.started.wait(GATE_LIMIT_S)
+        twin = httpx.post(f"{base}/api/v1/generate", json=BODY, headers=headers, timeout=30)
+        backend.gate.set()
+        first.join()
+        assert twin.status_code == 409 and twin.json()["error"] == "idempotency_key_in_use"
+        assert results[0].status_code == 200
+        assert credits(base, headers) == 4
 
 
 def test_concurrent_identical_requests_charge_once(live) -> None:

@@ -1,0 +1,69 @@
+"""Backends whose pace the test sets with events, so no test waits on a clock.
+
+Each wraps a real backend (placeholder or diffusers): the work done is the real one, only its start
+(or its steps) waits for the test. A gate left closed fails the test after `GATE_LIMIT_S` instead of
+hanging the suite; that limit is a safety net, never what a test relies on.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PIL import Image
+
+from limner.backends.base import Backend, GenerationContext, GenerationSpec
+
+GATE_LIMIT_S = 120.0
+
+
+class GatedBackend:
+    """Each generation announces itself on `started`, then waits for the test to set `gate`."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.started = threading.Event()
+        self.gate = threading.Event()
+
+    def check_ready(self) -> None:
+        self.inner.check_ready()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+        self.started.set()
+        if not self.gate.wait(GATE_LIMIT_S):
+            raise AssertionError("the test never opened the gate")
+        return self.inner.generate(spec, context)
+
+
+class SteppedBackend:
+    """Reports step 1 of each image, then waits for one `step_permits.release()` from the test
+    before the rest; with `wait_for_cancel` it holds there until the generation is canceled."""
+
+    def __init__(self, inner: Backend, *, wait_for_cancel: bool = False) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.wait_for_cancel = wait_for_cancel
+        self.step_permits = threading.Semaphore(0)
+        self.at_step_1 = threading.Event()
+        self.finished_images = 0
+
+    def check_ready(self) -> None:
+        self.inner.check_ready()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+        context.report(1, 4)
+        self.at_step_1.set()
+        if self.wait_for_cancel:
+            if not context.cancel_event.wait(GATE_LIMIT_S):
+                raise AssertionError("the generation was never canceled")
+        elif not self.step_permits.acquire(timeout=GATE_LIMIT_S):
+            raise AssertionError("the test never released step 2")
+        image = self.inner.generate(spec, context)  # its own steps raise once canceled
+        self.finished_images += 1
+        return image
