@@ -104,18 +104,66 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+#: deeper than any valid body (the contract nests two levels); refused before anything walks it
+MAX_JSON_DEPTH = 32
+#: longer integers than any field accepts; parsed as a stand-in out of every range, so the field
+#: is named (`validation_error`) without Python's slow, limited string-to-int conversion
+MAX_INT_DIGITS = 40
+
+
 async def json_object_body(request: Request, context: ContextDep) -> dict[str, Any]:
     """The body as a JSON object, within the size limit, or `invalid_request`."""
     raw = await read_limited_body(request, context.settings.max_body_bytes)
     if not raw.strip():
         raise InvalidRequest("The request body is empty; send a JSON object.")
+    return parse_json_object(raw)
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """UTF-8 JSON (a UTF-8 byte-order mark is tolerated) holding an object of bounded depth."""
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # decoded here, not by json.loads, which would also guess UTF-16 and UTF-32
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest("The request body is not UTF-8; send UTF-8 JSON.") from exc
+    if _nesting_depth(text) > MAX_JSON_DEPTH:
+        raise InvalidRequest(f"The request body is nested deeper than {MAX_JSON_DEPTH} levels.")
+    try:
+        data = json.loads(text, parse_int=_bounded_int)
+    except (RecursionError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise InvalidRequest("The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     return data
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        return -(10**MAX_INT_DIGITS) if digits.startswith("-") else 10**MAX_INT_DIGITS
+    return int(digits)
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest bracket nesting outside strings, found without recursion (so a hostile body
+    cannot exhaust the stack before the parser sees it)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 GeneratingCaller = Annotated[AccountRef, Depends(generating_caller)]
