@@ -74,6 +74,7 @@ def serve(
     import uvicorn
 
     from limner.api import create_app
+    from limner.api.server import uvicorn_options
 
     if backend is not None:
         os.environ["LIMNER_BACKEND"] = backend.value
@@ -98,7 +99,7 @@ def serve(
         f"Limner {__version__} on http://{host}:{port} "
         f"(backend: {settings.backend.value}, data: {settings.data_dir})"
     )
-    uvicorn.run(application, host=host, port=port, log_level=log_level)
+    uvicorn.run(application, host=host, port=port, log_level=log_level, **uvicorn_options(settings))
 
 
 def _serve_processes(
@@ -106,6 +107,8 @@ def _serve_processes(
 ) -> None:
     """uvicorn workers, each building the app from the environment (settings are env-only)."""
     import uvicorn
+
+    from limner.api.server import uvicorn_options
 
     if settings.resolved_database_url().startswith("sqlite") or not settings.redis_url:
         err_console.print(
@@ -127,6 +130,7 @@ def _serve_processes(
         port=port,
         log_level=log_level,
         workers=processes,
+        **uvicorn_options(settings),
     )
 
 

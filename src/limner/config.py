@@ -62,6 +62,13 @@ class Settings(BaseSettings):
 
     # request limits
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    max_header_bytes: int = Field(
+        16 * 1024, ge=1024, description="Request line plus headers; larger is 431."
+    )
+    max_header_count: int = Field(100, ge=10, description="Header fields; more is 431.")
+    shutdown_grace_s: float = Field(
+        30.0, ge=0, description="On SIGTERM, how long running requests may take to finish."
+    )
     trust_proxy_headers: bool = Field(
         False, description="Take the client address from X-Forwarded-For (behind a proxy)."
     )

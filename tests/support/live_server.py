@@ -12,6 +12,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from limner.api.server import uvicorn_options
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -21,10 +23,19 @@ def free_port() -> int:
 
 @contextmanager
 def running(app: FastAPI) -> Iterator[str]:
-    """Serve `app` until the block ends; yields the base URL."""
+    """Serve `app` as `limner serve` would (same protocol and limits) until the block ends;
+    yields the base URL."""
     port = free_port()
+    options = uvicorn_options(app.state.limner.settings)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", limit_concurrency=200)
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            limit_concurrency=200,
+            **options,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
