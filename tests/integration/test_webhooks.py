@@ -207,6 +207,13 @@ def test_canceled_and_failed_jobs_are_delivered_too(live) -> None:
         "http://0.0.0.0/hook",
         "http://100.64.0.1/hook",
         "http://224.0.0.1/hook",
+        "http://[2002:7f00:1::]/hook",  # 6to4 around loopback
+        "http://[2002:a9fe:a9fe::]/latest/meta-data",  # 6to4 around the metadata address
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo, client 127.0.0.1
+        "http://[64:ff9b::7f00:1]/hook",  # NAT64 around loopback
+        "http://[64:ff9b::a00:1]/hook",  # NAT64 around 10.0.0.1
+        "http://[::127.0.0.1]/hook",  # IPv4-compatible
+        "http://[::ffff:10.0.0.1]/hook",
     ],
 )
 def test_ssrf_targets_are_refused_at_submit(live, url: str) -> None:
@@ -245,3 +252,31 @@ def test_the_dispatcher_rechecks_targets_before_sending(live) -> None:
     assert hook.received == []
     error = server.log(job["id"])["deliveries"][0]["attempts"][0]["error"]
     assert "not a public address" in error
+
+
+def test_the_attempt_connects_to_the_checked_address(live, monkeypatch) -> None:
+    """DNS rebinding: the name resolves to a public address when checked and to loopback
+    afterwards. The attempt must go to the address that was checked, never to loopback."""
+    import socket
+
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+    public = "93.184.216.34"
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "hook.rebind.test":
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        address = public if len(lookups) <= 2 else "127.0.0.1"  # submit, then attempt check
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    server = live(webhook_allow_private=False, webhook_timeout_s=5)
+    with receiver() as hook:
+        port = hook.url.split(":")[2].split("/")[0]
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        job = server.submit(f"http://hook.rebind.test:{port}/hook")
+        wait_for(lambda: attempts(server, job["id"]) >= 1, timeout=60)
+        monkeypatch.setattr(socket, "getaddrinfo", real)
+    assert hook.received == []  # a lookup by the client would have found the receiver
+    first = server.log(job["id"])["deliveries"][0]["attempts"][0]
+    assert "status_code" not in first and "not a public address" not in first["error"]

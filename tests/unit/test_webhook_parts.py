@@ -41,6 +41,19 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
         ("0.0.0.0", False),
         ("224.0.0.251", False),
         ("240.0.0.1", False),
+        # IPv6 forms carrying an IPv4 address are judged by that address too
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:93.184.216.34", True),
+        ("::127.0.0.1", False),  # IPv4-compatible (deprecated)
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:a00:1::1", False),  # 6to4 of 10.0.0.1
+        ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
+        ("2002:5db8:d822::1", True),  # 6to4 of a public address
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo, client 127.0.0.1
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::c0a8:101", False),  # NAT64 of 192.168.1.1
+        ("64:ff9b::5db8:d822", True),  # NAT64 (DNS64) of a public address
+        ("64:ff9b:1::a00:1", False),  # NAT64 local-use prefix
         ("::1", False),
         ("fe80::1", False),
         ("fc00::1", False),

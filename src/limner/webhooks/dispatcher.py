@@ -34,7 +34,7 @@ from limner.db.engine import Database
 from limner.db.tables import DisabledWebhookEndpoint, WebhookAttempt, WebhookDelivery
 from limner.errors import UnsafeWebhookTarget
 from limner.webhooks.signing import signature_header
-from limner.webhooks.ssrf import check_target
+from limner.webhooks.ssrf import check_target, pinned
 from limner.webhooks.store import secrets_in_force
 
 log = logging.getLogger(__name__)
@@ -159,8 +159,16 @@ class WebhookDispatcher:
             "webhook-signature": signature_header(signing, delivery.message_id, timestamp, body),
         }
         try:
-            check_target(delivery.url, allow_private=self.allow_private)
-            response = self._http.post(delivery.url, content=body, headers=headers)
+            # connect to the address just checked: resolving again could give another one
+            target = pinned(
+                delivery.url, check_target(delivery.url, allow_private=self.allow_private)
+            )
+            response = self._http.post(
+                target.url,
+                content=body,
+                headers={**headers, "host": target.host_header},
+                extensions=target.extensions,
+            )
         except UnsafeWebhookTarget as exc:
             return AttemptResult(None, exc.message[:300], None, _ms(started))
         except httpx.HTTPError as exc:

@@ -2,25 +2,46 @@
 
 Every address the host resolves to must be globally routable: loopback, private, link-local
 (cloud metadata at 169.254.169.254), multicast, reserved, unspecified and shared (CGNAT)
-addresses are refused, including IPv4 addresses mapped into IPv6. The check runs at submit
-(answering `validation_error` on `webhook_url`) and again before every attempt (DNS may change).
-`LIMNER_WEBHOOK_ALLOW_PRIVATE=true` lifts it, for operators whose receivers are internal.
+addresses are refused. IPv6 forms that carry an IPv4 address (IPv4-mapped `::ffff:0:0/96`,
+IPv4-compatible `::/96`, 6to4 `2002::/16`, Teredo `2001::/32`, NAT64 `64:ff9b::/96`) are judged
+by the IPv4 address inside too, since a gateway would deliver them there. The check runs at submit
+(answering `validation_error` on `webhook_url`) and again before every attempt, and the attempt
+connects to the address that was checked (`pinned`), so DNS cannot change it in between
+(rebinding). `LIMNER_WEBHOOK_ALLOW_PRIVATE=true` lifts the check, for operators whose receivers are
+internal.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from limner.errors import UnsafeWebhookTarget
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
+#: NAT64's well-known prefix (RFC 6052): the last 32 bits are the IPv4 destination
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+#: deprecated IPv4-compatible addresses (RFC 4291 2.5.5.1): `::a.b.c.d`
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 
-def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (empty for a plain IPv6 address)."""
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)  # (server, client)
+    if address in NAT64 or address in IPV4_COMPATIBLE:
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    return []
+
+
+def _routable(address: IPAddress) -> bool:
     return address.is_global and not (
         address.is_private
         or address.is_loopback
@@ -29,6 +50,17 @@ def is_public(address: IPAddress) -> bool:
         or address.is_reserved
         or address.is_unspecified
     )
+
+
+def is_public(address: IPAddress) -> bool:
+    if isinstance(address, ipaddress.IPv4Address):
+        return _routable(address)
+    inner = embedded_ipv4(address)
+    if address.ipv4_mapped is not None or address in NAT64:
+        # the IPv6 form is only a way of writing the IPv4 destination: judge that alone
+        # (so a host reached through DNS64 keeps working, and ::ffff:127.0.0.1 does not)
+        return all(_routable(v4) for v4 in inner)
+    return _routable(address) and all(_routable(v4) for v4 in inner)
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:
@@ -43,19 +75,42 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
-def check_target(url: str, *, allow_private: bool) -> None:
-    """Raise `UnsafeWebhookTarget` unless every address of the URL's host is public."""
+def check_target(url: str, *, allow_private: bool) -> IPAddress:
+    """Raise `UnsafeWebhookTarget` unless every address of the URL's host is public; return the
+    address to connect to (the first one resolved, which was checked)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     addresses = resolve(host, port)
     if not addresses:
         raise UnsafeWebhookTarget(f"webhook_url: the host {host!r} does not resolve")
-    if allow_private:
-        return
-    for address in addresses:
-        if not is_public(address):
-            raise UnsafeWebhookTarget(
-                f"webhook_url: {host!r} resolves to {address}, which is not a public address "
-                "(loopback, private, link-local and reserved targets are refused)"
-            )
+    if not allow_private:
+        for address in addresses:
+            if not is_public(address):
+                raise UnsafeWebhookTarget(
+                    f"webhook_url: {host!r} resolves to {address}, which is not a public "
+                    "address (loopback, private, link-local and reserved targets are refused)"
+                )
+    return addresses[0]
+
+
+@dataclass(frozen=True)
+class PinnedRequest:
+    """A request for `url` sent to a fixed address: the URL names the address, `Host` and TLS
+    (SNI and certificate check) still name the host."""
+
+    url: str
+    host_header: str
+    extensions: dict[str, str]
+
+
+def pinned(url: str, address: IPAddress) -> PinnedRequest:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return PinnedRequest(
+        urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), host_header, extensions
+    )
