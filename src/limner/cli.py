@@ -513,9 +513,11 @@ def webhooks_secret(
     ] = False,
 ) -> None:
     """Show (creating it if needed) or rotate a key's webhook signing secret."""
+    from limner.api.app import open_secret_box
     from limner.webhooks import store
 
     settings, database = _database()
+    box = open_secret_box(settings, database)
     try:
         with database.transaction() as session:
             account = keys.find_account(session=session, prefix_or_id=key)
@@ -524,13 +526,11 @@ def webhooks_secret(
                     session=session,
                     account_id=account.id,
                     grace_s=settings.webhook_secret_grace_s,
+                    box=box,
                 )
-                secret, expires = info.secret, info.previous_expires_at
             else:
-                secret, expires = (
-                    store.ensure_secret(session=session, account_id=account.id).secret,
-                    None,
-                )
+                info = store.ensure_secret(session=session, account_id=account.id, box=box)
+            secret, expires = info.secret, info.previous_expires_at
     except LimnerError as error:
         raise _fail(error) from error
     if expires is not None:

@@ -39,6 +39,7 @@ from limner.runner import GenerationRunner
 from limner.screening import ScreeningGate, build_screener
 from limner.service import GenerationService, ProvenanceStamp
 from limner.storage.factory import create_image_store
+from limner.webhooks.secretbox import SecretBox, seal_plaintext_rows
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
             build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
         ),
     )
-    jobs = build_jobs(settings, database, service)
+    secret_box = open_secret_box(settings, database)
+    jobs = build_jobs(settings, database, service, secret_box)
     return AppContext(
         settings=settings,
         database=database,
@@ -92,6 +94,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         trust_anchors_pem=stamper.trust_anchors_pem,
         jobs=jobs,
         recovery=recovery,
+        secret_box=secret_box,
     )
 
 
@@ -101,6 +104,16 @@ def _create_backend(settings: Settings) -> Backend:
 
         return RayBackend.from_settings(settings)
     return create_backend(settings)
+
+
+def open_secret_box(settings: Settings, database: Database) -> SecretBox:
+    """The webhook secrets' key (made on first start); rows from before sealing are sealed."""
+    box = SecretBox.load_or_create(settings.resolved_key_dir)
+    with database.transaction() as session:
+        sealed = seal_plaintext_rows(session=session, box=box)
+    if sealed:
+        log.info("sealed %d webhook secrets stored in plain text", sealed)
+    return box
 
 
 def build_stamper(settings: Settings) -> ProvenanceStamper:

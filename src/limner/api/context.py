@@ -14,6 +14,7 @@ from limner.ratelimit import RateLimiter
 from limner.recovery import Recovery
 from limner.service import GenerationService
 from limner.storage.base import ImageStore
+from limner.webhooks.secretbox import SecretBox
 
 
 @dataclass
@@ -26,6 +27,8 @@ class AppContext:
     service: GenerationService
     jobs: JobManager
     recovery: Recovery
+    #: seals and opens the webhook signing secrets stored in the database
+    secret_box: SecretBox
     #: the C2PA certificate authority of this server, to mark its own manifests trusted
     trust_anchors_pem: bytes | None = None
 

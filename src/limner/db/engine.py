@@ -55,7 +55,9 @@ def _make_engine(url: str) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         from pathlib import Path
 
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        from limner.fileperms import private_sqlite_file
+
+        private_sqlite_file(Path(parsed.database))
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     )

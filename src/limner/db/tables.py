@@ -180,7 +180,8 @@ class WebhookSecret(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    secret: Mapped[str] = mapped_column(String(100))
+    #: sealed with the key in the key folder (`limner.webhooks.secretbox`), never plain text
+    secret: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: None while current; set at rotation to the end of the grace period
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -20,6 +20,7 @@ from limner.jobs.states import JobStatus
 from limner.jobs.worker import WorkerPool
 from limner.service import AccountRef, GenerationService
 from limner.webhooks.dispatcher import WebhookDispatcher
+from limner.webhooks.secretbox import SecretBox
 from limner.webhooks.ssrf import check_target
 from limner.webhooks.store import ensure_secret
 
@@ -46,6 +47,7 @@ class JobManager:
         max_batch: int,
         max_attempts: int,
         allow_private_webhooks: bool,
+        secret_box: SecretBox,
     ) -> None:
         self.database = database
         self.service = service
@@ -55,6 +57,7 @@ class JobManager:
         self.max_batch = max_batch
         self.max_attempts = max_attempts
         self.allow_private_webhooks = allow_private_webhooks
+        self.secret_box = secret_box
         # a settled generation may have a webhook to send: tell the dispatcher at once
         service.settle_hooks.append(lambda _session, _generation: dispatcher.wake())
 
@@ -95,7 +98,7 @@ class JobManager:
         self.check(request)
         if request.webhook_url is not None:
             with self.database.transaction() as session:
-                ensure_secret(session=session, account_id=account.id)
+                ensure_secret(session=session, account_id=account.id, box=self.secret_box)
         generation = self.service.submit(account, request, queued=True)
         self.workers.wake()
         return generation

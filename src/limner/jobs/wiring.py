@@ -15,10 +15,13 @@ from limner.jobs.queue import JobQueue
 from limner.jobs.worker import WorkerPool
 from limner.service import GenerationService
 from limner.webhooks.dispatcher import WebhookDispatcher
+from limner.webhooks.secretbox import SecretBox
 from limner.webhooks.store import outbox_hook
 
 
-def build_jobs(settings: Settings, database: Database, service: GenerationService) -> JobManager:
+def build_jobs(
+    settings: Settings, database: Database, service: GenerationService, secret_box: SecretBox
+) -> JobManager:
     from limner.api.routes.presenters import generation_public
 
     def present(session: Session, generation: Generation) -> dict[str, Any]:
@@ -44,6 +47,7 @@ def build_jobs(settings: Settings, database: Database, service: GenerationServic
         jitter=settings.webhook_jitter,
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.webhook_allow_private,
+        secret_box=secret_box,
         poll_s=settings.queue_poll_s,
     )
     return JobManager(
@@ -55,4 +59,5 @@ def build_jobs(settings: Settings, database: Database, service: GenerationServic
         max_batch=settings.max_batch,
         max_attempts=settings.job_max_attempts,
         allow_private_webhooks=settings.webhook_allow_private,
+        secret_box=secret_box,
     )

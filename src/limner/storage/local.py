@@ -7,13 +7,14 @@ import tempfile
 from pathlib import Path
 
 from limner.errors import NotFound
+from limner.fileperms import make_private_dirs
 from limner.storage.base import EXTENSIONS, StoredImage, validate_token
 
 
 class LocalImageStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self.root)  # the data dir, when this is the first to need it
 
     def path_for(self, token: str, media_type: str) -> Path:
         validate_token(token)

@@ -33,6 +33,7 @@ from limner.clock import utcnow
 from limner.db.engine import Database
 from limner.db.tables import DisabledWebhookEndpoint, WebhookAttempt, WebhookDelivery
 from limner.errors import UnsafeWebhookTarget
+from limner.webhooks.secretbox import SecretBox
 from limner.webhooks.signing import signature_header
 from limner.webhooks.ssrf import check_target, pinned
 from limner.webhooks.store import secrets_in_force
@@ -61,6 +62,7 @@ class WebhookDispatcher:
         jitter: float,
         timeout_s: float,
         allow_private: bool,
+        secret_box: SecretBox,
         poll_s: float = 0.5,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -68,6 +70,7 @@ class WebhookDispatcher:
         self.schedule_s = schedule_s or [0.0]
         self.jitter = jitter
         self.allow_private = allow_private
+        self.secret_box = secret_box
         self.poll_s = poll_s
         self._http = httpx.Client(
             timeout=timeout_s, follow_redirects=False, transport=transport, trust_env=False
@@ -143,7 +146,9 @@ class WebhookDispatcher:
         with self.database.read() as session:
             delivery = session.get(WebhookDelivery, delivery_id)
             assert delivery is not None
-            signing = secrets_in_force(session=session, account_id=delivery.account_id)
+            signing = secrets_in_force(
+                session=session, account_id=delivery.account_id, box=self.secret_box
+            )
         result = self._post(delivery, signing)
         self._record(delivery, result)
 

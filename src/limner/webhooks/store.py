@@ -23,6 +23,7 @@ from limner.db.tables import (
     WebhookSecret,
 )
 from limner.errors import NotFound
+from limner.webhooks.secretbox import SecretBox
 from limner.webhooks.signing import new_message_id, new_secret
 
 
@@ -34,7 +35,7 @@ class SecretInfo:
     previous_expires_at: datetime | None
 
 
-def secrets_in_force(*, session: Session, account_id: int) -> list[str]:
+def secrets_in_force(*, session: Session, account_id: int, box: SecretBox) -> list[str]:
     """The current secret first, then rotated-out ones still in their grace period."""
     now = utcnow()
     rows = session.scalars(
@@ -45,7 +46,7 @@ def secrets_in_force(*, session: Session, account_id: int) -> list[str]:
         )
         .order_by(WebhookSecret.id.desc())
     ).all()
-    return [row.secret for row in rows]
+    return [box.open(row.secret) for row in rows]
 
 
 def current_secret(*, session: Session, account_id: int) -> WebhookSecret | None:
@@ -57,17 +58,21 @@ def current_secret(*, session: Session, account_id: int) -> WebhookSecret | None
     )
 
 
-def ensure_secret(*, session: Session, account_id: int) -> WebhookSecret:
-    existing = current_secret(session=session, account_id=account_id)
-    if existing is not None:
-        return existing
-    row = WebhookSecret(account_id=account_id, secret=new_secret(), created_at=utcnow())
-    session.add(row)
-    session.flush()
-    return row
+def ensure_secret(*, session: Session, account_id: int, box: SecretBox) -> SecretInfo:
+    """The account's current secret, made (and stored sealed) on first use."""
+    row = current_secret(session=session, account_id=account_id)
+    if row is None:
+        row = WebhookSecret(
+            account_id=account_id, secret=box.seal(new_secret()), created_at=utcnow()
+        )
+        session.add(row)
+        session.flush()
+    return SecretInfo(box.open(row.secret), row.created_at, None)
 
 
-def rotate_secret(*, session: Session, account_id: int, grace_s: float) -> SecretInfo:
+def rotate_secret(
+    *, session: Session, account_id: int, grace_s: float, box: SecretBox
+) -> SecretInfo:
     """A new current secret; the old one keeps signing (beside the new) for `grace_s`."""
     now = utcnow()
     previous = current_secret(session=session, account_id=account_id)
@@ -75,10 +80,11 @@ def rotate_secret(*, session: Session, account_id: int, grace_s: float) -> Secre
     if previous is not None:
         expires = now + timedelta(seconds=grace_s)
         previous.expires_at = expires
-    row = WebhookSecret(account_id=account_id, secret=new_secret(), created_at=now)
+    secret = new_secret()
+    row = WebhookSecret(account_id=account_id, secret=box.seal(secret), created_at=now)
     session.add(row)
     session.flush()
-    return SecretInfo(row.secret, row.created_at, expires)
+    return SecretInfo(secret, row.created_at, expires)
 
 
 def event_type(status: str) -> str:

@@ -24,8 +24,8 @@ router = APIRouter(prefix="/api/v1", tags=["webhooks"])
 )
 def get_webhook_secret(caller: ReadingCaller, context: ContextDep) -> WebhookSecretPublic:
     with context.database.transaction() as session:
-        row = store.ensure_secret(session=session, account_id=caller.id)
-        return WebhookSecretPublic(secret=row.secret, created_at=isoformat_z(row.created_at))
+        info = store.ensure_secret(session=session, account_id=caller.id, box=context.secret_box)
+        return WebhookSecretPublic(secret=info.secret, created_at=isoformat_z(info.created_at))
 
 
 @router.post(
@@ -47,6 +47,7 @@ def rotate_webhook_secret(
                 session=session,
                 account_id=caller.id,
                 grace_s=context.settings.webhook_secret_grace_s,
+                box=context.secret_box,
             )
         body = WebhookSecretPublic(
             secret=info.secret,
