@@ -89,3 +89,61 @@ def test_verify_has_a_size_limit(settings_factory) -> None:
             headers={"Authorization": f"Bearer {issued.key}"},
         )
     assert response.status_code == 413
+
+
+def test_verify_accepts_the_image_as_a_multipart_field(client: TestClient, key: Key) -> None:
+    body, data = generate(client, key)
+    response = client.post(
+        "/api/v1/verify", files={"image": ("x.png", data, "image/png")}, headers=key.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["generation_id"] == body["id"]
+    assert response.json()["from_this_server"] is True
+
+
+def test_multipart_without_an_image_field_names_the_field(client: TestClient, key: Key) -> None:
+    _, data = generate(client, key)
+    for parts in ({"file": ("x.png", data, "image/png")}, {"image": (None, "text, not a file")}):
+        response = client.post("/api/v1/verify", files=parts, headers=key.headers)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"] == "validation_error"
+        assert response.json()["field"] == "image"
+        assert "-F image=@" in response.json()["message"]
+
+
+def test_a_malformed_multipart_body_is_400_invalid_request(client: TestClient, key: Key) -> None:
+    response = client.post(
+        "/api/v1/verify",
+        content=b"--nope\r\nContent-Disposition: form-data\r\n\r\n",
+        headers={**key.headers, "Content-Type": "multipart/form-data"},  # no boundary
+    )
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+
+
+def test_error_messages_carry_no_python_repr(client: TestClient, key: Key) -> None:
+    for request in (
+        {"content": b"not an image"},
+        {"files": {"image": ("x.png", b"not an image", "image/png")}},
+    ):
+        response = client.post("/api/v1/verify", headers=key.headers, **request)
+        assert response.status_code == 400
+        message = response.json()["message"]
+        assert "<" not in message and "object at 0x" not in message and "BytesIO" not in message
+        assert response.json()["field"] == "image"
+
+
+def test_a_multipart_image_over_the_limit_is_413(settings_factory) -> None:
+    from limner import keys
+    from limner.api import create_app
+
+    app = create_app(settings_factory(max_image_bytes=2048))
+    with app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session)
+    with TestClient(app) as client:
+        for size in (5000, 40_000):  # within the framing allowance, and past it
+            response = client.post(
+                "/api/v1/verify",
+                files={"image": ("x.png", b"\x89PNG" + b"0" * size, "image/png")},
+                headers={"Authorization": f"Bearer {issued.key}"},
+            )
+            assert response.status_code == 413, size

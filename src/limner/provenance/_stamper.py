@@ -177,7 +177,8 @@ def verify(
         Image.DecompressionBombWarning,
         Image.DecompressionBombError,
     ) as exc:
-        raise ValidationFailed("image", f"`image` is not a readable image: {exc}") from exc
+        # PIL's message names its file object (`<_io.BytesIO object at 0x...>`): not for clients
+        raise ValidationFailed("image", "`image` is not a readable PNG or JPEG image") from exc
     fmt = image.format
     meta = read_metadata(image)
     reading = _watermark.read(_pixels(image), key=watermark_key)
