@@ -71,10 +71,8 @@ def serve(
     ] = None,
 ) -> None:
     """Start the HTTP API server."""
-    import uvicorn
-
     from limner.api import create_app
-    from limner.api.server import uvicorn_options
+    from limner.api.server import serve as serve_app
 
     if backend is not None:
         os.environ["LIMNER_BACKEND"] = backend.value
@@ -99,7 +97,7 @@ def serve(
         f"Limner {__version__} on http://{host}:{port} "
         f"(backend: {settings.backend.value}, data: {settings.data_dir})"
     )
-    uvicorn.run(application, host=host, port=port, log_level=log_level, **uvicorn_options(settings))
+    serve_app(application, settings, host=host, port=port, log_level=log_level)
 
 
 def _serve_processes(
@@ -170,7 +168,9 @@ def worker(
         f"backend {settings.backend.value}"
     )
     stop.wait()
-    context.jobs.stop()
+    context.jobs.stop(timeout=settings.shutdown_grace_s)  # running jobs may finish
+    context.recovery.release_mine()  # jobs still running go back to the queue
+    context.service.runner.cancel_all()
     context.recovery.stop()
     context.service.runner.shutdown()
     context.backend.close()

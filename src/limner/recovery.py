@@ -25,7 +25,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 
 from limner import ledger
 from limner.clock import utcnow
@@ -168,7 +168,24 @@ class Recovery:
         generations. Returns how many reservations were released."""
         now = utcnow()
         gone = self.gone_owners(now)
-        unowned_before = now - timedelta(seconds=self.policy.unowned_after_s)
+        released = self._settle_holds_of(
+            gone, unowned_before=now - timedelta(seconds=self.policy.unowned_after_s)
+        )
+        self._forget(gone)
+        return released
+
+    def release_mine(self) -> int:
+        """At shutdown, after the grace period: what this process still holds is handled as if
+        it had crashed, now rather than at the next start. A cut-off request's credits are
+        released (its generation failed); a cut-off job goes back to the queue."""
+        return self._settle_holds_of([self.me.id], unowned_before=None)
+
+    def _settle_holds_of(self, owners: list[str], *, unowned_before: datetime | None) -> int:
+        owned: ColumnElement[bool] = Reservation.owner.in_(owners)
+        if unowned_before is not None:
+            owned = or_(
+                owned, (Reservation.owner.is_(None)) & (Reservation.created_at < unowned_before)
+            )
         with self.database.read() as session:
             candidates = session.execute(
                 select(Reservation.id, Reservation.generation_id, Job.attempts)
@@ -178,10 +195,7 @@ class Recovery:
                     Reservation.status == "open",
                     # a queued job's hold is the queue's: it will run and settle later
                     or_(Generation.status.is_(None), Generation.status != "queued"),
-                    or_(
-                        Reservation.owner.in_(gone),
-                        (Reservation.owner.is_(None)) & (Reservation.created_at < unowned_before),
-                    ),
+                    owned,
                 )
             ).all()
         released = 0
@@ -191,7 +205,6 @@ class Recovery:
                 self._requeue(reservation_id, generation_id)
             else:
                 released += self._release(reservation_id, generation_id)
-        self._forget(gone)
         if released:
             log.warning("released %d credit reservation(s) held by gone processes", released)
         return released

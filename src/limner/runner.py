@@ -31,6 +31,7 @@ class GenerationRunner:
         self._slots = threading.BoundedSemaphore(self.capacity)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="limner-gen")
         self._in_flight = 0
+        self._contexts: set[GenerationContext] = set()
         self._lock = threading.Lock()
         # notified whenever a slot frees, so shutdown (and tests) can wait for idle without polling
         self._idle = threading.Condition(self._lock)
@@ -46,12 +47,13 @@ class GenerationRunner:
             raise BackendBusy()
         with self._lock:
             self._in_flight += 1
+            self._contexts.add(context)
         try:
             future = self._pool.submit(self._call, spec, context)
         except BaseException:
-            self._free_slot()
+            self._free_slot(context)
             raise
-        future.add_done_callback(lambda _f: self._free_slot())
+        future.add_done_callback(lambda _f: self._free_slot(context))
         return self._wait(future, context)
 
     def _wait(self, future: Future[Image.Image], context: GenerationContext) -> Image.Image:
@@ -75,9 +77,10 @@ class GenerationRunner:
             raise GenerationFailed("The backend returned no image.")
         return image
 
-    def _free_slot(self) -> None:
+    def _free_slot(self, context: GenerationContext) -> None:
         with self._lock:
             self._in_flight -= 1
+            self._contexts.discard(context)
             self._slots.release()
             self._idle.notify_all()
 
@@ -85,6 +88,14 @@ class GenerationRunner:
         """Block until no generation holds a slot; False if `timeout` seconds pass first."""
         with self._idle:
             return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+
+    def cancel_all(self) -> int:
+        """Ask every generation holding a slot to stop at its next step (server shutdown)."""
+        with self._lock:
+            contexts = list(self._contexts)
+        for context in contexts:
+            context.cancel()
+        return len(contexts)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -24,6 +24,7 @@ from limner.api.routes import (
     verify,
     webhook_secret,
 )
+from limner.api.shutdown import ShutdownClock
 from limner.backends import create_backend
 from limner.backends.base import Backend
 from limner.config import Settings, WorkerTier
@@ -149,8 +150,15 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         context.service.screening.report_at_start()  # logs loudly; jobs needing it fail closed
         context.recovery.start()  # frees the holds of processes that are gone, re-queues jobs
         context.jobs.start()
+        clock = ShutdownClock(settings.shutdown_grace_s)
+        clock.watch_signals()
         yield
-        context.jobs.stop()
+        # uvicorn has stopped accepting and given running requests the grace period
+        clock.begin()
+        context.jobs.stop(timeout=clock.remaining())  # a running job gets what is left of it
+        if context.recovery.release_mine():  # cut off: requests released, jobs re-queued
+            log.warning("shutdown cut off running generations; their credits are not charged")
+        context.service.runner.cancel_all()  # and they stop at their next step
         context.recovery.stop()
         context.service.runner.shutdown()
         context.backend.close()

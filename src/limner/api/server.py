@@ -30,6 +30,13 @@ REFUSALS: dict[int, tuple[str, str]] = {
 }
 
 
+def serve(app: Any, settings: Settings, *, host: str, port: int, log_level: str) -> None:
+    """Serve `app` in this process until SIGTERM or SIGINT (`limner serve`)."""
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **uvicorn_options(settings))
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `uvicorn.run` / `uvicorn.Config`, derived from settings only."""
     return {

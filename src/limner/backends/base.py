@@ -40,7 +40,7 @@ class GenerationCanceled(GenerationFailed):
     default_message = "Generation was canceled."
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: the runner keeps a set of them
 class GenerationContext:
     """Per-generation control: progress reporting and cooperative cancellation."""
 

@@ -73,8 +73,10 @@ class JobManager:
         self.workers.start()
         self.dispatcher.start()
 
-    def stop(self) -> None:
-        self.workers.stop()
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming; a running job gets `timeout` seconds to finish (its process's recovery
+        re-queues it otherwise)."""
+        self.workers.stop(timeout=timeout)
         self.dispatcher.stop()
 
     # -- submit --------------------------------------------------------------------------------
