@@ -118,3 +118,87 @@ def test_the_commands_the_files_run_exist() -> None:
     for option in ("--processes", "--workers", "--ray-address", "--host", "--port"):
         assert option in serve.output
     assert runner.invoke(app, ["db", "upgrade", "--help"]).exit_code == 0
+
+
+def pins() -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    result = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: {line!r} is not an exact pin"
+            result[canonicalize_name(name)] = version
+    return result
+
+
+def test_the_lock_pins_every_dependency_within_the_ranges_of_pyproject() -> None:
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    locked = pins()
+    requirements = [
+        *project["dependencies"],
+        *(line for extra in project["optional-dependencies"].values() for line in extra),
+    ]
+    for line in requirements:
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        if name == "torch":
+            assert name not in locked  # installed first, CPU or CUDA build, never from the lock
+            continue
+        assert name in locked, f"{name} is not in constraints.txt (run scripts/lock)"
+        assert requirement.specifier.contains(locked[name], prereleases=True), (
+            f"constraints.txt pins {name}=={locked[name]} outside pyproject's {requirement}"
+        )
+    assert not [name for name in locked if name.startswith(("nvidia-", "triton", "torch"))]
+
+
+@pytest.mark.parametrize("path", ["scripts/install", "deploy/Dockerfile", "deploy/Dockerfile.cuda"])
+def test_installs_use_the_lock(path: str) -> None:
+    text = (ROOT / path).read_text()
+    installs = [line for line in text.splitlines() if "pip install" in line and '".[' in line]
+    assert installs, f"{path} installs no limner"
+    for line in installs:
+        assert "-c constraints.txt" in line, f"{path}: {line.strip()}"
+    torch_line = next(
+        line for line in text.splitlines() if "pip install" in line and "torch" in line
+    )
+    assert "constraints" not in torch_line  # torch is the machine's choice, pinned by version
+
+
+def test_every_setting_is_documented() -> None:
+    docs = (ROOT / "docs" / "configuration.md").read_text()
+    missing = [
+        f"LIMNER_{name.upper()}"
+        for name in Settings.model_fields
+        if f"`LIMNER_{name.upper()}`" not in docs
+    ]
+    assert not missing, f"settings missing from docs/configuration.md: {missing}"
+
+
+def test_docs_cite_only_files_of_this_repository() -> None:
+    for path in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        text = path.read_text()
+        assert "/work/" not in text, f"{path.name} cites a path outside the repository"
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+            assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
+
+
+def test_docs_name_migrations_that_exist() -> None:
+    versions = ROOT / "src/limner/db/migrations/versions"
+    existing = {path.stem for path in versions.glob("0*.py")}
+    for path in (ROOT / "docs").glob("*.md"):
+        for name in re.findall(r"`(\d{4}_\w+)`", path.read_text()):
+            assert name in existing, f"{path.name} names migration {name}; there are {existing}"
+
+
+def test_install_steps_in_docs_are_in_the_scripts() -> None:
+    scripts = "\n".join((ROOT / "scripts" / name).read_text() for name in ("install", "test"))
+    step = re.compile(r"installed with `--no-deps`|pip install[^\n]*--no-deps")
+    for path in (ROOT / "docs").glob("*.md"):
+        if step.search(path.read_text()):
+            assert "--no-deps" in scripts, f"{path.name} describes a --no-deps step no script has"
