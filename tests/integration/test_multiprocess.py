@@ -21,8 +21,12 @@ from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.db.tables import Reservation
 from tests.support.live_server import free_port, wait_until_ready
+from tests.support.remote_gate import ENV, GateServer
 
 LIMNER = [sys.executable, "-m", "limner.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+#: `limner serve` with a backend that waits for the test's word (tests.support.remote_gate)
+GATED = [sys.executable, "-m", "tests.support.gated_serve"]
 
 
 def server_env(tmp_path: Path, **settings: str) -> dict[str, str]:
@@ -33,8 +37,10 @@ def server_env(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 
 @contextmanager
-def servers(env: dict[str, str], count: int, *args: str) -> Iterator[list[str]]:
-    """`count` `limner serve` processes on their own ports; yields their base URLs."""
+def servers(
+    env: dict[str, str], count: int, *args: str, command: list[str] | None = None
+) -> Iterator[list[str]]:
+    """`count` `limner serve` processes (or `command`) on their own ports; yields their URLs."""
     processes: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
     try:
@@ -44,8 +50,16 @@ def servers(env: dict[str, str], count: int, *args: str) -> Iterator[list[str]]:
             port = free_port()
             processes.append(
                 subprocess.Popen(
-                    [*LIMNER, "serve", "--port", str(port), "--log-level", "warning", *args],
+                    [
+                        *(command or [*LIMNER, "serve"]),
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                        *args,
+                    ],
                     env=env,
+                    cwd=ROOT,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
@@ -164,12 +178,15 @@ def test_rate_limits_hold_across_two_processes_sharing_redis(
 def test_a_starting_process_leaves_other_processes_holds_alone(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    env = server_env(tmp_path, database_url=postgres_url, placeholder_delay_s="12")
+    env = server_env(tmp_path, database_url=postgres_url)
+    gate = GateServer()
+    env[ENV] = gate.address
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     key, _ = new_key(postgres_url, credits=0)
     database = Database(postgres_url)
     outcome: dict[str, httpx.Response] = {}
     try:
-        with servers(env, 1) as (first,):
+        with servers(env, 1, command=GATED) as (first,):
             request = threading.Thread(
                 target=lambda: outcome.setdefault(
                     "response",
@@ -182,19 +199,18 @@ def test_a_starting_process_leaves_other_processes_holds_alone(
                 )
             )
             request.start()
-            deadline = time.monotonic() + 30
-            while not open_reservations(database):
-                assert time.monotonic() < deadline, "the generation never started"
-                time.sleep(0.05)
+            gate.wait_for("a lighthouse at dusk")  # generating, its credit held, until released
             # a second process starts (and runs crash recovery) while the first is generating
             with servers(env, 1):
-                assert "response" not in outcome, "generation ended too soon to prove anything"
+                assert "response" not in outcome
                 assert open_reservations(database) == 1
+            gate.release("a lighthouse at dusk")
             request.join(timeout=60)
         assert outcome["response"].status_code == 200, outcome["response"].text
         assert outcome["response"].json()["credits_used"] == 1
         assert open_reservations(database) == 0
     finally:
+        gate.close()
         database.dispose()
 
 

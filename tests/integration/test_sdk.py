@@ -11,11 +11,14 @@ import pytest
 import limner.client as sdk
 from limner import keys
 from limner.api import create_app
+from limner.backends.placeholder import PlaceholderBackend
 from limner.client import AsyncClient, Client
+from tests.support.gated import SteppedBackend
 from tests.support.live_server import running
 from tests.support.receiver import receiver
 
 PROMPT = "a lighthouse at dusk"
+HELD = "a lighthouse at dawn"
 
 
 def test_the_public_surface_is_pinned() -> None:
@@ -63,10 +66,11 @@ def live(settings_factory) -> Iterator[tuple[str, str, object]]:
     app = create_app(
         settings_factory(
             queue_poll_s=0.05,
-            placeholder_delay_s=0.2,
             webhook_allow_private=True,
             rate_limit_free="30/minute",
-        )
+        ),
+        # the batch job holds each image at step 1 until the test has seen its progress
+        backend=SteppedBackend(PlaceholderBackend(), hold=lambda spec: spec.prompt == HELD),
     )
     with running(app) as base:
         app.state.limner.settings.public_url = base  # image URLs that this test can fetch
@@ -76,18 +80,23 @@ def live(settings_factory) -> Iterator[tuple[str, str, object]]:
 
 
 def test_sync_client_end_to_end(live) -> None:
-    base, key, _app = live
+    base, key, app = live
     with Client(base, key) as client:
         done = client.generate(PROMPT, seed=7)
         assert done.status == "completed" and done["image_url"] == done.image_url
         assert client.download(done.image_url)[:4] == b"\x89PNG"
 
-        job = client.submit(PROMPT, n=2, idempotency_key="sdk-1")
+        job = client.submit(HELD, n=2, idempotency_key="sdk-1")
         assert (
             job.status == "queued"
-            and client.submit(PROMPT, n=2, idempotency_key="sdk-1").id == job.id
+            and client.submit(HELD, n=2, idempotency_key="sdk-1").id == job.id
         )
-        events = list(client.stream_events(job.id))
+        events, released = [], set()
+        for event in client.stream_events(job.id):
+            events.append(event)
+            if event.event == "progress" and event.data["image"] not in released:
+                released.add(event.data["image"])
+                app.state.limner.backend.step_permits.release()
         assert events[-1].event == "completed"
         assert any(event.event == "progress" for event in events)
         finished = client.wait(job.id)

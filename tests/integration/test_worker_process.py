@@ -55,7 +55,7 @@ def test_a_separate_worker_process_runs_queued_jobs(tmp_path: Path) -> None:
             json={"prompt": "a lighthouse at dusk", "async": True},
         ).json()
         assert job["status"] == "queued"
-        time.sleep(1.0)  # nobody works the queue yet
+        # LIMNER_QUEUE_WORKERS=0: this process only accepts; nobody works the queue yet
         status = httpx.get(f"{base}/api/v1/generations/{job['id']}", headers=headers).json()
         assert status["status"] == "queued"
 

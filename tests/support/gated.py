@@ -8,6 +8,7 @@ hanging the suite; that limit is a safety net, never what a test relies on.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from PIL import Image
 
@@ -42,10 +43,18 @@ class SteppedBackend:
     """Reports step 1 of each image, then waits for one `step_permits.release()` from the test
     before the rest; with `wait_for_cancel` it holds there until the generation is canceled."""
 
-    def __init__(self, inner: Backend, *, wait_for_cancel: bool = False) -> None:
+    def __init__(
+        self,
+        inner: Backend,
+        *,
+        wait_for_cancel: bool = False,
+        hold: Callable[[GenerationSpec], bool] = lambda _spec: True,
+    ) -> None:
         self.inner = inner
         self.name = inner.name
         self.wait_for_cancel = wait_for_cancel
+        #: which generations stop at step 1 (the others run straight through)
+        self.hold = hold
         self.step_permits = threading.Semaphore(0)
         self.at_step_1 = threading.Event()
         self.finished_images = 0
@@ -57,6 +66,8 @@ class SteppedBackend:
         self.inner.close()
 
     def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+        if not self.hold(spec):
+            return self.inner.generate(spec, context)
         context.report(1, 4)
         self.at_step_1.set()
         if self.wait_for_cancel:

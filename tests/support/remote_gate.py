@@ -105,17 +105,17 @@ class RemoteGatedBackend(PlaceholderBackend):
 
 
 def main() -> None:
-    """`python -m tests.support.gated_serve PORT`: `limner serve` with the gated backend."""
+    """`python -m tests.support.gated_serve --port N`: `limner serve` with the gated backend."""
+    import argparse
+
     from limner.api import create_app
     from limner.api.server import serve
     from limner.config import Settings
 
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=int(os.environ.get("LIMNER_TEST_PORT", "0")))
+    parser.add_argument("--log-level", default="warning")
+    options = parser.parse_args()
     settings = Settings()
     app = create_app(settings, backend=RemoteGatedBackend(os.environ[ENV]))
-    serve(
-        app,
-        settings,
-        host="127.0.0.1",
-        port=int(os.environ["LIMNER_TEST_PORT"]),
-        log_level="warning",
-    )
+    serve(app, settings, host="127.0.0.1", port=options.port, log_level=options.log_level)
