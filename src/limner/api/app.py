@@ -35,6 +35,7 @@ from limner.moderation import RuleModerator, default_moderator, read_term_file
 from limner.provenance import ProvenanceStamper
 from limner.ratelimit import RateLimiter
 from limner.recovery import Recovery, RecoveryPolicy
+from limner.retention import RetentionSweeper
 from limner.runner import GenerationRunner
 from limner.screening import ScreeningGate, build_screener
 from limner.service import GenerationService, ProvenanceStamp
@@ -136,7 +137,10 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         context.service.screening.report_at_start()  # logs loudly; jobs needing it fail closed
         context.recovery.start()  # frees the holds of processes that are gone, re-queues jobs
         context.jobs.start()
+        sweeper = _retention_sweeper(context)
         yield
+        if sweeper is not None:
+            sweeper.stop()
         context.jobs.stop()
         context.recovery.stop()
         context.service.runner.shutdown()
@@ -151,6 +155,15 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _retention_sweeper(context: AppContext) -> RetentionSweeper | None:
+    days = context.settings.retention_days
+    if days is None:
+        return None
+    sweeper = RetentionSweeper(database=context.database, store=context.store, days=days)
+    sweeper.start()
+    return sweeper
 
 
 def create_app_from_env() -> FastAPI:
