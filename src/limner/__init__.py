@@ -2,6 +2,11 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from limner.privacy import disable_third_party_telemetry
+
+# before any dependency that reports usage is imported (see limner/privacy.py)
+disable_third_party_telemetry()
+
 try:
     __version__ = version("limner")
 except PackageNotFoundError:  # running from a source tree without an install

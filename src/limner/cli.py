@@ -17,6 +17,7 @@ from limner.config import BackendName, Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.errors import LimnerError
+from limner.privacy import confine_scratch_files
 
 app = typer.Typer(help="Limner: a self-hosted image-generation API server.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
@@ -25,12 +26,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 moderation_app = typer.Typer(help="Moderation review.", no_args_is_help=True)
 models_app = typer.Typer(help="The diffusers model registry.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Webhook signing secrets.", no_args_is_help=True)
+retention_app = typer.Typer(help="Erase old generations.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(db_app, name="db")
 app.add_typer(moderation_app, name="moderation")
 app.add_typer(models_app, name="models")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(retention_app, name="retention")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -38,6 +41,7 @@ err_console = Console(stderr=True)
 
 def _database() -> tuple[Settings, Database]:
     settings = Settings()
+    confine_scratch_files(settings.data_dir)
     database = Database(settings.resolved_database_url())
     upgrade(database)
     return settings, database
@@ -85,6 +89,7 @@ def serve(
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         os.environ["LIMNER_PUBLIC_URL"] = f"http://{shown_host}:{port}"
     settings = Settings()
+    confine_scratch_files(settings.data_dir)
     if processes > 1:
         _serve_processes(settings, host, port, log_level, processes)
         return
@@ -149,6 +154,7 @@ def worker(
     if backend is not None:
         os.environ["LIMNER_BACKEND"] = backend.value
     settings = Settings()
+    confine_scratch_files(settings.data_dir)
     if settings.queue_workers < 1:
         err_console.print("[red]error:[/red] LIMNER_QUEUE_WORKERS must be at least 1 for a worker")
         raise typer.Exit(1)
@@ -503,6 +509,60 @@ def generate(
     console.print(
         f"{result.credits_used} credit(s), seed {result.seed}, {time.monotonic() - started:.1f}s"
     )
+
+
+@app.command()
+def delete(
+    generation_id: Annotated[str, typer.Argument(help="The generation to erase (gen_...).")],
+    url: Annotated[
+        str, typer.Option(envvar="LIMNER_URL", help="Server URL.")
+    ] = "http://127.0.0.1:8000",
+    api_key: Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")] = "",
+) -> None:
+    """Erase one of your finished generations on a Limner server: its images and prompt."""
+    import httpx
+
+    from limner.client import Client, LimnerAPIError
+
+    if not api_key:
+        err_console.print("[red]error:[/red] set LIMNER_API_KEY or pass --api-key")
+        raise typer.Exit(1)
+    try:
+        with Client(url, api_key) as client:
+            client.delete(generation_id)
+    except LimnerAPIError as error:
+        err_console.print(
+            f"[red]{error.code}[/red] ({error.status_code}): {error.body.get('message', '')}"
+        )
+        raise typer.Exit(1) from error
+    except httpx.HTTPError as error:
+        err_console.print(f"[red]error:[/red] cannot reach {url}: {error}")
+        raise typer.Exit(1) from error
+    console.print(f"{generation_id}: deleted")
+
+
+@retention_app.command("sweep")
+def retention_sweep(
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Erase finished generations older than this (default: the "
+            "LIMNER_RETENTION_DAYS setting).",
+        ),
+    ] = None,
+) -> None:
+    """Erase old generations now (the server does it hourly when LIMNER_RETENTION_DAYS is set)."""
+    from limner.retention import sweep_older_than
+    from limner.storage.factory import create_image_store
+
+    settings, database = _database()
+    days = days or settings.retention_days
+    if days is None:
+        err_console.print("[red]error:[/red] pass --days or set LIMNER_RETENTION_DAYS")
+        raise typer.Exit(1)
+    erased = sweep_older_than(database=database, store=create_image_store(settings), days=days)
+    console.print(f"erased {erased} generation(s) older than {days} day(s)")
 
 
 @webhooks_app.command("secret")

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     watermark_key: str = Field(
         "limner-watermark-v1", min_length=8, description="Secret that places the watermark."
     )
+    retention_days: int | None = Field(
+        None, ge=1, description="Erase finished generations older than this; default: keep."
+    )
     max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest uploaded image.")
 
     # image screening (docs/safety.md): always on for the outputs that need it

@@ -36,6 +36,7 @@ from limner.moderation import RuleModerator, default_moderator, read_term_file
 from limner.provenance import ProvenanceStamper
 from limner.ratelimit import RateLimiter
 from limner.recovery import Recovery, RecoveryPolicy
+from limner.retention import RetentionSweeper
 from limner.runner import GenerationRunner
 from limner.screening import ScreeningGate, build_screener
 from limner.service import GenerationService, ProvenanceStamp
@@ -150,9 +151,12 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         context.service.screening.report_at_start()  # logs loudly; jobs needing it fail closed
         context.recovery.start()  # frees the holds of processes that are gone, re-queues jobs
         context.jobs.start()
+        sweeper = _retention_sweeper(context)
         clock = ShutdownClock(settings.shutdown_grace_s)
         clock.watch_signals()
         yield
+        if sweeper is not None:
+            sweeper.stop()
         # uvicorn has stopped accepting and given running requests the grace period
         clock.begin()
         context.jobs.stop(timeout=clock.remaining())  # a running job gets what is left of it
@@ -172,6 +176,15 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _retention_sweeper(context: AppContext) -> RetentionSweeper | None:
+    days = context.settings.retention_days
+    if days is None:
+        return None
+    sweeper = RetentionSweeper(database=context.database, store=context.store, days=days)
+    sweeper.start()
+    return sweeper
 
 
 def create_app_from_env() -> FastAPI:

@@ -52,6 +52,11 @@ def _parse(model: type[M], response: httpx.Response) -> M:
     return model.model_validate(body)
 
 
+def _expect_no_content(response: httpx.Response) -> None:
+    if response.status_code != 204:
+        raise error_for(response.status_code, _body(response))
+
+
 def _generate_body(prompt: str, options: dict[str, Any]) -> dict[str, Any]:
     return {"prompt": prompt, **{k: v for k, v in options.items() if v is not None}}
 
@@ -214,6 +219,10 @@ class Client:
         )
         return _parse(Generation, response)
 
+    def delete(self, generation_id: str) -> None:
+        """Erase a finished generation: its images and prompt (the ledger keeps the charge)."""
+        _expect_no_content(self._http.delete(f"/api/v1/generations/{generation_id}"))
+
     def account(self) -> Account:
         return _parse(Account, self._http.get("/api/v1/account"))
 
@@ -324,6 +333,10 @@ class AsyncClient:
             f"/api/v1/generations/{generation_id}/cancel", headers=_key_header(idempotency_key)
         )
         return _parse(Generation, response)
+
+    async def delete(self, generation_id: str) -> None:
+        """Erase a finished generation: its images and prompt (the ledger keeps the charge)."""
+        _expect_no_content(await self._http.delete(f"/api/v1/generations/{generation_id}"))
 
     async def account(self) -> Account:
         return _parse(Account, await self._http.get("/api/v1/account"))

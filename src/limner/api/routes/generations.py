@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from limner.api.context import AppContext
 from limner.api.deps import ContextDep, ReadingCaller
@@ -22,6 +22,7 @@ from limner.api.schemas import (
 from limner.clock import isoformat_z
 from limner.db.tables import Generation
 from limner.jobs.states import JobStatus
+from limner.retention import erase_generation
 from limner.webhooks import store
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
@@ -97,6 +98,27 @@ def cancel_generation(
         return JSONResponse(present(context, generation).model_dump(exclude_none=True))
 
     return idempotent(context, caller, request, None, produce)
+
+
+@router.delete(
+    "/generations/{generation_id}",
+    status_code=204,
+    summary="Delete a generation: its images and prompt",
+    description="Erases a finished generation: its image URLs stop working and its prompt and "
+    "parameters are gone. The ledger keeps the charge (id and credits, never the prompt). A "
+    "queued or running generation answers 409 `conflict`: cancel it first.",
+    responses=error_responses(401, 404, 409, 429),
+)
+def delete_generation(
+    generation_id: GenerationId, caller: ReadingCaller, context: ContextDep
+) -> Response:
+    erase_generation(
+        database=context.database,
+        store=context.store,
+        account_id=caller.id,
+        generation_id=generation_id,
+    )
+    return Response(status_code=204)
 
 
 def _log(context: AppContext, generation_id: str) -> WebhookLogPublic:
