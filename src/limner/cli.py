@@ -98,11 +98,23 @@ def serve(
         application.state.limner.backend.check_ready()  # a missing model stops the start here
     except LimnerError as error:
         raise _fail(error) from error
+    _print_runtime(application.state.limner.backend)
     console.print(
         f"Limner {__version__} on http://{host}:{port} "
         f"(backend: {settings.backend.value}, data: {settings.data_dir})"
     )
     serve_app(application, settings, host=host, port=port, log_level=log_level)
+
+
+def _print_runtime(backend: object) -> None:
+    """One line per preset: what it runs on, so an operator sees what serves (also in /readyz)."""
+    describe = getattr(backend, "describe", None)
+    for row in describe() if describe is not None else []:
+        threads = f", {row['threads']} threads" if row["threads"] else ""
+        console.print(
+            f"  {row['preset']}: {row['model']} on {row['device']} ({row['dtype']}{threads}), "
+            f"decoder {row['decoder']}"
+        )
 
 
 def _serve_processes(
@@ -163,6 +175,7 @@ def worker(
         context.backend.check_ready()
     except LimnerError as error:
         raise _fail(error) from error
+    _print_runtime(context.backend)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -420,11 +433,13 @@ def models_list() -> None:
 @models_app.command("pull")
 def models_pull() -> None:
     """Download every enabled Hub model of the registry into the local cache (needs the Hub)."""
+    from limner.backends.diffusers.registry import is_local_source
+
     settings = Settings()
     backend = _diffusers_backend(settings, download=True)
     failed = 0
     for style, quality, preset in backend.registry.enabled_items():
-        if preset.is_local:
+        if preset.is_local and (preset.tiny_vae is None or is_local_source(preset.tiny_vae)):
             continue
         with console.status(f"Downloading {preset.pipeline}..."):
             try:

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     diffusers_device: str = Field("auto", description="auto | cpu | cuda | cuda:N | mps")
     diffusers_dtype: str = Field("auto", description="auto | float32 | float16 | bfloat16")
     diffusers_compile: bool = Field(False, description="torch.compile the UNet (warm-up at start).")
+    diffusers_threads: int | None = Field(
+        None, ge=1, description="CPU threads for torch; default: every core this process may use."
+    )
+    diffusers_channels_last: bool = Field(
+        True, description="NHWC layout for the UNet and VAE on CPU (oneDNN's fast path)."
+    )
     diffusers_memory_budget_bytes: int | None = Field(
         None, ge=0, description="Loaded pipelines kept within this; default 70% of GPU memory."
     )

@@ -169,3 +169,25 @@ def test_models_list_shows_the_registry_and_availability(
     hires_rows = [line for line in result.stdout.splitlines() if "│ hires" in line]
     assert fast_rows and all("available" in line for line in fast_rows)
     assert hires_rows and all("missing" in line for line in hires_rows)
+
+
+def test_readyz_names_each_presets_device_precision_and_decoder(diffusers_app) -> None:
+    client, headers, _ = diffusers_app(diffusers_dtype="float32", diffusers_threads=1)
+    before = {row["preset"]: row for row in client.get("/readyz").json()["runtime"]}
+    assert set(before) == {
+        f"{s}.{q}" for s in ("realistic", "anime", "nude") for q in ("fast", "hires")
+    }
+    assert before["realistic.fast"] == {
+        "preset": "realistic.fast",
+        "model": before["realistic.fast"]["model"],
+        "device": "cpu",
+        "dtype": "float32",
+        "threads": 1,
+        "decoder": "full",
+        "loaded": False,
+    }
+    made = client.post("/api/v1/generate", json={"prompt": "a lighthouse at dusk"}, headers=headers)
+    assert made.status_code == 200, made.text
+    after = {row["preset"]: row for row in client.get("/readyz").json()["runtime"]}
+    assert after["realistic.fast"]["loaded"] and after["anime.fast"]["loaded"]  # one shared SD
+    assert not after["realistic.hires"]["loaded"]

@@ -201,6 +201,23 @@ def build_tiny_sdxl(path: Path, *, seed: int = 0) -> Path:
     return path
 
 
+def build_tiny_taesd(path: Path, *, seed: int = 0) -> Path:
+    """Save a tiny random-weight `AutoencoderTiny` (the TAESD family's class) to `path`."""
+    import torch
+    from diffusers import AutoencoderTiny
+
+    torch.manual_seed(seed)
+    AutoencoderTiny(
+        encoder_block_out_channels=(8, 8),
+        decoder_block_out_channels=(8, 8),
+        num_encoder_blocks=(1, 1),
+        num_decoder_blocks=(1, 1),
+        latent_channels=4,
+        upsampling_scaling_factor=2,
+    ).save_pretrained(path, safe_serialization=True)
+    return path
+
+
 def write_models_toml(
     path: Path,
     sd_dir: Path,

@@ -72,9 +72,24 @@ class AccountPublic(BaseModel):
     resets_at: str = Field(description="When the daily allowance refills (next UTC midnight).")
 
 
+class PresetRuntimePublic(BaseModel):
+    """What one enabled style x quality preset runs with on this server (diffusers backend)."""
+
+    preset: str = Field(description="style.quality, e.g. realistic.fast")
+    model: str
+    device: str
+    dtype: str
+    threads: int | None = Field(None, description="CPU threads; null on a GPU.")
+    decoder: str = Field(description="'full', or 'tiny (<model>)' for a tiny VAE decoder.")
+    loaded: bool
+
+
 class HealthPublic(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+    runtime: list[PresetRuntimePublic] | None = Field(
+        None, description="/readyz with the diffusers backend: each preset's device and precision."
+    )
 
 
 class VerificationPublic(BaseModel):

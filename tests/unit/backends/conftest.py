@@ -15,6 +15,7 @@ from limner.backends.diffusers.registry import ModelRegistry, load_registry  # n
 from tests.support.tiny_pipelines import (  # noqa: E402
     build_tiny_sd,
     build_tiny_sdxl,
+    build_tiny_taesd,
     write_models_toml,
 )
 
@@ -25,7 +26,8 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     sd = build_tiny_sd(root / "sd")
     sdxl = build_tiny_sdxl(root / "sdxl")
     toml = write_models_toml(root / "models.toml", sd, sdxl)
-    return {"sd": sd, "sdxl": sdxl, "toml": toml, "root": root}
+    taesd = build_tiny_taesd(root / "taesd")
+    return {"sd": sd, "sdxl": sdxl, "toml": toml, "root": root, "taesd": taesd}
 
 
 @pytest.fixture(scope="session")

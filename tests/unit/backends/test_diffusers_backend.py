@@ -12,7 +12,7 @@ import torch
 
 from limner.backends.base import Backend, GenerationCanceled, GenerationContext, GenerationSpec
 from limner.backends.diffusers import DiffusersBackend
-from limner.backends.diffusers.device import choose_device, choose_dtype
+from limner.backends.diffusers.device import choose_device, choose_dtype, cpu_has_bf16
 from limner.backends.diffusers.pipelines import estimate_bytes
 from limner.backends.diffusers.registry import ModelRegistry
 from limner.domain.requests import Appearance
@@ -59,7 +59,8 @@ def backend(sized_registry: ModelRegistry) -> DiffusersBackend:
 def test_is_a_backend(backend: DiffusersBackend) -> None:
     assert isinstance(backend, Backend)
     assert backend.name == "diffusers"
-    assert backend.dtype is torch.float32
+    # on CPU: bfloat16 where the processor has it in hardware, float32 elsewhere
+    assert backend.dtype is (torch.bfloat16 if cpu_has_bf16() else torch.float32)
 
 
 def test_check_ready_passes_for_existing_folders(backend: DiffusersBackend) -> None:
@@ -339,7 +340,10 @@ def test_from_settings_reads_the_models_file(tiny_models: dict[str, Path], tmp_p
 
 def test_device_and_dtype_choice() -> None:
     assert choose_device("cpu").type == "cpu"
-    assert choose_dtype(torch.device("cpu")) is torch.float32
+    assert choose_dtype(torch.device("cpu")) is (
+        torch.bfloat16 if cpu_has_bf16() else torch.float32
+    )
+    assert choose_dtype(torch.device("cpu"), "float32") is torch.float32
     assert choose_dtype(torch.device("cpu"), "bf16") is torch.bfloat16
     with pytest.raises(
         ConfigurationError, match="diffusers_dtype: float16 is not supported on cpu"
@@ -353,3 +357,56 @@ def test_device_and_dtype_choice() -> None:
         with pytest.raises(ConfigurationError, match="no CUDA GPU"):
             choose_device("cuda")
         assert choose_device("auto").type in {"cpu", "mps"}
+
+
+# -- CPU speed: the tiny decoder, threads, and what /readyz shows ---------------------------------
+
+
+def test_tiny_vae_decodes_the_final_image_where_the_preset_says(
+    tiny_registry: ModelRegistry, tiny_models: dict[str, Path]
+) -> None:
+    taesd = str(tiny_models["taesd"])
+    registry = with_presets(
+        tiny_registry,
+        realistic_fast={"tiny_vae": taesd, "tiny_vae_use": "cpu"},
+        anime_fast={"tiny_vae": taesd, "tiny_vae_use": "previews"},
+    )
+    backend = DiffusersBackend(registry, device="cpu", dtype="float32", threads=1)
+    try:
+        tiny = pixels(backend.generate(spec(Style.realistic), GenerationContext()))
+        full = pixels(backend.generate(spec(Style.anime), GenerationContext()))
+        again_full = pixels(backend.generate(spec(Style.anime), GenerationContext()))
+        described = {row["preset"]: row for row in backend.describe()}
+    finally:
+        backend.close()
+    assert tiny.shape == full.shape
+    assert not np.array_equal(tiny, full)  # another decoder made it
+    assert np.array_equal(full, again_full)  # the full VAE is put back for the next preset
+    assert described["realistic.fast"]["decoder"] == f"tiny ({taesd})"
+    assert described["anime.fast"]["decoder"] == "full"
+    assert described["realistic.fast"]["threads"] == 1
+    assert described["realistic.fast"]["dtype"] == "float32"
+    assert described["realistic.fast"]["loaded"] is True
+    assert torch.get_num_threads() == 1
+
+
+def test_a_missing_tiny_vae_folder_stops_the_start_naming_the_key(
+    tiny_registry: ModelRegistry, tmp_path: Path
+) -> None:
+    registry = with_presets(tiny_registry, anime_fast={"tiny_vae": str(tmp_path / "nowhere")})
+    with pytest.raises(
+        ConfigurationError, match=r"anime\.fast\.tiny_vae: .* not an AutoencoderTiny"
+    ):
+        DiffusersBackend(registry, device="cpu").check_ready()
+
+
+def test_bfloat16_on_cpu_generates(tiny_registry: ModelRegistry) -> None:
+    backend = DiffusersBackend(tiny_registry, device="cpu", dtype="bfloat16")
+    try:
+        image = backend.generate(spec(), GenerationContext())
+    finally:
+        backend.close()
+    assert image.mode == "RGB" and image.size == (
+        tiny_registry.preset(Style.realistic, Quality.fast).width,
+        tiny_registry.preset(Style.realistic, Quality.fast).height,
+    )

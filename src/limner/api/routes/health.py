@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from limner.api.deps import ContextDep
-from limner.api.schemas import HealthPublic
+from limner.api.schemas import HealthPublic, PresetRuntimePublic
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -35,8 +35,17 @@ def readyz(context: ContextDep) -> JSONResponse:
         "screening": _check(context.service.screening.check_ready),
     }
     ready = all(value == "ok" for value in checks.values())
-    body = HealthPublic(status="ok" if ready else "unavailable", checks=checks)
-    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+    body = HealthPublic(
+        status="ok" if ready else "unavailable", checks=checks, runtime=_runtime(context)
+    )
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=200 if ready else 503)
+
+
+def _runtime(context: ContextDep) -> list[PresetRuntimePublic] | None:
+    describe = getattr(context.backend, "describe", None)
+    if describe is None:
+        return None
+    return [PresetRuntimePublic.model_validate(row) for row in describe()]
 
 
 def _backend_ok(context: ContextDep) -> bool:

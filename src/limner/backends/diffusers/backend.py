@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +20,28 @@ from diffusers import DiffusionPipeline
 from PIL import Image
 
 from limner.backends.base import GenerationContext, GenerationSpec
-from limner.backends.diffusers.device import choose_device, choose_dtype, device_memory_bytes
+from limner.backends.diffusers.device import (
+    choose_device,
+    choose_dtype,
+    choose_threads,
+    device_memory_bytes,
+)
 from limner.backends.diffusers.pipelines import (
     LoadedPipeline,
     LoadOptions,
     PipelineCache,
     hub_offline,
     load_pipeline,
+    load_tiny_vae,
     resolve_pipeline_class,
     resolve_scheduler_class,
 )
-from limner.backends.diffusers.registry import ModelPreset, ModelRegistry, load_registry
+from limner.backends.diffusers.registry import (
+    ModelPreset,
+    ModelRegistry,
+    is_local_source,
+    load_registry,
+)
 from limner.config import Settings
 from limner.domain.prompts import build_prompt
 from limner.domain.styles import Quality, Style
@@ -59,13 +71,26 @@ class DiffusersBackend:
         offload: str = "none",
         download: bool = False,
         preload: bool = False,
+        threads: int | None = None,
+        channels_last: bool = True,
     ) -> None:
         self.registry = registry
         self.device = choose_device(device)
         self.dtype = choose_dtype(self.device, dtype)
+        self.threads: int | None = None
+        if self.device.type == "cpu":
+            # torch's default may count hyper-threads or ignore the CPU set this process runs on
+            self.threads = choose_threads(threads)
+            torch.set_num_threads(self.threads)
         self.options = LoadOptions(
-            device=self.device, dtype=self.dtype, offload=offload, compile=compile
+            device=self.device,
+            dtype=self.dtype,
+            offload=offload,
+            compile=compile,
+            channels_last=channels_last and self.device.type == "cpu",
         )
+        self._tiny_vaes: dict[str, Any] = {}
+        self._tiny_vae_lock = threading.Lock()
         if memory_budget_bytes is None:
             total = device_memory_bytes(self.device)
             memory_budget_bytes = int(total * AUTO_BUDGET_FRACTION) if total else None
@@ -86,6 +111,8 @@ class DiffusersBackend:
             offload=settings.diffusers_offload,
             download=settings.diffusers_download,
             preload=settings.diffusers_preload,
+            threads=settings.diffusers_threads,
+            channels_last=settings.diffusers_channels_last,
         )
 
     # -- Backend -------------------------------------------------------------------------------
@@ -101,7 +128,7 @@ class DiffusersBackend:
         enabled = self.registry.enabled_items()
         if not enabled:
             raise ConfigurationError(f"{self.registry.source}: every preset is disabled")
-        checked: set[tuple[str, str | None]] = set()
+        checked: set[tuple[str, str | None, str | None]] = set()
         for style, quality, preset in enabled:
             where = f"{self.registry.source}: {style.value}.{quality.value}"
             try:
@@ -119,11 +146,29 @@ class DiffusersBackend:
                         f"{where}.lora: LoRA presets need the 'peft' package: pip install peft"
                     )
                 self._check_lora(preset, where)
-            if (preset.pipeline, preset.variant) not in checked:
+            if (preset.pipeline, preset.variant, preset.tiny_vae) not in checked:
                 self.check_source(preset, where)
-                checked.add((preset.pipeline, preset.variant))
+                checked.add((preset.pipeline, preset.variant, preset.tiny_vae))
         if self.preload:
             self.warm_up()
+
+    def describe(self) -> list[dict[str, object]]:
+        """What each enabled preset runs with, for the start-up log and `/readyz`."""
+        loaded = set(self._cache.loaded_keys())
+        return [
+            {
+                "preset": f"{style.value}.{quality.value}",
+                "model": preset.pipeline,
+                "device": str(self.device),
+                "dtype": str(self.dtype).removeprefix("torch."),
+                "threads": self.threads,
+                "decoder": f"tiny ({preset.tiny_vae})"
+                if preset.decodes_with_tiny_vae(self.device.type)
+                else "full",
+                "loaded": preset.weights_key() in loaded,
+            }
+            for style, quality, preset in self.registry.enabled_items()
+        ]
 
     def warm_up(self) -> None:
         """Load every enabled preset's pipeline; with `compile`, also run each once to compile."""
@@ -181,6 +226,8 @@ class DiffusersBackend:
 
     def close(self) -> None:
         self._cache.clear()
+        with self._tiny_vae_lock:
+            self._tiny_vaes.clear()
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -190,6 +237,15 @@ class DiffusersBackend:
 
     def _load(self, preset: ModelPreset) -> LoadedPipeline:
         return load_pipeline(preset, self.options)
+
+    def _decoder_for(self, preset: ModelPreset) -> Any:
+        """The tiny VAE this preset decodes its final image with here, or None (the full VAE)."""
+        if preset.tiny_vae is None or not preset.decodes_with_tiny_vae(self.device.type):
+            return None
+        with self._tiny_vae_lock:  # a few MB each: kept for the process, outside the LRU budget
+            if preset.tiny_vae not in self._tiny_vaes:
+                self._tiny_vaes[preset.tiny_vae] = load_tiny_vae(preset.tiny_vae, self.options)
+            return self._tiny_vaes[preset.tiny_vae]
 
     def _run(
         self,
@@ -202,7 +258,12 @@ class DiffusersBackend:
         seed: int,
         context: GenerationContext,
     ) -> Image.Image:
-        pipe = loaded.prepare(preset)
+        try:
+            decoder = self._decoder_for(preset)
+        except ConfigurationError as exc:
+            log.error("cannot load the tiny VAE of %s: %s", preset.pipeline, exc)
+            raise GenerationFailed("The model for this style could not be loaded.") from exc
+        pipe = loaded.prepare(preset, decoder)
 
         def on_step_end(
             pipe: Any, step: int, timestep: Any, kwargs: dict[str, Any]
@@ -239,7 +300,34 @@ class DiffusersBackend:
         return result.images[0]
 
     def check_source(self, preset: ModelPreset, where: str) -> None:
-        """Raise `ConfigurationError` unless the preset's folder or cached Hub model exists."""
+        """Raise `ConfigurationError` unless the preset's models (pipeline and tiny decoder) are
+        in their folders or the Hub cache; with `download`, fetch what is missing."""
+        self._check_pipeline_source(preset, where)
+        if preset.tiny_vae is not None:
+            self._check_tiny_vae_source(preset.tiny_vae, where)
+
+    def _check_tiny_vae_source(self, source: str, where: str) -> None:
+        from diffusers import AutoencoderTiny
+
+        if is_local_source(source):
+            if not (Path(source).expanduser() / "config.json").is_file():
+                raise ConfigurationError(
+                    f"{where}.tiny_vae: {source} is not an AutoencoderTiny folder (no config.json)"
+                )
+            return
+        try:
+            AutoencoderTiny.load_config(source, local_files_only=not self.download or hub_offline())
+            from huggingface_hub import snapshot_download
+
+            snapshot_download(source, local_files_only=not self.download or hub_offline())
+        except Exception as exc:  # huggingface_hub raises several unrelated types here
+            raise ConfigurationError(
+                f"{where}.tiny_vae: Hub model {source!r} is not in the local Hugging Face cache; "
+                f"download it first (hf download {source}) or set LIMNER_DIFFUSERS_DOWNLOAD=true "
+                f"({exc.__class__.__name__})"
+            ) from exc
+
+    def _check_pipeline_source(self, preset: ModelPreset, where: str) -> None:
         if preset.is_local:
             folder = Path(preset.pipeline).expanduser()
             if not folder.is_dir():

@@ -22,7 +22,7 @@ import diffusers
 import torch
 from diffusers import AutoPipelineForText2Image, DiffusionPipeline
 
-from limner.backends.diffusers.registry import ModelPreset
+from limner.backends.diffusers.registry import ModelPreset, is_local_source
 from limner.errors import ConfigurationError
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "estimate_bytes",
     "hub_offline",
     "load_pipeline",
+    "load_tiny_vae",
     "resolve_pipeline_class",
     "resolve_scheduler_class",
 ]
@@ -72,6 +73,8 @@ class LoadOptions:
     offload: str = "none"
     compile: bool = False
     compile_mode: str = "max-autotune-no-cudagraphs"
+    #: NHWC memory layout for the UNet and decoders: oneDNN's fast path for convolutions on CPU
+    channels_last: bool = False
 
 
 @dataclass
@@ -83,14 +86,20 @@ class LoadedPipeline:
     size_bytes: int
     lock: threading.Lock = field(default_factory=threading.Lock)
     _schedulers: dict[Hashable, Any] = field(default_factory=dict)
+    #: the pipeline's own VAE, put back whenever a preset does not decode with a tiny one
+    full_vae: Any = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._schedulers[None] = self.pipe.scheduler
+        self.full_vae = getattr(self.pipe, "vae", None)
 
-    def prepare(self, preset: ModelPreset) -> Any:
-        """Set the preset's scheduler and VAE options; call with `lock` held."""
+    def prepare(self, preset: ModelPreset, decoder: Any = None) -> Any:
+        """Set the preset's scheduler, decoder (`decoder`, a tiny VAE, or None for the
+        pipeline's own) and VAE options; call with `lock` held."""
         pipe = self.pipe
         pipe.scheduler = self._scheduler_for(preset)
+        if self.full_vae is not None:
+            pipe.vae = decoder if decoder is not None else self.full_vae
         vae = getattr(pipe, "vae", None)
         tiling = preset.vae_tiling
         if tiling is None:
@@ -143,6 +152,8 @@ def load_pipeline(preset: ModelPreset, options: LoadOptions) -> LoadedPipeline:
     if preset.lora is not None:
         _fuse_lora(pipe, preset, local_only=local_only or _looks_local(preset.lora.path))
     _place(pipe, options)
+    if options.channels_last:
+        _to_channels_last(pipe)
     pipe.set_progress_bar_config(disable=True)
     if options.compile:
         _compile(pipe, options)
@@ -155,6 +166,32 @@ def load_pipeline(preset: ModelPreset, options: LoadOptions) -> LoadedPipeline:
         size / 2**20,
     )
     return LoadedPipeline(key=preset.weights_key(), pipe=pipe, size_bytes=size)
+
+
+def load_tiny_vae(source: str, options: LoadOptions) -> Any:
+    """A tiny VAE decoder (`AutoencoderTiny`, the TAESD family) from a Hub id or local folder."""
+    from diffusers import AutoencoderTiny
+
+    local = is_local_source(source)
+    path = str(Path(source).expanduser()) if local else source
+    try:
+        vae = AutoencoderTiny.from_pretrained(
+            path, torch_dtype=options.dtype, local_files_only=local or hub_offline()
+        )
+    except (OSError, ValueError, TypeError) as exc:
+        raise ConfigurationError(f"cannot load tiny VAE {source!r}: {exc}") from exc
+    vae.to(options.device)
+    if options.channels_last:
+        vae.to(memory_format=torch.channels_last)
+    log.info("loaded tiny VAE decoder %s on %s", source, options.device)
+    return vae
+
+
+def _to_channels_last(pipe: Any) -> None:
+    for name in ("unet", "vae"):
+        module = getattr(pipe, name, None)
+        if isinstance(module, torch.nn.Module):
+            module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
 
 def _looks_local(path: str) -> bool:

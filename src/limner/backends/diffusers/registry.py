@@ -19,6 +19,8 @@ Layout::
     width = 512
     height = 512
 
+    tiny_vae = "madebyollin/taesd"         # optional tiny decoder (used on CPU by default)
+
     [nude.hires.lora]          # optional LoRA, fused into the weights at load time
     path = "./loras/style.safetensors"
     scale = 0.8
@@ -101,6 +103,11 @@ class ModelPreset(_Strict):
     #: VAE tiling: none decides by size (on above 1024 px), true/false forces it
     vae_tiling: bool | None = None
     attention_slicing: bool = False
+    #: a tiny VAE decoder (diffusers `AutoencoderTiny`, the TAESD family): Hub id or local folder
+    tiny_vae: str | None = None
+    #: where the tiny decoder makes the final image: "cpu" (on CPU devices only, where the full
+    #: decoder is three quarters of the time), "always", or "previews" (progress previews only)
+    tiny_vae_use: Literal["cpu", "always", "previews"] = "cpu"
     #: false takes the preset out of service: requests for it fail, check_ready skips it
     enabled: bool = True
 
@@ -125,10 +132,10 @@ class ModelPreset(_Strict):
             raise ValueError(f"has to be divisible by 8 but is {value}")
         return value
 
-    @field_validator("pipeline")
+    @field_validator("pipeline", "tiny_vae")
     @classmethod
-    def _source(cls, value: str) -> str:
-        if not is_local_source(value) and not _HUB_ID.match(value):
+    def _source(cls, value: str | None) -> str | None:
+        if value is not None and not is_local_source(value) and not _HUB_ID.match(value):
             raise ValueError(
                 f"{value!r} is neither a Hub id like 'org/name' nor a path "
                 "(start local folders with '/', './' or '../')"
@@ -139,6 +146,14 @@ class ModelPreset(_Strict):
     def is_local(self) -> bool:
         return is_local_source(self.pipeline)
 
+    def decodes_with_tiny_vae(self, device_type: str) -> bool:
+        """True when the final image comes from the tiny decoder on this kind of device."""
+        if self.tiny_vae is None:
+            return False
+        return self.tiny_vae_use == "always" or (
+            self.tiny_vae_use == "cpu" and device_type == "cpu"
+        )
+
     def trigger_for(self, gender: Gender | None) -> str | None:
         """The trigger words for `gender`, falling back to the `default` entry."""
         if gender is not None and gender.value in self.trigger_words:
@@ -146,7 +161,8 @@ class ModelPreset(_Strict):
         return self.trigger_words.get("default")
 
     def weights_key(self) -> tuple[str, str, str | None, str | None, str | None, float | None]:
-        """Presets with equal keys share one loaded pipeline (the scheduler is swapped per call)."""
+        """Presets with equal keys share one loaded pipeline (the scheduler and the decoder are
+        chosen per call)."""
         lora = self.lora
         return (
             self.pipeline,
@@ -255,6 +271,8 @@ def _resolve_paths(table: dict[str, Any], base_dir: Path) -> dict[str, Any]:
 
     out = dict(table)
     out["pipeline"] = resolve(out.get("pipeline"))
+    if "tiny_vae" in out:
+        out["tiny_vae"] = resolve(out["tiny_vae"])
     if isinstance(out.get("lora"), dict):
         out["lora"] = {**out["lora"], "path": resolve(out["lora"].get("path"))}
     return out
