@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,7 +31,6 @@ from limner.db.tables import (
     Generation,
     GenerationImage,
     Job,
-    Reservation,
 )
 from limner.domain.requests import MAX_SEED, GenerateRequest, adult_image_inputs
 from limner.domain.styles import Style, credit_cost
@@ -44,10 +42,11 @@ from limner.errors import (
     LimnerError,
     NotFound,
 )
+from limner.generation.lifecycle import Ending, Lifecycle
+from limner.generation.states import JobStatus
 from limner.ids import new_generation_id, new_image_token
 from limner.imaging.caption import draw_caption, random_caption
 from limner.jobs.live import LiveBoard
-from limner.jobs.states import JobStatus
 from limner.moderation.audit import record_refusal
 from limner.moderation.base import ModerationRequest, TextField, TextModerator
 from limner.provenance import ProvenanceStamper
@@ -85,10 +84,6 @@ class ProvenanceStamp:
         return data, "image/png"
 
 
-#: called inside the transaction that settles a generation (the webhook outbox uses it)
-SettleHook = Callable[[Session, Generation], None]
-
-
 @dataclass(frozen=True)
 class Outcome:
     """A settled generation; `error` says why nothing was delivered (failed or canceled)."""
@@ -120,6 +115,7 @@ class GenerationService:
         allowance_for_plan: dict[str, int],
         owner: str | None = None,
         screening: ScreeningGate,
+        lifecycle: Lifecycle,
     ) -> None:
         self.database = database
         self.runner = runner
@@ -129,7 +125,7 @@ class GenerationService:
         self.allowance_for_plan = allowance_for_plan
         #: running generations in this process: progress and cancel
         self.live = LiveBoard()
-        self.settle_hooks: list[SettleHook] = []
+        self.lifecycle = lifecycle
         #: this process's instance id, written on each reservation (see `limner.recovery`)
         self.owner = owner
         self.screening = screening
@@ -181,7 +177,6 @@ class GenerationService:
             generation = Generation(
                 id=generation_id,
                 account_id=account.id,
-                status=JobStatus.queued.value if queued else JobStatus.running.value,
                 # the type says whether a user image went in (so which screening applies)
                 type="i2i" if image_input else "t2i",
                 prompt=request.prompt,
@@ -192,20 +187,18 @@ class GenerationService:
                 backend=self.runner.backend.name,
                 created_at=now,
             )
-            session.add(generation)
+            job = None
             if queued:
-                session.flush()
-                session.add(
-                    Job(
-                        generation_id=generation_id,
-                        account_id=account.id,
-                        webhook_url=request.webhook_url,
-                        attempts=0,
-                        queued_at=now,
-                        available_at=now,
-                        cancel_requested=False,
-                    )
+                job = Job(
+                    generation_id=generation_id,
+                    account_id=account.id,
+                    webhook_url=request.webhook_url,
+                    attempts=0,
+                    queued_at=now,
+                    available_at=now,
+                    cancel_requested=False,
                 )
+            self.lifecycle.open(session=session, generation=generation, job=job)
         return generation
 
     def execute(
@@ -283,70 +276,48 @@ class GenerationService:
         error: LimnerError | None,
     ) -> Generation:
         if canceled:
-            target, values = JobStatus.canceled, {"error_code": "canceled"}
-            values["error_message"] = "Canceled by the owner; not charged."
+            ending = Ending.canceled()
         elif not made:
             failure = error or GenerationFailed()
-            target = JobStatus.failed
-            values = {"error_code": failure.code, "error_message": failure.message[:300]}
+            ending = Ending.failed(failure.code, failure.message)
         else:
-            target, values = JobStatus.completed, {}
-        now = utcnow()
+            ending = Ending(JobStatus.completed, charge=credit_cost(request.quality) * len(made))
         with self.database.transaction() as session:
-            moved = session.execute(
-                update(Generation)
-                .where(Generation.id == generation.id, Generation.status == "running")
-                .values(status=target.value, completed_at=now, **values)
-                .execution_options(synchronize_session=False)
+            if made:  # the image rows first, so the settle hooks (the webhook body) see them
+                self._record_images(session, generation.id, made)
+            settled = self.lifecycle.finish(
+                session=session,
+                generation_id=generation.id,
+                ending=ending,
+                sources=(JobStatus.running,),
             )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
+            if settled is None:  # rolls the image rows back too
                 raise LimnerError(f"generation {generation.id} was no longer running")
-            reservation_id = session.scalar(
-                select(Reservation.id).where(
-                    Reservation.generation_id == generation.id, Reservation.status == "open"
-                )
-            )
-            charged = 0
-            if reservation_id is not None:
-                if target is JobStatus.completed:
-                    charged = ledger.capture_partial(
-                        session=session,
-                        reservation_id=reservation_id,
-                        amount=credit_cost(request.quality) * len(made),
-                    )
-                else:
-                    reason = "canceled" if canceled else values.get("error_code", "failed")
-                    ledger.release(session=session, reservation_id=reservation_id, reason=reason)
-            if target is JobStatus.completed:
-                seed, token, media_type = made[0]
-                session.execute(
-                    update(Generation)
-                    .where(Generation.id == generation.id)
-                    .values(credits_used=charged, image_token=token, image_media_type=media_type)
-                    .execution_options(synchronize_session=False)
-                )
-                for position, (seed, token, media_type) in enumerate(made):
-                    session.add(
-                        GenerationImage(
-                            generation_id=generation.id,
-                            position=position,
-                            seed=seed,
-                            token=token,
-                            media_type=media_type,
-                            created_at=now,
-                        )
-                    )
-            session.execute(
-                update(Job)
-                .where(Job.generation_id == generation.id)
-                .values(finished_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            settled = session.get(Generation, generation.id, populate_existing=True)
-            assert settled is not None
-            for hook in self.settle_hooks:
-                hook(session, settled)
         return settled
+
+    @staticmethod
+    def _record_images(
+        session: Session, generation_id: str, made: list[tuple[int, str, str]]
+    ) -> None:
+        now = utcnow()
+        _seed, token, media_type = made[0]
+        session.execute(
+            update(Generation)
+            .where(Generation.id == generation_id)
+            .values(image_token=token, image_media_type=media_type)
+            .execution_options(synchronize_session=False)
+        )
+        for position, (seed, token, media_type) in enumerate(made):
+            session.add(
+                GenerationImage(
+                    generation_id=generation_id,
+                    position=position,
+                    seed=seed,
+                    token=token,
+                    media_type=media_type,
+                    created_at=now,
+                )
+            )
 
     def refuse_adult_image_inputs(self, account: AccountRef, body: dict[str, Any]) -> None:
         """The adult style never takes a user's image: refuse (and record) before validation."""

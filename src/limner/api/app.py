@@ -30,6 +30,7 @@ from limner.config import Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.errors import ConfigurationError
+from limner.generation.lifecycle import Lifecycle
 from limner.jobs.wiring import build_jobs
 from limner.moderation import RuleModerator, default_moderator, read_term_file
 from limner.provenance import ProvenanceStamper
@@ -54,6 +55,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
     backend = backend or _create_backend(settings)
     store = create_image_store(settings)
     stamper = build_stamper(settings)
+    lifecycle = Lifecycle()
     recovery = Recovery(
         database,
         RecoveryPolicy(
@@ -62,6 +64,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
             unowned_after_s=settings.generation_timeout_s + settings.instance_stale_after_s,
             max_attempts=settings.job_max_attempts,
         ),
+        lifecycle=lifecycle,
     )
     runner = GenerationRunner(
         backend,
@@ -80,6 +83,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         screening=ScreeningGate(
             build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
         ),
+        lifecycle=lifecycle,
     )
     jobs = build_jobs(settings, database, service)
     return AppContext(

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from limner import ledger
 from limner.clock import utcnow
 from limner.db.engine import Database
-from limner.db.tables import Generation, GenerationImage, IdempotencyRecord, Job, Reservation
+from limner.db.tables import Generation, GenerationImage, IdempotencyRecord, Job
 from limner.domain.requests import GenerateRequest
 from limner.errors import AlreadyFinished, ValidationFailed
+from limner.generation.lifecycle import Ending
+from limner.generation.states import JobStatus
 from limner.jobs.live import Progress
 from limner.jobs.queue import JobQueue, QueuePlace
-from limner.jobs.states import JobStatus
 from limner.jobs.worker import WorkerPool
 from limner.service import AccountRef, GenerationService
 from limner.webhooks.dispatcher import WebhookDispatcher
@@ -55,8 +55,6 @@ class JobManager:
         self.max_batch = max_batch
         self.max_attempts = max_attempts
         self.allow_private_webhooks = allow_private_webhooks
-        # a settled generation may have a webhook to send: tell the dispatcher at once
-        service.settle_hooks.append(lambda _session, _generation: dispatcher.wake())
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -176,36 +174,11 @@ class JobManager:
         return generation
 
     def _cancel_queued(self, generation_id: str) -> bool:
-        now = utcnow()
         with self.database.transaction() as session:
-            moved = session.execute(
-                update(Generation)
-                .where(
-                    Generation.id == generation_id,
-                    Generation.status == JobStatus.queued.value,
-                )
-                .values(
-                    status=JobStatus.canceled.value,
-                    error_code="canceled",
-                    error_message="Canceled by the owner; not charged.",
-                    completed_at=now,
-                )
-                .execution_options(synchronize_session=False)
+            settled = self.service.lifecycle.finish(
+                session=session,
+                generation_id=generation_id,
+                ending=Ending.canceled(),
+                sources=(JobStatus.queued,),
             )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
-                return False  # a worker claimed it meanwhile
-            session.execute(
-                update(Job).where(Job.generation_id == generation_id).values(finished_at=now)
-            )
-            reservation_id = session.scalar(
-                select(Reservation.id).where(
-                    Reservation.generation_id == generation_id, Reservation.status == "open"
-                )
-            )
-            if reservation_id is not None:
-                ledger.release(session=session, reservation_id=reservation_id, reason="canceled")
-            generation = session.get(Generation, generation_id, populate_existing=True)
-            assert generation is not None
-            for hook in self.service.settle_hooks:
-                hook(session, generation)
-        return True
+        return settled is not None  # None: a worker claimed it meanwhile

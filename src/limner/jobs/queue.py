@@ -22,7 +22,8 @@ from sqlalchemy.orm import aliased
 from limner.clock import utcnow
 from limner.db.engine import Database
 from limner.db.tables import Generation, Job, Reservation
-from limner.jobs.states import JobStatus
+from limner.generation.lifecycle import Lifecycle
+from limner.generation.states import JobStatus
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,15 @@ class QueuePlace:
 
 
 class JobQueue:
-    def __init__(self, database: Database, *, workers: int, owner: str | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        lifecycle: Lifecycle,
+        workers: int,
+        owner: str | None = None,
+    ) -> None:
+        self.lifecycle = lifecycle
         #: this process's instance id: a claimed job's credit hold is recorded as ours
         self.owner = owner
         self.database = database
@@ -63,15 +72,7 @@ class JobQueue:
             generation_id = session.scalar(pick)
             if generation_id is None:
                 return None
-            moved = session.execute(
-                update(Generation)
-                .where(
-                    Generation.id == generation_id,
-                    Generation.status == JobStatus.queued.value,
-                )
-                .values(status=JobStatus.running.value)
-            )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
+            if not self.lifecycle.claim(session=session, generation_id=generation_id):
                 return None  # canceled between the pick and the update
             session.execute(
                 update(Job)
@@ -88,19 +89,8 @@ class JobQueue:
     def defer(self, generation_id: str, delay_s: float) -> None:
         """Put a claimed job back (the backend was busy); the claim does not count."""
         with self.database.transaction() as session:
-            session.execute(
-                update(Generation)
-                .where(
-                    Generation.id == generation_id,
-                    Generation.status == JobStatus.running.value,
-                )
-                .values(status=JobStatus.queued.value)
-            )
-            session.execute(
-                update(Reservation)
-                .where(Reservation.generation_id == generation_id, Reservation.status == "open")
-                .values(owner=None)
-            )
+            if not self.lifecycle.requeue(session=session, generation_id=generation_id):
+                return
             session.execute(
                 update(Job)
                 .where(Job.generation_id == generation_id)

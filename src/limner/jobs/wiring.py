@@ -30,8 +30,11 @@ def build_jobs(settings: Settings, database: Database, service: GenerationServic
         public = generation_public(generation, settings.public_url, images=images)
         return public.model_dump(exclude_none=True)
 
-    service.settle_hooks.append(outbox_hook(present))
-    queue = JobQueue(database, workers=settings.queue_workers, owner=service.owner)
+    lifecycle = service.lifecycle
+    lifecycle.terminal_hooks.append(outbox_hook(present))
+    queue = JobQueue(
+        database, lifecycle=lifecycle, workers=settings.queue_workers, owner=service.owner
+    )
     workers = WorkerPool(
         service=service,
         queue=queue,
@@ -46,6 +49,8 @@ def build_jobs(settings: Settings, database: Database, service: GenerationServic
         allow_private=settings.webhook_allow_private,
         poll_s=settings.queue_poll_s,
     )
+    # a settled generation may have a webhook to send: tell the dispatcher at once
+    lifecycle.terminal_hooks.append(lambda _session, _generation: dispatcher.wake())
     return JobManager(
         database=database,
         service=service,
