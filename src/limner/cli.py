@@ -113,7 +113,7 @@ def _serve_processes(
             "(LIMNER_DATABASE_URL, LIMNER_REDIS_URL) keep limits exact; see docs/scaling.md"
         )
     _database()  # migrate once here, before the workers race to it
-    from limner.api.app import build_stamper
+    from limner.wiring import build_stamper
 
     build_stamper(settings)  # likewise the provenance key, made on first start
     console.print(
@@ -142,7 +142,7 @@ def worker(
     import signal
     import threading
 
-    from limner.api.app import build_context
+    from limner.wiring import build_context
 
     if backend is not None:
         os.environ["LIMNER_BACKEND"] = backend.value
@@ -317,7 +317,7 @@ def moderation_log(
     key: Annotated[str | None, typer.Option(help="Only this key prefix.")] = None,
 ) -> None:
     """List refused requests for abuse review: time, key, field, rule (never the text)."""
-    from limner.moderation.audit import recent_refusals
+    from limner.generation.refusals import recent_refusals
 
     _, database = _database()
     table = Table("time", "key", "style", "field", "rule", "id")
@@ -341,8 +341,8 @@ def verify(
     ],
 ) -> None:
     """Say whether IMAGE came from this server and which generation made it (exit 1 if not)."""
-    from limner.api.app import build_stamper
     from limner.verification import verify_image
+    from limner.wiring import build_stamper
 
     settings, database = _database()
     try:

@@ -38,9 +38,7 @@ from limner.ids import new_instance_id
 log = logging.getLogger(__name__)
 
 RESTART_REASON = "server restart"
-INTERRUPTED = Ending.failed(
-    "generation_failed", "Interrupted by a server restart; not charged."
-)
+INTERRUPTED = Ending.failed("generation_failed", "Interrupted by a server restart; not charged.")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from limner import __version__
-from limner.api.context import AppContext
 from limner.api.errors import install_error_handlers
 from limner.api.ratelimit_headers import RateLimitHeadersMiddleware
 from limner.api.routes import (
@@ -24,22 +23,9 @@ from limner.api.routes import (
     verify,
     webhook_secret,
 )
-from limner.backends import create_backend
 from limner.backends.base import Backend
-from limner.config import Settings, WorkerTier
-from limner.db.engine import Database
-from limner.db.migrate import upgrade
-from limner.errors import ConfigurationError
-from limner.generation.lifecycle import Lifecycle
-from limner.jobs.wiring import build_jobs
-from limner.moderation import RuleModerator, default_moderator, read_term_file
-from limner.provenance import ProvenanceStamper
-from limner.ratelimit import RateLimiter
-from limner.recovery import Recovery, RecoveryPolicy
-from limner.runner import GenerationRunner
-from limner.screening import ScreeningGate, build_screener
-from limner.service import GenerationService, ProvenanceStamp
-from limner.storage.factory import create_image_store
+from limner.config import Settings
+from limner.wiring import build_context
 
 log = logging.getLogger(__name__)
 
@@ -47,86 +33,6 @@ DESCRIPTION = """Limner serves the v1 image-generation contract (`POST /api/v1/g
 own machines. Authenticate with `Authorization: Bearer <API key>`. Every response carries
 `X-RateLimit-Remaining` and `X-RateLimit-Reset` (unix seconds), and the IETF `RateLimit` and
 `RateLimit-Policy` fields. Every error body is `{"error": <code>, "message": ...}`."""
-
-
-def build_context(settings: Settings, backend: Backend | None = None) -> AppContext:
-    database = Database(settings.resolved_database_url())
-    upgrade(database)
-    backend = backend or _create_backend(settings)
-    store = create_image_store(settings)
-    stamper = build_stamper(settings)
-    lifecycle = Lifecycle()
-    recovery = Recovery(
-        database,
-        RecoveryPolicy(
-            heartbeat_s=settings.instance_heartbeat_s,
-            stale_after_s=settings.instance_stale_after_s,
-            unowned_after_s=settings.generation_timeout_s + settings.instance_stale_after_s,
-            max_attempts=settings.job_max_attempts,
-        ),
-        lifecycle=lifecycle,
-    )
-    runner = GenerationRunner(
-        backend,
-        workers=settings.generation_workers,
-        queue_size=settings.generation_queue_size,
-        timeout_s=settings.generation_timeout_s,
-    )
-    service = GenerationService(
-        database=database,
-        runner=runner,
-        store=store,
-        moderator=build_moderator(settings),
-        stamper=ProvenanceStamp(stamper),
-        allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
-        owner=recovery.me.id,
-        screening=ScreeningGate(
-            build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
-        ),
-        lifecycle=lifecycle,
-    )
-    jobs = build_jobs(settings, database, service)
-    return AppContext(
-        settings=settings,
-        database=database,
-        backend=backend,
-        limiter=RateLimiter(settings),
-        store=store,
-        service=service,
-        trust_anchors_pem=stamper.trust_anchors_pem,
-        jobs=jobs,
-        recovery=recovery,
-    )
-
-
-def _create_backend(settings: Settings) -> Backend:
-    if settings.workers is WorkerTier.ray:
-        from limner.serving.backend import RayBackend
-
-        return RayBackend.from_settings(settings)
-    return create_backend(settings)
-
-
-def build_stamper(settings: Settings) -> ProvenanceStamper:
-    """Provenance for every output; the C2PA key is made on first start if there is none."""
-    return ProvenanceStamper(
-        key_dir=settings.resolved_key_dir if settings.provenance_c2pa else None,
-        c2pa=settings.provenance_c2pa,
-        watermark_key=settings.watermark_key.encode(),
-    )
-
-
-def build_moderator(settings: Settings) -> RuleModerator:
-    """The built-in rules plus the operator's additions (a missing file stops the start)."""
-    extra_people = settings.moderation_extra_real_people_file
-    blocked = settings.moderation_blocked_terms_file
-    try:
-        return default_moderator(
-            extra_real_people=read_term_file(extra_people) if extra_people else (),
-            extra_blocked_terms=read_term_file(blocked) if blocked else (),
-        )
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read a moderation term file: {exc}") from exc
 
 
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:

@@ -10,15 +10,17 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from limner.clock import utcnow
 from limner.db.engine import Database
-from limner.db.tables import Generation, GenerationImage, IdempotencyRecord, Job
+from limner.db.tables import Generation, IdempotencyRecord, Job
 from limner.domain.requests import GenerateRequest
 from limner.errors import AlreadyFinished, ValidationFailed
+from limner.generation.accounts import AccountRef
+from limner.generation.engine import GenerationService
 from limner.generation.lifecycle import Ending
+from limner.generation.live import Progress
 from limner.generation.states import JobStatus
-from limner.jobs.live import Progress
-from limner.jobs.queue import JobQueue, QueuePlace
+from limner.generation.views import GenerationPublic, QueuePlace, describe
+from limner.jobs.queue import JobQueue
 from limner.jobs.worker import WorkerPool
-from limner.service import AccountRef, GenerationService
 from limner.webhooks.dispatcher import WebhookDispatcher
 from limner.webhooks.ssrf import check_target
 from limner.webhooks.store import ensure_secret
@@ -46,7 +48,9 @@ class JobManager:
         max_batch: int,
         max_attempts: int,
         allow_private_webhooks: bool,
+        public_url: str,
     ) -> None:
+        self.public_url = public_url
         self.database = database
         self.service = service
         self.queue = queue
@@ -108,14 +112,15 @@ class JobManager:
     def progress(self, generation_id: str) -> Progress | None:
         return self.service.live.progress(generation_id)
 
-    def images(self, generation_id: str) -> list[GenerationImage]:
+    def describe(self, generation: Generation) -> GenerationPublic:
+        """The body every answer about a generation carries (`limner.generation.views`)."""
         with self.database.read() as session:
-            return list(
-                session.scalars(
-                    select(GenerationImage)
-                    .where(GenerationImage.generation_id == generation_id)
-                    .order_by(GenerationImage.position)
-                )
+            return describe(
+                session,
+                generation,
+                self.public_url,
+                place=self.place(generation),
+                progress=self.progress(generation.id),
             )
 
     def list(

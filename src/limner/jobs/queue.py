@@ -13,7 +13,6 @@ that queues a hundred jobs cannot starve the others.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -24,14 +23,7 @@ from limner.db.engine import Database
 from limner.db.tables import Generation, Job, Reservation
 from limner.generation.lifecycle import Lifecycle
 from limner.generation.states import JobStatus
-
-
-@dataclass(frozen=True)
-class QueuePlace:
-    #: 1 = next to run
-    position: int
-    #: seconds, from recent run times; None until some job has finished
-    estimated_wait_s: int | None
+from limner.generation.views import QueuePlace
 
 
 class JobQueue:

@@ -1,4 +1,8 @@
-"""The refusal log: who was refused, when, on which field and by which rule (never the text)."""
+"""The refusal log: who was refused, when, on which field and by which rule (never the text).
+
+Written by the engine when moderation or screening refuses a request; moderation itself only
+returns verdicts and touches no database.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from sqlalchemy.orm import Session
 from limner.clock import utcnow
 from limner.db.tables import ModerationEvent
 from limner.ids import new_event_id
+
+__all__ = ["recent_refusals", "record_refusal"]
 
 
 def record_refusal(
