@@ -91,7 +91,8 @@ def serve(
         return
     try:
         application = create_app(settings)
-        application.state.limner.backend.check_ready()  # a missing model stops the start here
+        # a missing model stops the start here
+        application.state.limner.service.backends.check_ready()
     except LimnerError as error:
         raise _fail(error) from error
     console.print(
@@ -152,7 +153,7 @@ def worker(
         raise typer.Exit(1)
     try:
         context = build_context(settings)
-        context.backend.check_ready()
+        context.service.backends.check_ready()
     except LimnerError as error:
         raise _fail(error) from error
     stop = threading.Event()
@@ -168,8 +169,8 @@ def worker(
     stop.wait()
     context.jobs.stop()
     context.recovery.stop()
-    context.service.runner.shutdown()
-    context.backend.close()
+    context.service.backends.shutdown()
+    context.service.backends.close()
     context.database.dispose()
 
 

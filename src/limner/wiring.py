@@ -17,8 +17,12 @@ from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.db.tables import Generation
 from limner.errors import ConfigurationError
+from limner.generation.backends import BackendSet
 from limner.generation.engine import GenerationService, ProvenanceStamp
+from limner.generation.inputs import resolve_data_url
 from limner.generation.lifecycle import Lifecycle
+from limner.generation.plan import Planner
+from limner.generation.refusals import RefusalLog
 from limner.generation.views import describe
 from limner.jobs.manager import JobManager
 from limner.jobs.queue import JobQueue
@@ -43,6 +47,7 @@ class Context:
 
     settings: Settings
     database: Database
+    #: the configured backend (`LIMNER_BACKEND`); `service.backends` has it and the extra ones
     backend: Backend
     limiter: RateLimiter
     store: ImageStore
@@ -57,6 +62,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
     database = Database(settings.resolved_database_url())
     upgrade(database)
     backend = backend or create_configured_backend(settings)
+    extra = [create_backend(settings, name) for name in settings.extra_backends]
     store = create_image_store(settings)
     stamper = build_stamper(settings)
     lifecycle = Lifecycle()
@@ -70,24 +76,40 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
         ),
         lifecycle=lifecycle,
     )
-    runner = GenerationRunner(
-        backend,
-        workers=settings.generation_workers,
-        queue_size=settings.generation_queue_size,
-        timeout_s=settings.generation_timeout_s,
+    backends = BackendSet(
+        [
+            GenerationRunner(
+                each,
+                workers=settings.generation_workers,
+                queue_size=settings.generation_queue_size,
+                timeout_s=settings.generation_timeout_s,
+            )
+            for each in (backend, *extra)
+        ]
+    )
+    screening = ScreeningGate(
+        build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
+    )
+    refusals = RefusalLog(database)
+    planner = Planner(
+        backends=backends,
+        moderator=build_moderator(settings),
+        screening=screening,
+        resolve_image=resolve_data_url,
+        record_refusal=refusals.record,
+        max_batch=settings.max_batch,
     )
     service = GenerationService(
         database=database,
-        runner=runner,
+        backends=backends,
+        planner=planner,
         store=store,
-        moderator=build_moderator(settings),
         stamper=ProvenanceStamp(stamper),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
         owner=recovery.me.id,
-        screening=ScreeningGate(
-            build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
-        ),
+        screening=screening,
         lifecycle=lifecycle,
+        refusals=refusals,
     )
     jobs = build_jobs(settings, database, service)
     return Context(
@@ -138,7 +160,6 @@ def build_jobs(settings: Settings, database: Database, service: GenerationServic
         queue=queue,
         workers=workers,
         dispatcher=dispatcher,
-        max_batch=settings.max_batch,
         max_attempts=settings.job_max_attempts,
         allow_private_webhooks=settings.webhook_allow_private,
         public_url=settings.public_url,

@@ -42,15 +42,15 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        context.backend.check_ready()  # refuse to start rather than fail on the first request
+        context.service.backends.check_ready()  # refuse to start rather than fail later
         context.service.screening.report_at_start()  # logs loudly; jobs needing it fail closed
         context.recovery.start()  # frees the holds of processes that are gone, re-queues jobs
         context.jobs.start()
         yield
         context.jobs.stop()
         context.recovery.stop()
-        context.service.runner.shutdown()
-        context.backend.close()
+        context.service.backends.shutdown()
+        context.service.backends.close()
         context.database.dispose()
 
     app = FastAPI(title="Limner", version=__version__, description=DESCRIPTION, lifespan=lifespan)

@@ -1,8 +1,10 @@
-"""Generation, end to end: moderate -> reserve -> generate -> caption -> stamp -> store -> capture.
+"""Running a plan, end to end: reserve -> generate -> caption -> screen -> stamp -> store -> settle.
 
-The order is the contract's safety and money rules: moderation runs before credits are reserved and
-before any backend is touched; a failure anywhere after the reservation releases it, so a failed or
-refused generation costs nothing; the charge is captured only once the image is stored.
+The order is the contract's safety and money rules: the plan (`limner.generation.plan`) has
+moderated and priced the request before credits are reserved and before any backend is touched;
+a failure anywhere after the reservation releases it, so a failed or refused generation costs
+nothing; the charge is captured only once the outputs are stored. Every status change goes
+through `limner.generation.lifecycle`.
 """
 
 from __future__ import annotations
@@ -18,22 +20,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from limner import ledger
-from limner.backends.base import (
-    GenerationCanceled,
-    GenerationContext,
-    GenerationSpec,
-    ProgressCallback,
-)
+from limner.backends.base import GenerationCanceled, GenerationContext, ProgressCallback
 from limner.clock import utcnow
 from limner.db.engine import Database
-from limner.db.tables import (
-    Account,
-    Generation,
-    GenerationImage,
-    Job,
-)
-from limner.domain.requests import MAX_SEED, GenerateRequest, adult_image_inputs
-from limner.domain.styles import Style, credit_cost
+from limner.db.tables import Account, Generation, GenerationImage, Job
+from limner.domain.requests import MAX_SEED
 from limner.errors import (
     BackendBusy,
     ContentBlocked,
@@ -43,17 +34,27 @@ from limner.errors import (
     NotFound,
 )
 from limner.generation.accounts import AccountRef, account_ref
+from limner.generation.backends import BackendSet
+from limner.generation.kinds import moderation_fields
 from limner.generation.lifecycle import Ending, Lifecycle
 from limner.generation.live import LiveBoard
-from limner.generation.refusals import record_refusal
+from limner.generation.plan import Plan, Planner
+from limner.generation.refusals import RefusalLog
 from limner.generation.states import JobStatus
 from limner.ids import new_generation_id, new_image_token
 from limner.imaging.caption import draw_caption, random_caption
-from limner.moderation.base import ModerationRequest, TextField, TextModerator
 from limner.provenance import ProvenanceStamper
 from limner.runner import GenerationRunner
-from limner.screening import Checks, ScreeningGate, checks_for
+from limner.screening import ScreeningGate
 from limner.storage.base import ImageStore
+
+__all__ = [
+    "GenerationService",
+    "Outcome",
+    "ProvenanceStamp",
+    "Stamper",
+    "moderation_fields",
+]
 
 log = logging.getLogger(__name__)
 
@@ -94,23 +95,26 @@ class Outcome:
 
 
 class GenerationService:
+    """The engine: plans requests, records them, runs them here or for the queue's workers."""
+
     def __init__(
         self,
         *,
         database: Database,
-        runner: GenerationRunner,
+        backends: BackendSet,
+        planner: Planner,
         store: ImageStore,
-        moderator: TextModerator,
         stamper: Stamper,
         allowance_for_plan: dict[str, int],
         owner: str | None = None,
         screening: ScreeningGate,
         lifecycle: Lifecycle,
+        refusals: RefusalLog,
     ) -> None:
         self.database = database
-        self.runner = runner
+        self.backends = backends
+        self.planner = planner
         self.store = store
-        self.moderator = moderator
         self.stamper = stamper
         self.allowance_for_plan = allowance_for_plan
         #: running generations in this process: progress and cancel
@@ -119,46 +123,41 @@ class GenerationService:
         #: this process's instance id, written on each reservation (see `limner.recovery`)
         self.owner = owner
         self.screening = screening
+        self.refusals = refusals
 
-    # -- submit and execute: the synchronous path and the queue's workers share them ----------
+    @property
+    def runner(self) -> GenerationRunner:
+        """The runner of the configured backend (`LIMNER_BACKEND`)."""
+        return self.backends.primary
+
+    # -- plan, submit and execute: the synchronous path and the queue's workers share them ----
+
+    def plan(self, account: AccountRef, body: dict[str, Any]) -> Plan:
+        """Parse, moderate, price and place a request body; nothing is reserved yet."""
+        return self.planner.plan(account, body)
 
     def generate(
-        self,
-        account: AccountRef,
-        request: GenerateRequest,
-        on_progress: ProgressCallback | None = None,
-        *,
-        image_input: bool = False,
+        self, account: AccountRef, plan: Plan, on_progress: ProgressCallback | None = None
     ) -> Generation:
         """The synchronous v1 path: submit, run here, answer when stored (or raise)."""
-        generation = self.submit(account, request, queued=False, image_input=image_input)
-        outcome = self.execute(generation.id, GenerationContext(on_progress=on_progress))
+        generation = self.submit(account, plan, queued=False)
+        outcome = self.execute(generation.id, GenerationContext(on_progress=on_progress), plan=plan)
         if outcome.error is not None:
             raise outcome.error
         return outcome.generation
 
-    def submit(
-        self,
-        account: AccountRef,
-        request: GenerateRequest,
-        *,
-        queued: bool,
-        image_input: bool = False,
-    ) -> Generation:
-        """Moderate, reserve `n` images' credits and record the generation: `queued` (with its
-        job row, for the workers) or `running` (the caller executes it at once)."""
-        self.moderate(account, request)
-        checks = checks_for(style=request.style, sfw_only=account.sfw_only, image_input=image_input)
-        self.screening.require(checks)  # fail closed, before any credit or model is touched
+    def submit(self, account: AccountRef, plan: Plan, *, queued: bool) -> Generation:
+        """Reserve the plan's credits and record the generation: `queued` (with its job row,
+        for the workers) or `running` (the caller executes it at once)."""
+        request = plan.request
         generation_id = new_generation_id()
         seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
-        cost = credit_cost(request.quality) * request.n
         now = utcnow()
         with self.database.transaction() as session:
             ledger.reserve(
                 session=session,
                 account_id=account.id,
-                amount=cost,
+                amount=plan.cost,
                 allowance=self.allowance_for_plan[account.plan],
                 generation_id=generation_id,
                 # a queued job's hold belongs to the queue; the claiming process takes it over
@@ -167,14 +166,13 @@ class GenerationService:
             generation = Generation(
                 id=generation_id,
                 account_id=account.id,
-                # the type says whether a user image went in (so which screening applies)
-                type="i2i" if image_input else "t2i",
+                type=plan.kind.name,
                 prompt=request.prompt,
                 quality=request.quality.value,
                 style=request.style.value,
-                params=request.model_dump(mode="json", by_alias=True, exclude={"prompt"}),
+                params=plan.stored_params(),
                 seed=seed,
-                backend=self.runner.backend.name,
+                backend=plan.backend,
                 created_at=now,
             )
             job = None
@@ -182,6 +180,7 @@ class GenerationService:
                 job = Job(
                     generation_id=generation_id,
                     account_id=account.id,
+                    kind=plan.kind.name,
                     webhook_url=request.webhook_url,
                     attempts=0,
                     queued_at=now,
@@ -192,40 +191,38 @@ class GenerationService:
         return generation
 
     def execute(
-        self, generation_id: str, context: GenerationContext, *, defer_when_busy: bool = False
+        self,
+        generation_id: str,
+        context: GenerationContext,
+        *,
+        defer_when_busy: bool = False,
+        plan: Plan | None = None,
     ) -> Outcome:
-        """Make every image of a `running` generation, then settle it in one transaction:
+        """Make every output of a `running` generation, then settle it in one transaction:
         completed (the successes charged, the rest released), failed or canceled (released).
-        With `defer_when_busy`, a busy backend before the first image raises `BackendBusy` and
-        changes nothing (the queue tries again later)."""
+        `plan` is the one the request was submitted with (the synchronous path); a worker's job
+        is planned again from its stored row. With `defer_when_busy`, a busy backend before the
+        first output raises `BackendBusy` and changes nothing (the queue tries again later)."""
         with self.database.read() as session:
             generation = session.get(Generation, generation_id)
             if generation is None:
                 raise NotFound(f"No generation {generation_id!r}.")
             owner_account = session.get(Account, generation.account_id)
             assert owner_account is not None
-        request = GenerateRequest.model_validate({**generation.params, "prompt": generation.prompt})
         account = account_ref(owner_account)
-        checks = checks_for(
-            style=request.style, sfw_only=account.sfw_only, image_input=generation.type != "t2i"
-        )
+        plan = plan or self.planner.restore(generation, account)
+        outputs = plan.kind.outputs(plan.request)
         made: list[tuple[int, str, str]] = []  # (seed, token, media type)
         error: LimnerError | None = None
         canceled = False
-        self.live.start(generation_id, context, images=request.n)
+        self.live.start(generation_id, context, images=outputs)
         try:
-            for index in range(request.n):
+            for index in range(outputs):
                 seed = (generation.seed + index) % (MAX_SEED + 1)
                 image_context = self.live.image_context(generation_id, context, index)
                 try:
                     token, media_type = self._produce(
-                        generation_id,
-                        request,
-                        seed,
-                        image_context,
-                        account=account,
-                        checks=checks,
-                        image_input=generation.type != "t2i",
+                        generation_id, plan, seed, image_context, account=account
                     )
                 except BackendBusy:
                     if defer_when_busy and index == 0:
@@ -242,13 +239,13 @@ class GenerationService:
                     error = exc
                     continue
                 except Exception:
-                    log.exception("generation %s image %d failed", generation_id, index)
+                    log.exception("generation %s output %d failed", generation_id, index)
                     error = GenerationFailed()
                     continue
                 made.append((seed, token, media_type))
             if context.canceled and not isinstance(error, GenerationTimedOut):
                 canceled = True
-            settled = self._settle(generation, request, made, canceled, error)
+            settled = self._settle(generation, plan, made, canceled, error)
         finally:
             self.live.finish(generation_id)
         if settled.status == JobStatus.completed.value:
@@ -260,7 +257,7 @@ class GenerationService:
     def _settle(
         self,
         generation: Generation,
-        request: GenerateRequest,
+        plan: Plan,
         made: list[tuple[int, str, str]],
         canceled: bool,
         error: LimnerError | None,
@@ -271,7 +268,7 @@ class GenerationService:
             failure = error or GenerationFailed()
             ending = Ending.failed(failure.code, failure.message)
         else:
-            ending = Ending(JobStatus.completed, charge=credit_cost(request.quality) * len(made))
+            ending = Ending(JobStatus.completed, charge=plan.price_per_output * len(made))
         with self.database.transaction() as session:
             if made:  # the image rows first, so the settle hooks (the webhook body) see them
                 self._record_images(session, generation.id, made)
@@ -309,68 +306,31 @@ class GenerationService:
                 )
             )
 
-    def refuse_adult_image_inputs(self, account: AccountRef, body: dict[str, Any]) -> None:
-        """The adult style never takes a user's image: refuse (and record) before validation."""
-        fields = adult_image_inputs(body)
-        if fields:
-            self._refuse(account, fields[0], "adult_image_input", Style.nude.value)
-
-    def moderate(self, account: AccountRef, request: GenerateRequest) -> None:
-        """Refuse the request (and record the refusal) before any credit or model is touched."""
-        verdict = self.moderator.check(
-            ModerationRequest(style=request.style, fields=tuple(moderation_fields(request)))
-        )
-        if verdict.allowed:
-            return
-        self._refuse(
-            account, verdict.field or "prompt", verdict.rule or "blocked", request.style.value
-        )
-
-    def _refuse(self, account: AccountRef, field: str, rule: str, style: str) -> None:
-        with self.database.transaction() as session:
-            record_refusal(
-                session=session,
-                account_id=account.id,
-                key_prefix=account.key_prefix,
-                field=field,
-                rule=rule,
-                style=style,
-            )
-        raise ContentBlocked(field=field, rule=rule)
-
     def _produce(
         self,
         generation_id: str,
-        request: GenerateRequest,
+        plan: Plan,
         seed: int,
         context: GenerationContext,
         *,
         account: AccountRef,
-        checks: Checks,
-        image_input: bool,
     ) -> tuple[str, str]:
-        spec = GenerationSpec(
-            generation_id=generation_id,
-            prompt=request.prompt,
-            style=request.style,
-            quality=request.quality,
-            seed=seed,
-            appearance=request.appearance,
-        )
-        image = self.runner.run(spec, context)
-        caption = request.caption()
+        media = plan.runner.run(plan.spec(generation_id, seed), context)
+        image = media.image
+        caption = plan.request.caption()
         if caption is not None:
             text = caption.text or random_caption(random.Random(seed))
             image = draw_caption(image, text, caption.position)
         # the delivered picture is screened, after the caption and before it is stamped or stored
-        rule = self.screening.rule_for(image, checks)
+        rule = self.screening.rule_for(image, plan.checks)
         if rule is not None:
-            self._refuse(account, "image", rule, request.style.value)
+            self.refusals.record(account, "image", rule, plan.request.style.value)
+            raise ContentBlocked(field="image", rule=rule)
         data, media_type = self.stamper.stamp(
             image,
             generation_id=generation_id,
-            image_input=image_input,
-            backend=self.runner.backend.name,
+            image_input=plan.kind.takes_user_image,
+            backend=plan.backend,
         )
         token = new_image_token()
         self.store.put(token, data, media_type)
@@ -404,17 +364,3 @@ class GenerationService:
             if generation is None or generation.status != "completed":
                 raise NotFound("No such image.")
             return generation
-
-
-def moderation_fields(request: GenerateRequest) -> list[TextField]:
-    """Every free-text field of the request, with its dotted path."""
-    fields = [TextField("prompt", request.prompt)]
-    if request.appearance is not None:
-        fields += [
-            TextField(f"appearance.{name}", value)
-            for name, value in request.appearance.free_text_fields().items()
-        ]
-    caption = request.caption()
-    if caption is not None and caption.text:
-        fields.append(TextField("snap_caption.text", caption.text))
-    return fields

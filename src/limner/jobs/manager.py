@@ -11,12 +11,12 @@ from sqlalchemy import and_, delete, or_, select, update
 from limner.clock import utcnow
 from limner.db.engine import Database
 from limner.db.tables import Generation, IdempotencyRecord, Job
-from limner.domain.requests import GenerateRequest
 from limner.errors import AlreadyFinished, ValidationFailed
 from limner.generation.accounts import AccountRef
 from limner.generation.engine import GenerationService
 from limner.generation.lifecycle import Ending
 from limner.generation.live import Progress
+from limner.generation.plan import Plan
 from limner.generation.states import JobStatus
 from limner.generation.views import GenerationPublic, QueuePlace, describe
 from limner.jobs.queue import JobQueue
@@ -45,7 +45,6 @@ class JobManager:
         queue: JobQueue,
         workers: WorkerPool,
         dispatcher: WebhookDispatcher,
-        max_batch: int,
         max_attempts: int,
         allow_private_webhooks: bool,
         public_url: str,
@@ -56,7 +55,6 @@ class JobManager:
         self.queue = queue
         self.workers = workers
         self.dispatcher = dispatcher
-        self.max_batch = max_batch
         self.max_attempts = max_attempts
         self.allow_private_webhooks = allow_private_webhooks
 
@@ -78,27 +76,19 @@ class JobManager:
 
     # -- submit --------------------------------------------------------------------------------
 
-    def check(self, request: GenerateRequest) -> None:
-        """What only the server's settings can refuse: the batch cap and the webhook target."""
-        if request.n > self.max_batch:
-            raise ValidationFailed(
-                "n", f"`n` must be at most {self.max_batch} on this server but is {request.n}"
-            )
-        if request.webhook_url is not None:
-            check_target(request.webhook_url, allow_private=self.allow_private_webhooks)
-
-    def generate(self, account: AccountRef, request: GenerateRequest) -> Generation:
+    def generate(self, account: AccountRef, plan: Plan) -> Generation:
         """The synchronous form: answered when the images are stored."""
-        self.check(request)
-        return self.service.generate(account, request)
+        return self.service.generate(account, plan)
 
-    def submit(self, account: AccountRef, request: GenerateRequest) -> Generation:
-        """The asynchronous form: moderated and reserved now, queued for a worker."""
-        self.check(request)
-        if request.webhook_url is not None:
+    def submit(self, account: AccountRef, plan: Plan) -> Generation:
+        """The asynchronous form: planned (moderated, priced), reserved now, queued for a
+        worker. The webhook target is checked here, where the queue's settings are."""
+        webhook_url = plan.request.webhook_url
+        if webhook_url is not None:
+            check_target(webhook_url, allow_private=self.allow_private_webhooks)
             with self.database.transaction() as session:
                 ensure_secret(session=session, account_id=account.id)
-        generation = self.service.submit(account, request, queued=True)
+        generation = self.service.submit(account, plan, queued=True)
         self.workers.wake()
         return generation
 
