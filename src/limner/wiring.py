@@ -162,7 +162,7 @@ def build_jobs(settings: Settings, database: Database, service: GenerationServic
         dispatcher=dispatcher,
         max_attempts=settings.job_max_attempts,
         allow_private_webhooks=settings.webhook_allow_private,
-        public_url=settings.public_url,
+        settings=settings,
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, or_, select, update
 
 from limner.clock import utcnow
+from limner.config import Settings
 from limner.db.engine import Database
 from limner.db.tables import Generation, IdempotencyRecord, Job
 from limner.errors import AlreadyFinished, ValidationFailed
@@ -47,9 +48,10 @@ class JobManager:
         dispatcher: WebhookDispatcher,
         max_attempts: int,
         allow_private_webhooks: bool,
-        public_url: str,
+        settings: Settings,
     ) -> None:
-        self.public_url = public_url
+        #: read per answer (`public_url` is the base of every image URL)
+        self.settings = settings
         self.database = database
         self.service = service
         self.queue = queue
@@ -108,7 +110,7 @@ class JobManager:
             return describe(
                 session,
                 generation,
-                self.public_url,
+                self.settings.public_url,
                 place=self.place(generation),
                 progress=self.progress(generation.id),
             )
