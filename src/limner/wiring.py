@@ -20,6 +20,7 @@ from limner.errors import ConfigurationError
 from limner.generation.backends import BackendSet
 from limner.generation.engine import GenerationService, ProvenanceStamp
 from limner.generation.inputs import resolve_data_url
+from limner.generation.kinds import KINDS
 from limner.generation.lifecycle import Lifecycle
 from limner.generation.plan import Planner
 from limner.generation.refusals import RefusalLog
@@ -133,7 +134,11 @@ def build_jobs(settings: Settings, database: Database, service: GenerationServic
         return describe(session, generation, settings.public_url).model_dump(exclude_none=True)
 
     queue = JobQueue(
-        database, lifecycle=lifecycle, workers=settings.queue_workers, owner=service.owner
+        database,
+        lifecycle=lifecycle,
+        workers=settings.queue_workers,
+        owner=service.owner,
+        kinds=service.backends.kinds(KINDS),
     )
     workers = WorkerPool(
         service=service,

@@ -51,7 +51,9 @@ def lifecycle() -> tuple[Lifecycle, Recorder]:
     return machine, recorder
 
 
-def submit(database: Database, lifecycle: Lifecycle, *, queued: bool, cost: int = 2) -> str:
+def submit(
+    database: Database, lifecycle: Lifecycle, *, queued: bool, cost: int = 2, kind: str = "t2i"
+) -> str:
     """A generation with its credit hold, as the engine records one."""
     with database.transaction() as session:
         account_id = keys.create_key(session=session).account_id
@@ -69,7 +71,7 @@ def submit(database: Database, lifecycle: Lifecycle, *, queued: bool, cost: int 
         generation = Generation(
             id=generation_id,
             account_id=account_id,
-            type="t2i",
+            type=kind,
             prompt="a lighthouse at dusk",
             quality="fast",
             style="realistic",
@@ -83,6 +85,7 @@ def submit(database: Database, lifecycle: Lifecycle, *, queued: bool, cost: int 
             job = Job(
                 generation_id=generation_id,
                 account_id=account_id,
+                kind=kind,
                 attempts=0,
                 queued_at=now,
                 available_at=now,
@@ -227,3 +230,17 @@ def test_two_actors_settling_at_once_have_one_winner(database, lifecycle) -> Non
         ).all()
     assert audit.consistent and audit.open_reservations == 0
     assert len(settles) == 1
+
+
+def test_a_worker_claims_only_the_kinds_its_backends_make(database, lifecycle) -> None:
+    from limner.jobs.queue import JobQueue
+
+    machine, _ = lifecycle
+    picture_job = submit(database, machine, queued=True, kind="i2i")
+    text_only = JobQueue(database, lifecycle=machine, workers=1, kinds=frozenset({"t2i"}))
+    assert text_only.claim("w1") is None  # left for a process that can make it
+    assert state(database, picture_job)[0] == "queued"
+    text_job = submit(database, machine, queued=True)
+    assert text_only.claim("w1") == text_job
+    both = JobQueue(database, lifecycle=machine, workers=1, kinds=frozenset({"t2i", "i2i"}))
+    assert both.claim("w2") == picture_job

@@ -4,7 +4,7 @@ first, the placeholder beside it for what diffusers has disabled or cannot make)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from limner.backends.base import Backend
 from limner.domain.styles import Quality, Style
@@ -40,6 +40,19 @@ class BackendSet:
         raise NotAvailable(
             f"This server cannot make '{kind}' in the '{style.value}' style at "
             f"'{quality.value}' quality."
+        )
+
+    def kinds(self, names: Iterable[str]) -> frozenset[str]:
+        """Which of these kinds some backend here can make, in some style and quality."""
+        return frozenset(
+            kind
+            for kind in names
+            if any(
+                backend.supports(style, quality, kind)
+                for backend in self.backends
+                for style in Style
+                for quality in Quality
+            )
         )
 
     def named(self, name: str) -> GenerationRunner | None:

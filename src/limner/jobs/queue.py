@@ -34,8 +34,12 @@ class JobQueue:
         lifecycle: Lifecycle,
         workers: int,
         owner: str | None = None,
+        kinds: frozenset[str] | None = None,
     ) -> None:
         self.lifecycle = lifecycle
+        #: the kinds of job this process's backends can make (None: any); a worker claims only
+        #: those, so a machine without, say, a video model leaves video jobs to one that has it
+        self.kinds = kinds
         #: this process's instance id: a claimed job's credit hold is recorded as ours
         self.owner = owner
         self.database = database
@@ -58,6 +62,8 @@ class JobQueue:
             .order_by(last_claim.asc().nulls_first(), Job.queued_at, Job.generation_id)
             .limit(1)
         )
+        if self.kinds is not None:
+            pick = pick.where(Job.kind.in_(sorted(self.kinds)))
         if not self.database.is_sqlite:
             pick = pick.with_for_update(skip_locked=True, of=Job)
         with self.database.transaction() as session:
