@@ -95,7 +95,8 @@ def serve(
         return
     try:
         application = create_app(settings)
-        application.state.limner.backend.check_ready()  # a missing model stops the start here
+        # a missing model stops the start here
+        application.state.limner.service.backends.check_ready()
     except LimnerError as error:
         raise _fail(error) from error
     _print_runtime(application.state.limner.backend)
@@ -131,7 +132,7 @@ def _serve_processes(
             "(LIMNER_DATABASE_URL, LIMNER_REDIS_URL) keep limits exact; see docs/scaling.md"
         )
     _database()  # migrate once here, before the workers race to it
-    from limner.api.app import build_stamper
+    from limner.wiring import build_stamper
 
     build_stamper(settings)  # likewise the provenance key, made on first start
     console.print(
@@ -161,7 +162,7 @@ def worker(
     import signal
     import threading
 
-    from limner.api.app import build_context
+    from limner.wiring import build_context
 
     if backend is not None:
         os.environ["LIMNER_BACKEND"] = backend.value
@@ -172,7 +173,7 @@ def worker(
         raise typer.Exit(1)
     try:
         context = build_context(settings)
-        context.backend.check_ready()
+        context.service.backends.check_ready()
     except LimnerError as error:
         raise _fail(error) from error
     _print_runtime(context.backend)
@@ -191,8 +192,8 @@ def worker(
     context.recovery.release_mine()  # jobs still running go back to the queue
     context.service.runner.cancel_all()
     context.recovery.stop()
-    context.service.runner.shutdown()
-    context.backend.close()
+    context.service.backends.shutdown()
+    context.service.backends.close()
     context.database.dispose()
 
 
@@ -340,7 +341,7 @@ def moderation_log(
     key: Annotated[str | None, typer.Option(help="Only this key prefix.")] = None,
 ) -> None:
     """List refused requests for abuse review: time, key, field, rule (never the text)."""
-    from limner.moderation.audit import recent_refusals
+    from limner.generation.refusals import recent_refusals
 
     _, database = _database()
     table = Table("time", "key", "style", "field", "rule", "id")
@@ -364,8 +365,8 @@ def verify(
     ],
 ) -> None:
     """Say whether IMAGE came from this server and which generation made it (exit 1 if not)."""
-    from limner.api.app import build_stamper
     from limner.verification import verify_image
+    from limner.wiring import build_stamper
 
     settings, database = _database()
     try:
@@ -588,8 +589,8 @@ def webhooks_secret(
     ] = False,
 ) -> None:
     """Show (creating it if needed) or rotate a key's webhook signing secret."""
-    from limner.api.app import open_secret_box
     from limner.webhooks import store
+    from limner.wiring import open_secret_box
 
     settings, database = _database()
     box = open_secret_box(settings, database)

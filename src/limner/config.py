@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000", description="Base of every image_url this server returns."
     )
     backend: BackendName = Field(BackendName.placeholder, description="Generation backend.")
+    extra_backends: list[BackendName] = Field(
+        default_factory=list,
+        description="More backends beside `backend`, tried in order for what it cannot make "
+        '(JSON list, e.g. ["placeholder"]).',
+    )
 
     # credits
     free_daily_credits: int = Field(5, ge=0, description="Daily allowance of the free plan.")

@@ -19,10 +19,12 @@ LimnerError
 ├── GenerationFailed             (503 generation_failed)
 │   ├── GenerationTimedOut
 │   ├── BackendBusy
+│   ├── NotAvailable             (this server cannot make that type/style/quality: refused before
+│   │                             any credit is reserved)
 │   └── ScreeningUnavailable     (a job needs image screening and its model cannot run)
 └── ConfigurationError           (stops the start; never raised per request)
 
-Elsewhere, beside the modules that raise them: `ledger.LedgerError`, `jobs.states.
+Elsewhere, beside the modules that raise them: `ledger.LedgerError`, `generation.states.
 InvalidTransition`, `storage.s3.StorageUnavailable` (500 if they ever reach a request) and
 `backends.base.GenerationCanceled` (a GenerationFailed).
 """
@@ -181,6 +183,12 @@ class GenerationTimedOut(GenerationFailed):
 
 class BackendBusy(GenerationFailed):
     default_message = "The generation service is busy. Please try again shortly."
+
+
+class NotAvailable(GenerationFailed):
+    """No backend of this server can make the request (a type it lacks, a disabled preset)."""
+
+    default_message = "That kind of generation is not available on this server."
 
 
 class ConfigurationError(LimnerError):

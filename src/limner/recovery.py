@@ -31,11 +31,14 @@ from limner import ledger
 from limner.clock import utcnow
 from limner.db.engine import Database
 from limner.db.tables import Generation, Instance, Job, Reservation
+from limner.generation.lifecycle import Ending, Lifecycle
+from limner.generation.states import JobStatus
 from limner.ids import new_instance_id
 
 log = logging.getLogger(__name__)
 
 RESTART_REASON = "server restart"
+INTERRUPTED = Ending.failed("generation_failed", "Interrupted by a server restart; not charged.")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class Recovery:
 
     database: Database
     policy: RecoveryPolicy
+    #: status changes go through it, so a failed job is settled like any other
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
     me: InstanceInfo = field(default_factory=InstanceInfo.current)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
@@ -212,43 +217,36 @@ class Recovery:
     def _requeue(self, reservation_id: str, generation_id: str) -> None:
         """A job whose process died mid-run goes back to the queue, its credits still held."""
         with self.database.transaction() as session:
-            moved = session.execute(
-                update(Generation)
-                .where(Generation.id == generation_id, Generation.status == "running")
-                .values(status="queued")
-            ).rowcount  # type: ignore[attr-defined]
-            if moved != 1:
+            if not self.lifecycle.requeue(session=session, generation_id=generation_id):
                 return  # another process got there first
             session.execute(
                 update(Job)
                 .where(Job.generation_id == generation_id)
                 .values(worker_id=None, available_at=utcnow())
             )
-            session.execute(
-                update(Reservation).where(Reservation.id == reservation_id).values(owner=None)
-            )
         log.warning("re-queued job %s after its process stopped", generation_id)
 
     def _release(self, reservation_id: str, generation_id: str | None) -> bool:
+        """Fail the generation through the lifecycle (released, `finished_at`, the webhook
+        `generation.failed`); a hold without a generation that can still move is released
+        alone."""
+        with self.database.transaction() as session:
+            settled = None
+            if generation_id is not None:
+                settled = self.lifecycle.finish(
+                    session=session,
+                    generation_id=generation_id,
+                    ending=INTERRUPTED,
+                    sources=(JobStatus.running, JobStatus.queued),
+                    release_reason=RESTART_REASON,
+                )
+            if settled is not None:
+                return True
         try:
             with self.database.transaction() as session:
                 ledger.release(
                     session=session, reservation_id=reservation_id, reason=RESTART_REASON
                 )
-                if generation_id is not None:
-                    session.execute(
-                        update(Generation)
-                        .where(
-                            Generation.id == generation_id,
-                            Generation.status.in_(("running", "queued")),
-                        )
-                        .values(
-                            status="failed",
-                            error_code="generation_failed",
-                            error_message="Interrupted by a server restart; not charged.",
-                            completed_at=utcnow(),
-                        )
-                    )
         except ledger.LedgerError:  # another process released it first
             return False
         return True

@@ -13,9 +13,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from PIL import Image
-
-from limner.backends.base import Backend, GenerationContext, GenerationSpec
+from limner.backends.base import Backend, GenerationContext, GenerationSpec, Media
 from limner.errors import BackendBusy, GenerationFailed, GenerationTimedOut
 
 log = logging.getLogger(__name__)
@@ -41,8 +39,8 @@ class GenerationRunner:
         with self._lock:
             return self._in_flight
 
-    def run(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
-        """Generate one image or raise a `GenerationFailed` subclass; never anything else."""
+    def run(self, spec: GenerationSpec, context: GenerationContext) -> Media:
+        """Generate one output or raise a `GenerationFailed` subclass; never anything else."""
         if not self._slots.acquire(blocking=False):
             raise BackendBusy()
         with self._lock:
@@ -56,7 +54,7 @@ class GenerationRunner:
         future.add_done_callback(lambda _f: self._free_slot(context))
         return self._wait(future, context)
 
-    def _wait(self, future: Future[Image.Image], context: GenerationContext) -> Image.Image:
+    def _wait(self, future: Future[Media], context: GenerationContext) -> Media:
         try:
             return future.result(timeout=self.timeout_s)
         except FutureTimeout as exc:
@@ -64,18 +62,18 @@ class GenerationRunner:
             future.cancel()
             raise GenerationTimedOut() from exc
 
-    def _call(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+    def _call(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         context.raise_if_canceled()
         try:
-            image = self.backend.generate(spec, context)
+            media = self.backend.generate(spec, context)
         except GenerationFailed:
             raise
         except Exception as exc:  # a backend bug or a model error: log it, tell the client 503
             log.exception("backend %s failed on %s", self.backend.name, spec.generation_id)
             raise GenerationFailed() from exc
-        if not isinstance(image, Image.Image):
-            raise GenerationFailed("The backend returned no image.")
-        return image
+        if not isinstance(media, Media):
+            raise GenerationFailed("The backend returned no media.")
+        return media
 
     def _free_slot(self, context: GenerationContext) -> None:
         with self._lock:

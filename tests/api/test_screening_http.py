@@ -18,9 +18,6 @@ from limner import keys, ledger
 from limner.api import create_app
 from limner.config import Settings
 from limner.db.tables import Generation, ModerationEvent
-from limner.domain.requests import parse_generate_request
-from limner.errors import ContentBlocked
-from limner.service import account_ref
 from tests.support.screening import MODULE
 
 CREDITS = 10
@@ -211,19 +208,27 @@ def test_the_adult_style_runs_with_the_real_models(
 def test_every_output_of_a_job_that_took_a_user_image_is_screened(
     settings_factory: Callable[..., Settings],
 ) -> None:
-    """No endpoint takes an image yet; the service's `image_input` path is what they will call."""
+    """An `i2i` request takes a user's picture: its outputs are screened for nudity."""
     settings = settings_factory(
         free_daily_credits=0, screening_nudity_detector=f"{MODULE}:flags_nudity"
     )
     with running(settings) as client:
         headers, account_id = new_key(client)
-        context = client.app.state.limner  # type: ignore[attr-defined]
-        with context.database.read() as session:
-            account = account_ref(keys.find_account(session=session, prefix_or_id=str(account_id)))
-        request = parse_generate_request(REALISTIC)
-        with pytest.raises(ContentBlocked) as refused:
-            context.service.generate(account, request, image_input=True)
-        assert (refused.value.field, refused.value.rule) == ("image", "output_nudity")
-        assert available(client, headers) == CREDITS
+        image_to_image = {**REALISTIC, "type": "i2i", "image": png_data_url()}
+        assert_refused_free_and_unstored(
+            client, settings, headers, account_id, image_to_image, "output_nudity"
+        )
         # the same request without a user image is not screened for nudity
-        assert context.service.generate(account, request).status == "completed"
+        response = client.post("/api/v1/generate", json=REALISTIC, headers=headers)
+        assert response.status_code == 200, response.text
+
+
+def png_data_url() -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 32), (120, 140, 160)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

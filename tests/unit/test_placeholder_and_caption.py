@@ -47,8 +47,8 @@ def test_quality_sets_size_and_style_sets_palette() -> None:
 def test_failure_rate_one_always_fails_and_zero_never() -> None:
     with pytest.raises(GenerationFailed):
         PlaceholderBackend(failure_rate=1.0).generate(spec(), GenerationContext())
-    image = PlaceholderBackend(failure_rate=0.0).generate(spec(), GenerationContext())
-    assert image.size == (512, 512)
+    media = PlaceholderBackend(failure_rate=0.0).generate(spec(), GenerationContext())
+    assert media.image.size == (512, 512) and media.mime_type == "image/png"
 
 
 def test_progress_is_reported_and_cancel_stops() -> None:
@@ -109,5 +109,25 @@ def test_runner_refuses_when_full_and_times_out() -> None:
     release.set()
     assert runner.wait_idle(timeout=60)
     runner.timeout_s = 60  # the real work now has all the time it needs
-    assert runner.run(spec(), GenerationContext()).size == (512, 512)
+    assert runner.run(spec(), GenerationContext()).image.size == (512, 512)
     runner.shutdown()
+
+
+def test_i2i_moves_the_input_toward_the_render_by_strength() -> None:
+    source = Image.new("RGB", (64, 64), (10, 200, 30))
+    backend = PlaceholderBackend()
+    assert backend.supports(Style.realistic, Quality.fast, "i2i")
+    assert not backend.supports(Style.realistic, Quality.fast, "t2v")
+
+    def make(strength: float) -> np.ndarray:
+        media = backend.generate(
+            spec(kind="i2i", inputs=(source,), strength=strength), GenerationContext()
+        )
+        assert media.image.size == (512, 512)
+        return np.asarray(media.image).astype(int)
+
+    rendered = np.asarray(render_placeholder(spec())).astype(int)
+    green = np.asarray(source.resize((512, 512))).astype(int)
+    near_input, near_render = make(0.05), make(1.0)
+    assert abs(near_input - green).mean() < abs(near_input - rendered).mean()
+    assert (near_render == rendered).all()

@@ -57,3 +57,69 @@ def test_ray_workers_without_ray_name_the_extra(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(builtins, "__import__", no_ray)
     with pytest.raises(ConfigurationError, match=r"limner\[ray\]"):
         RayBackend.from_settings(Settings(workers="ray"))  # type: ignore[arg-type]
+
+
+class RecordingHandle:
+    """Ray Serve's `DeploymentHandle` surface that `RayBackend` uses, recording each request
+    (the replica's side is tests/integration/test_ray_serve.py)."""
+
+    def __init__(self) -> None:
+        self.sent: list[RenderRequest] = []
+
+    def options(self, **_options: object) -> RecordingHandle:
+        return self
+
+    def remote(self, request: dict[str, object]) -> RecordingHandle.Response:
+        render = RenderRequest.from_dict(request)
+        self.sent.append(render)
+        return self.Response(render)
+
+    class Response:
+        def __init__(self, render: RenderRequest) -> None:
+            self.render = render
+
+        def result(self, timeout_s: float) -> dict[str, object]:
+            import numpy as np
+
+            # a real-sized, textured picture, as the replica sends (the watermark needs both)
+            size = 512
+            pixels = np.random.default_rng(self.render.seed).integers(0, 256, (size, size, 3))
+            return {"width": size, "height": size, "rgb": pixels.astype(np.uint8).tobytes()}
+
+        def cancel(self) -> None:
+            return None
+
+
+def test_the_ray_path_receives_the_built_prompt(settings_factory) -> None:
+    """Style words, the adult style's traits and its negative prompt reach the replica: a style
+    means the same on the Ray tier as on every other backend."""
+    from fastapi.testclient import TestClient
+
+    from limner import keys
+    from limner.api import create_app
+    from limner.domain.prompts import ADULT_SAFETY_NEGATIVE, STYLE_PRESETS
+    from limner.domain.styles import Style
+    from limner.serving.backend import RayBackend
+
+    handle = RecordingHandle()
+    app = create_app(settings_factory(), backend=RayBackend(handle, model_id="model-a"))
+    with app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session)
+    headers = {"Authorization": f"Bearer {issued.key}"}
+    client = TestClient(app)  # no lifespan: it would ask Ray itself whether it is connected
+    adult = {
+        "prompt": "a portrait by a window in soft morning light",
+        "style": "nude",
+        "appearance": {"age": 32, "gender": "female", "hair_color": "auburn"},
+    }
+    for body in ({"prompt": "a lighthouse at dusk", "style": "anime"}, adult):
+        response = client.post("/api/v1/generate", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+    anime, nude = handle.sent
+    assert anime.prompt.startswith(STYLE_PRESETS[Style.anime].positive)
+    assert anime.prompt.endswith("a lighthouse at dusk")
+    assert anime.negative_prompt == STYLE_PRESETS[Style.anime].negative
+    assert STYLE_PRESETS[Style.nude].positive in nude.prompt
+    assert "32-year-old adult woman, auburn hair" in nude.prompt
+    assert nude.negative_prompt.startswith(ADULT_SAFETY_NEGATIVE)
+    assert {render.model_id for render in handle.sent} == {"model-a"}

@@ -25,23 +25,10 @@ from limner.api.routes import (
     webhook_secret,
 )
 from limner.api.shutdown import ShutdownClock
-from limner.backends import create_backend
 from limner.backends.base import Backend
-from limner.config import Settings, WorkerTier
-from limner.db.engine import Database
-from limner.db.migrate import upgrade
-from limner.errors import ConfigurationError
-from limner.jobs.wiring import build_jobs
-from limner.moderation import RuleModerator, default_moderator, read_term_file
-from limner.provenance import ProvenanceStamper
-from limner.ratelimit import RateLimiter
-from limner.recovery import Recovery, RecoveryPolicy
+from limner.config import Settings
 from limner.retention import RetentionSweeper
-from limner.runner import GenerationRunner
-from limner.screening import ScreeningGate, build_screener
-from limner.service import GenerationService, ProvenanceStamp
-from limner.storage.factory import create_image_store
-from limner.webhooks.secretbox import SecretBox, seal_plaintext_rows
+from limner.wiring import build_context
 
 log = logging.getLogger(__name__)
 
@@ -51,95 +38,6 @@ own machines. Authenticate with `Authorization: Bearer <API key>`. Every respons
 `RateLimit-Policy` fields. Every error body is `{"error": <code>, "message": ...}`."""
 
 
-def build_context(settings: Settings, backend: Backend | None = None) -> AppContext:
-    database = Database(settings.resolved_database_url())
-    upgrade(database)
-    backend = backend or _create_backend(settings)
-    store = create_image_store(settings)
-    stamper = build_stamper(settings)
-    recovery = Recovery(
-        database,
-        RecoveryPolicy(
-            heartbeat_s=settings.instance_heartbeat_s,
-            stale_after_s=settings.instance_stale_after_s,
-            unowned_after_s=settings.generation_timeout_s + settings.instance_stale_after_s,
-            max_attempts=settings.job_max_attempts,
-        ),
-    )
-    runner = GenerationRunner(
-        backend,
-        workers=settings.generation_workers,
-        queue_size=settings.generation_queue_size,
-        timeout_s=settings.generation_timeout_s,
-    )
-    service = GenerationService(
-        database=database,
-        runner=runner,
-        store=store,
-        moderator=build_moderator(settings),
-        stamper=ProvenanceStamp(stamper),
-        allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
-        owner=recovery.me.id,
-        screening=ScreeningGate(
-            build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
-        ),
-    )
-    secret_box = open_secret_box(settings, database)
-    jobs = build_jobs(settings, database, service, secret_box)
-    return AppContext(
-        settings=settings,
-        database=database,
-        backend=backend,
-        limiter=RateLimiter(settings),
-        store=store,
-        service=service,
-        trust_anchors_pem=stamper.trust_anchors_pem,
-        jobs=jobs,
-        recovery=recovery,
-        secret_box=secret_box,
-    )
-
-
-def _create_backend(settings: Settings) -> Backend:
-    if settings.workers is WorkerTier.ray:
-        from limner.serving.backend import RayBackend
-
-        return RayBackend.from_settings(settings)
-    return create_backend(settings)
-
-
-def open_secret_box(settings: Settings, database: Database) -> SecretBox:
-    """The webhook secrets' key (made on first start); rows from before sealing are sealed."""
-    box = SecretBox.load_or_create(settings.resolved_key_dir)
-    with database.transaction() as session:
-        sealed = seal_plaintext_rows(session=session, box=box)
-    if sealed:
-        log.info("sealed %d webhook secrets stored in plain text", sealed)
-    return box
-
-
-def build_stamper(settings: Settings) -> ProvenanceStamper:
-    """Provenance for every output; the C2PA key is made on first start if there is none."""
-    return ProvenanceStamper(
-        key_dir=settings.resolved_key_dir if settings.provenance_c2pa else None,
-        c2pa=settings.provenance_c2pa,
-        watermark_key=settings.watermark_key.encode(),
-    )
-
-
-def build_moderator(settings: Settings) -> RuleModerator:
-    """The built-in rules plus the operator's additions (a missing file stops the start)."""
-    extra_people = settings.moderation_extra_real_people_file
-    blocked = settings.moderation_blocked_terms_file
-    try:
-        return default_moderator(
-            extra_real_people=read_term_file(extra_people) if extra_people else (),
-            extra_blocked_terms=read_term_file(blocked) if blocked else (),
-        )
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read a moderation term file: {exc}") from exc
-
-
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
     """The application. Components are built here, from settings, never at import time."""
     settings = settings or Settings()
@@ -147,7 +45,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        context.backend.check_ready()  # refuse to start rather than fail on the first request
+        context.service.backends.check_ready()  # refuse to start rather than fail later
         context.service.screening.report_at_start()  # logs loudly; jobs needing it fail closed
         context.recovery.start()  # frees the holds of processes that are gone, re-queues jobs
         context.jobs.start()
@@ -162,10 +60,10 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         context.jobs.stop(timeout=clock.remaining())  # a running job gets what is left of it
         if context.recovery.release_mine():  # cut off: requests released, jobs re-queued
             log.warning("shutdown cut off running generations; their credits are not charged")
-        context.service.runner.cancel_all()  # and they stop at their next step
+        context.service.backends.cancel_all()  # and they stop at their next step
         context.recovery.stop()
-        context.service.runner.shutdown()
-        context.backend.close()
+        context.service.backends.shutdown()
+        context.service.backends.close()
         context.database.dispose()
 
     app = FastAPI(title="Limner", version=__version__, description=DESCRIPTION, lifespan=lifespan)

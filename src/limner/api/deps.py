@@ -16,8 +16,8 @@ from limner import keys
 from limner.api.context import AppContext, app_context
 from limner.config import Settings
 from limner.errors import InvalidApiKey, InvalidRequest, MissingApiKey, PayloadTooLarge, RateLimited
+from limner.generation.accounts import AccountRef, account_ref
 from limner.ratelimit import RateLimitStatus
-from limner.service import AccountRef, account_ref
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
 ContextDep = Annotated[AppContext, Depends(app_context)]

@@ -33,7 +33,7 @@ from limner.api.errors import error_body, status_for
 from limner.clock import utcnow
 from limner.db.tables import IdempotencyRecord
 from limner.errors import IdempotencyKeyInUse, IdempotencyKeyReused, LimnerError, ValidationFailed
-from limner.service import AccountRef
+from limner.generation.accounts import AccountRef
 
 HEADER = "Idempotency-Key"
 MAX_KEY_CHARS = 255

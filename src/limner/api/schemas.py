@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# the generation body is the engine's (the webhook sends the same one); re-exported for routes
+from limner.generation.views import GenerationPublic as GenerationPublic
+from limner.generation.views import ImagePublic as ImagePublic
+from limner.generation.views import ProgressPublic as ProgressPublic
+
 
 class ErrorBody(BaseModel):
     """Every error: `error` is the code, `message` is for people. Some codes add fields."""
@@ -16,49 +21,6 @@ class ErrorBody(BaseModel):
     credits_required: int | None = Field(None, description="insufficient_credits")
     credits_available: int | None = Field(None, description="insufficient_credits")
     retry_after: int | None = Field(None, description="rate_limited: seconds to wait.")
-
-
-class ImagePublic(BaseModel):
-    """One image of a generation (a batch has `n`)."""
-
-    url: str
-    seed: int
-
-
-class ProgressPublic(BaseModel):
-    """Where a running generation is: image `image` (1-based) of `images`, step of total."""
-
-    image: int
-    images: int
-    step: int
-    total: int
-
-
-class GenerationPublic(BaseModel):
-    """A generation as the v1 contract shows it, plus the seed and the parameters used."""
-
-    id: str = Field(examples=["gen_abc12345"])
-    status: str = Field(description="completed | failed | running | queued | canceled | blocked")
-    type: str = Field("t2i", description="t2i: text to image")
-    image_url: str | None = Field(
-        None, description="Where the image bytes are; set once completed."
-    )
-    credits_used: int
-    created_at: str = Field(examples=["2025-12-25T10:30:00Z"])
-    quality: str
-    style: str
-    seed: int
-    error: str | None = Field(None, description="The error code of a failed generation.")
-    message: str | None = Field(None, description="Why a generation failed.")
-    n: int | None = Field(None, description="Images asked for (batches); absent when 1.")
-    images: list[ImagePublic] | None = Field(
-        None, description="Every stored image, in seed order; `image_url` is the first."
-    )
-    queue_position: int | None = Field(None, description="Queued: 1 means next to run.")
-    estimated_wait_s: int | None = Field(
-        None, description="Queued: estimated seconds until it runs, from recent run times."
-    )
-    progress: ProgressPublic | None = Field(None, description="Running: the latest step.")
 
 
 class AccountPublic(BaseModel):

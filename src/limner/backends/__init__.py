@@ -9,15 +9,17 @@ from limner.errors import ConfigurationError
 __all__ = ["Backend", "GenerationContext", "GenerationSpec", "create_backend"]
 
 
-def create_backend(settings: Settings) -> Backend:
-    """Build the configured backend. Heavy backends import their dependencies here, not before."""
-    if settings.backend is BackendName.placeholder:
+def create_backend(settings: Settings, name: BackendName | None = None) -> Backend:
+    """Build the configured backend (or the one `name`d, for `LIMNER_EXTRA_BACKENDS`). Heavy
+    backends import their dependencies here, not before."""
+    name = name or settings.backend
+    if name is BackendName.placeholder:
         from limner.backends.placeholder import PlaceholderBackend
 
         return PlaceholderBackend(
             failure_rate=settings.placeholder_failure_rate, delay_s=settings.placeholder_delay_s
         )
-    if settings.backend is BackendName.diffusers:
+    if name is BackendName.diffusers:
         try:
             from limner.backends.diffusers import DiffusersBackend
         except ImportError as exc:
@@ -26,4 +28,4 @@ def create_backend(settings: Settings) -> Backend:
                 "pip install 'limner[diffusers]' (install torch first)."
             ) from exc
         return DiffusersBackend.from_settings(settings)
-    raise ConfigurationError(f"Unknown backend {settings.backend!r}")
+    raise ConfigurationError(f"Unknown backend {name!r}")

@@ -1,7 +1,10 @@
 """The one small interface every generation backend implements.
 
-A backend turns a `GenerationSpec` into a PIL image. It knows nothing about keys, credits,
-captions, provenance or storage: the service does those, identically for every backend.
+A backend turns a finished `GenerationSpec` into `Media`. The spec comes from the engine's plan:
+its prompt is already built from the style and the appearance by the one prompt builder
+(`limner.domain.prompts`), so every backend means the same thing by a style; the style and
+quality left in the spec only pick the backend's own preset (model, size, steps). A backend
+knows nothing about keys, credits, captions, provenance or storage.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from typing import Protocol, runtime_checkable
 
 from PIL import Image
 
-from limner.domain.requests import Appearance
-from limner.domain.styles import Quality, Style
+from limner.domain.prompts import PromptOptions
+from limner.domain.styles import Gender, Quality, Style
 from limner.errors import GenerationFailed
 
 #: progress(step, total_steps): called by a backend as work advances
@@ -23,15 +26,48 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class GenerationSpec:
-    """Everything a backend needs for one image, built by the service from a valid request."""
+    """One output to make, finished by the plan: a backend never re-interprets the request."""
 
     generation_id: str
+    #: the built positive prompt (style words, adult-style traits, the user's prompt)
     prompt: str
+    #: picks the backend's preset (model, size, steps); the prompt already carries its words
     style: Style
     quality: Quality
     seed: int
-    appearance: Appearance | None = None
-    negative_prompt: str | None = None
+    #: the built negative prompt
+    negative_prompt: str = ""
+    #: the kind of job (`limner.generation.kinds`): "t2i", "i2i", ...
+    kind: str = "t2i"
+    #: input pictures, in the kind's order (i2i: the source image)
+    inputs: tuple[Image.Image, ...] = ()
+    #: i2i: how far the output may move from the input (near 0 keeps it, 1 ignores it)
+    strength: float | None = None
+
+
+@dataclass(frozen=True)
+class Media:
+    """What a backend made: one image now; a video later, as its frames and their rate."""
+
+    #: an image is one frame; a video has many
+    frames: tuple[Image.Image, ...]
+    #: how the output is delivered: "image/png" (a video: "video/mp4")
+    mime_type: str = "image/png"
+    #: frames per second, for videos only
+    fps: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.frames:
+            raise ValueError("media needs at least one frame")
+
+    @classmethod
+    def still(cls, image: Image.Image, mime_type: str = "image/png") -> Media:
+        return cls((image if image.mode == "RGB" else image.convert("RGB"),), mime_type)
+
+    @property
+    def image(self) -> Image.Image:
+        """The picture (for a video, its first frame: the poster)."""
+        return self.frames[0]
 
 
 class GenerationCanceled(GenerationFailed):
@@ -74,8 +110,20 @@ class Backend(Protocol):
     def check_ready(self) -> None:
         """Raise `ConfigurationError` if the backend cannot serve (called at start-up)."""
 
-    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
-        """Make one RGB image. Raise `GenerationFailed` (or let any error escape) on failure."""
+    def supports(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
+        """Whether this backend can make `kind` in `style` at `quality` now. The plan asks
+        before any credit is reserved; a disabled preset answers False."""
+        ...
+
+    def prompt_options(
+        self, style: Style, quality: Quality, gender: Gender | None
+    ) -> PromptOptions:
+        """The operator's words for this preset (trigger words, a negative override), which the
+        plan hands to the one prompt builder; `PromptOptions()` when there are none."""
+        ...
+
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
+        """Make one output. Raise `GenerationFailed` (or let any error escape) on failure."""
         ...
 
     def close(self) -> None:

@@ -14,8 +14,9 @@ import time
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from limner.backends.base import GenerationContext, GenerationSpec
-from limner.domain.styles import Quality, Style
+from limner.backends.base import GenerationContext, GenerationSpec, Media
+from limner.domain.prompts import PromptOptions
+from limner.domain.styles import Gender, Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed
 
 SIZES: dict[Quality, tuple[int, int]] = {Quality.fast: (512, 512), Quality.hires: (1024, 1024)}
@@ -27,6 +28,8 @@ PALETTES: dict[Style, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
     Style.nude: ((190, 140, 120), (90, 60, 70)),
 }
 STEPS = 4
+#: the kinds of job it makes: text to image, and image to image (a blend of the input)
+KINDS = frozenset({"t2i", "i2i"})
 
 
 class PlaceholderBackend:
@@ -45,7 +48,15 @@ class PlaceholderBackend:
     def close(self) -> None:
         return None
 
-    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+    def supports(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
+        return kind in KINDS
+
+    def prompt_options(
+        self, style: Style, quality: Quality, gender: Gender | None
+    ) -> PromptOptions:
+        return PromptOptions()
+
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         for step in range(1, STEPS + 1):
             if self.delay_s:
                 time.sleep(self.delay_s / STEPS)
@@ -54,7 +65,16 @@ class PlaceholderBackend:
             raise GenerationFailed(
                 "The placeholder backend failed on purpose (LIMNER_PLACEHOLDER_FAILURE_RATE)."
             )
-        return render_placeholder(spec)
+        image = render_placeholder(spec)
+        if spec.kind == "i2i" and spec.inputs:
+            image = blend_input(image, spec.inputs[0], spec.strength)
+        return Media.still(image)
+
+
+def blend_input(rendered: Image.Image, source: Image.Image, strength: float | None) -> Image.Image:
+    """i2i without a model: the input, moved toward the render by `strength` (1 = the render)."""
+    base = source.convert("RGB").resize(rendered.size)
+    return Image.blend(base, rendered, 0.6 if strength is None else strength)
 
 
 def render_placeholder(spec: GenerationSpec) -> Image.Image:

@@ -99,6 +99,7 @@ class Generation(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     #: queued | running | completed | failed | canceled | blocked
     status: Mapped[str] = mapped_column(String(16))
+    #: the kind of job (`limner.generation.kinds`): t2i, i2i, ...; the response's `type`
     type: Mapped[str] = mapped_column(String(16), default="t2i")
     prompt: Mapped[str] = mapped_column(Text)
     quality: Mapped[str] = mapped_column(String(16))
@@ -142,6 +143,8 @@ class Job(Base):
 
     generation_id: Mapped[str] = mapped_column(ForeignKey("generations.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    #: the kind of job (`limner.generation.kinds`), as `generations.type` says it
+    kind: Mapped[str] = mapped_column(String(16), default="t2i", server_default="t2i")
     webhook_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     #: times a worker claimed it (a restart re-queues a running job once)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

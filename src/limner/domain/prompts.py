@@ -2,8 +2,9 @@
 traits, trigger words, and the sanitiser that keeps free-text traits from smuggling in prompt
 syntax.
 
-Pure: no I/O, no model code. Backends call `build_prompt`; the trigger words and a negative prompt
-override come from the operator's model registry.
+Pure: no I/O, no model code. The engine's plan calls `build_prompt` once per request, the same
+for every backend; trigger words and a negative prompt override come from the backend's preset
+(`PromptOptions`, from the operator's model registry).
 
 Free-text traits are user input placed inside a sentence Limner writes, so they are reduced to plain
 words: prompt-weighting syntax used by common front ends (`(word:1.5)`, `[word]`, `{word}`,
@@ -25,6 +26,7 @@ __all__ = [
     "ADULT_SAFETY_NEGATIVE",
     "STYLE_PRESETS",
     "BuiltPrompt",
+    "PromptOptions",
     "StylePreset",
     "build_prompt",
     "describe_appearance",
@@ -115,6 +117,16 @@ def describe_appearance(appearance: Appearance | None) -> str:
     if "breast_size" in clean and appearance.gender is not Gender.male:
         parts.append(f"{clean['breast_size']} bust")
     return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class PromptOptions:
+    """Words the operator configured for a backend preset, which the one builder adds."""
+
+    #: LoRA trigger words, first in the positive prompt
+    trigger_words: str | None = None
+    #: replaces the style's built-in negative prompt
+    style_negative: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from limner import ledger
 from limner.clock import utcnow
+from limner.config import Settings
 from limner.db.engine import Database
-from limner.db.tables import Generation, GenerationImage, IdempotencyRecord, Job, Reservation
-from limner.domain.requests import GenerateRequest
+from limner.db.tables import Generation, IdempotencyRecord, Job
 from limner.errors import AlreadyFinished, ValidationFailed
-from limner.jobs.live import Progress
-from limner.jobs.queue import JobQueue, QueuePlace
-from limner.jobs.states import JobStatus
+from limner.generation.accounts import AccountRef
+from limner.generation.engine import GenerationService
+from limner.generation.lifecycle import Ending
+from limner.generation.live import Progress
+from limner.generation.plan import Plan
+from limner.generation.states import JobStatus
+from limner.generation.views import GenerationPublic, QueuePlace, describe
+from limner.jobs.queue import JobQueue
 from limner.jobs.worker import WorkerPool
-from limner.service import AccountRef, GenerationService
 from limner.webhooks.dispatcher import WebhookDispatcher
 from limner.webhooks.secretbox import SecretBox
 from limner.webhooks.ssrf import check_target
@@ -44,22 +47,21 @@ class JobManager:
         queue: JobQueue,
         workers: WorkerPool,
         dispatcher: WebhookDispatcher,
-        max_batch: int,
         max_attempts: int,
         allow_private_webhooks: bool,
+        settings: Settings,
         secret_box: SecretBox,
     ) -> None:
+        #: read per answer (`public_url` is the base of every image URL)
+        self.settings = settings
         self.database = database
         self.service = service
         self.queue = queue
         self.workers = workers
         self.dispatcher = dispatcher
-        self.max_batch = max_batch
         self.max_attempts = max_attempts
         self.allow_private_webhooks = allow_private_webhooks
         self.secret_box = secret_box
-        # a settled generation may have a webhook to send: tell the dispatcher at once
-        service.settle_hooks.append(lambda _session, _generation: dispatcher.wake())
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -81,27 +83,19 @@ class JobManager:
 
     # -- submit --------------------------------------------------------------------------------
 
-    def check(self, request: GenerateRequest) -> None:
-        """What only the server's settings can refuse: the batch cap and the webhook target."""
-        if request.n > self.max_batch:
-            raise ValidationFailed(
-                "n", f"`n` must be at most {self.max_batch} on this server but is {request.n}"
-            )
-        if request.webhook_url is not None:
-            check_target(request.webhook_url, allow_private=self.allow_private_webhooks)
-
-    def generate(self, account: AccountRef, request: GenerateRequest) -> Generation:
+    def generate(self, account: AccountRef, plan: Plan) -> Generation:
         """The synchronous form: answered when the images are stored."""
-        self.check(request)
-        return self.service.generate(account, request)
+        return self.service.generate(account, plan)
 
-    def submit(self, account: AccountRef, request: GenerateRequest) -> Generation:
-        """The asynchronous form: moderated and reserved now, queued for a worker."""
-        self.check(request)
-        if request.webhook_url is not None:
+    def submit(self, account: AccountRef, plan: Plan) -> Generation:
+        """The asynchronous form: planned (moderated, priced), reserved now, queued for a
+        worker. The webhook target is checked here, where the queue's settings are."""
+        webhook_url = plan.request.webhook_url
+        if webhook_url is not None:
+            check_target(webhook_url, allow_private=self.allow_private_webhooks)
             with self.database.transaction() as session:
                 ensure_secret(session=session, account_id=account.id, box=self.secret_box)
-        generation = self.service.submit(account, request, queued=True)
+        generation = self.service.submit(account, plan, queued=True)
         self.workers.wake()
         return generation
 
@@ -115,14 +109,15 @@ class JobManager:
     def progress(self, generation_id: str) -> Progress | None:
         return self.service.live.progress(generation_id)
 
-    def images(self, generation_id: str) -> list[GenerationImage]:
+    def describe(self, generation: Generation) -> GenerationPublic:
+        """The body every answer about a generation carries (`limner.generation.views`)."""
         with self.database.read() as session:
-            return list(
-                session.scalars(
-                    select(GenerationImage)
-                    .where(GenerationImage.generation_id == generation_id)
-                    .order_by(GenerationImage.position)
-                )
+            return describe(
+                session,
+                generation,
+                self.settings.public_url,
+                place=self.place(generation),
+                progress=self.progress(generation.id),
             )
 
     def list(
@@ -181,36 +176,11 @@ class JobManager:
         return generation
 
     def _cancel_queued(self, generation_id: str) -> bool:
-        now = utcnow()
         with self.database.transaction() as session:
-            moved = session.execute(
-                update(Generation)
-                .where(
-                    Generation.id == generation_id,
-                    Generation.status == JobStatus.queued.value,
-                )
-                .values(
-                    status=JobStatus.canceled.value,
-                    error_code="canceled",
-                    error_message="Canceled by the owner; not charged.",
-                    completed_at=now,
-                )
-                .execution_options(synchronize_session=False)
+            settled = self.service.lifecycle.finish(
+                session=session,
+                generation_id=generation_id,
+                ending=Ending.canceled(),
+                sources=(JobStatus.queued,),
             )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
-                return False  # a worker claimed it meanwhile
-            session.execute(
-                update(Job).where(Job.generation_id == generation_id).values(finished_at=now)
-            )
-            reservation_id = session.scalar(
-                select(Reservation.id).where(
-                    Reservation.generation_id == generation_id, Reservation.status == "open"
-                )
-            )
-            if reservation_id is not None:
-                ledger.release(session=session, reservation_id=reservation_id, reason="canceled")
-            generation = session.get(Generation, generation_id, populate_existing=True)
-            assert generation is not None
-            for hook in self.service.settle_hooks:
-                hook(session, generation)
-        return True
+        return settled is not None  # None: a worker claimed it meanwhile

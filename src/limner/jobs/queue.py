@@ -13,7 +13,6 @@ that queues a hundred jobs cannot starve the others.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -22,19 +21,25 @@ from sqlalchemy.orm import aliased
 from limner.clock import utcnow
 from limner.db.engine import Database
 from limner.db.tables import Generation, Job, Reservation
-from limner.jobs.states import JobStatus
-
-
-@dataclass(frozen=True)
-class QueuePlace:
-    #: 1 = next to run
-    position: int
-    #: seconds, from recent run times; None until some job has finished
-    estimated_wait_s: int | None
+from limner.generation.lifecycle import Lifecycle
+from limner.generation.states import JobStatus
+from limner.generation.views import QueuePlace
 
 
 class JobQueue:
-    def __init__(self, database: Database, *, workers: int, owner: str | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        lifecycle: Lifecycle,
+        workers: int,
+        owner: str | None = None,
+        kinds: frozenset[str] | None = None,
+    ) -> None:
+        self.lifecycle = lifecycle
+        #: the kinds of job this process's backends can make (None: any); a worker claims only
+        #: those, so a machine without, say, a video model leaves video jobs to one that has it
+        self.kinds = kinds
         #: this process's instance id: a claimed job's credit hold is recorded as ours
         self.owner = owner
         self.database = database
@@ -57,21 +62,15 @@ class JobQueue:
             .order_by(last_claim.asc().nulls_first(), Job.queued_at, Job.generation_id)
             .limit(1)
         )
+        if self.kinds is not None:
+            pick = pick.where(Job.kind.in_(sorted(self.kinds)))
         if not self.database.is_sqlite:
             pick = pick.with_for_update(skip_locked=True, of=Job)
         with self.database.transaction() as session:
             generation_id = session.scalar(pick)
             if generation_id is None:
                 return None
-            moved = session.execute(
-                update(Generation)
-                .where(
-                    Generation.id == generation_id,
-                    Generation.status == JobStatus.queued.value,
-                )
-                .values(status=JobStatus.running.value)
-            )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
+            if not self.lifecycle.claim(session=session, generation_id=generation_id):
                 return None  # canceled between the pick and the update
             session.execute(
                 update(Job)
@@ -88,19 +87,8 @@ class JobQueue:
     def defer(self, generation_id: str, delay_s: float) -> None:
         """Put a claimed job back (the backend was busy); the claim does not count."""
         with self.database.transaction() as session:
-            session.execute(
-                update(Generation)
-                .where(
-                    Generation.id == generation_id,
-                    Generation.status == JobStatus.running.value,
-                )
-                .values(status=JobStatus.queued.value)
-            )
-            session.execute(
-                update(Reservation)
-                .where(Reservation.generation_id == generation_id, Reservation.status == "open")
-                .values(owner=None)
-            )
+            if not self.lifecycle.requeue(session=session, generation_id=generation_id):
+                return
             session.execute(
                 update(Job)
                 .where(Job.generation_id == generation_id)

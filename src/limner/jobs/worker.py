@@ -14,8 +14,8 @@ import time
 
 from limner.backends.base import GenerationContext
 from limner.errors import BackendBusy
+from limner.generation.engine import GenerationService
 from limner.jobs.queue import JobQueue
-from limner.service import GenerationService
 
 log = logging.getLogger(__name__)
 

@@ -3,6 +3,8 @@
 It joins the Ray cluster at `LIMNER_RAY_ADDRESS` (or starts a local Ray when unset), finds the
 generation application by name or deploys it, and sends each spec through a deployment handle
 with the model id as the multiplexed model id, so Serve routes it to a replica holding that model.
+The replica gets the prompt the API's plan built (style words, adult-style traits, the negative
+prompt), so a style means the same here as on every other backend.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from typing import Any
 
 from PIL import Image
 
-from limner.backends.base import GenerationContext, GenerationSpec
+from limner.backends.base import GenerationContext, GenerationSpec, Media
 from limner.config import Settings
-from limner.domain.styles import Quality
+from limner.domain.prompts import PromptOptions
+from limner.domain.styles import Gender, Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed
 from limner.serving.pipelines import RenderRequest
 
@@ -64,7 +67,16 @@ class RayBackend:
         if not ray.is_initialized():
             raise ConfigurationError("Ray is not connected.")
 
-    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+    def supports(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
+        """Text to image in every style: the built prompt carries the style's words."""
+        return kind == "t2i"
+
+    def prompt_options(
+        self, style: Style, quality: Quality, gender: Gender | None
+    ) -> PromptOptions:
+        return PromptOptions()
+
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         width, height, steps = QUALITY_RENDER[spec.quality]
         render = RenderRequest(
             model_id=self.model_id,
@@ -73,10 +85,13 @@ class RayBackend:
             width=width,
             height=height,
             steps=steps,
+            negative_prompt=spec.negative_prompt,
         )
         response = self._handle.options(multiplexed_model_id=self.model_id).remote(render.to_dict())
         result = self._wait(response, context)
-        return Image.frombytes("RGB", (result["width"], result["height"]), result["rgb"])
+        return Media.still(
+            Image.frombytes("RGB", (result["width"], result["height"]), result["rgb"])
+        )
 
     def _wait(self, response: Any, context: GenerationContext) -> dict[str, Any]:
         while True:

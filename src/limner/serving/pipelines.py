@@ -28,6 +28,8 @@ class RenderRequest:
     width: int
     height: int
     steps: int
+    #: the built negative prompt (the positive one is `prompt`): both come from the API's plan
+    negative_prompt: str = ""
 
     @property
     def batch_key(self) -> tuple[str, int, int, int]:
@@ -157,6 +159,9 @@ class DiffusersPipeline:
         ]
         output = self._pipe(
             prompt=[request.prompt for request in requests],
+            negative_prompt=[request.negative_prompt for request in requests]
+            if any(request.negative_prompt for request in requests)
+            else None,
             width=first.width,
             height=first.height,
             num_inference_steps=first.steps,

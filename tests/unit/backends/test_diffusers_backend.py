@@ -10,11 +10,18 @@ import numpy as np
 import pytest
 import torch
 
-from limner.backends.base import Backend, GenerationCanceled, GenerationContext, GenerationSpec
+from limner.backends.base import (
+    Backend,
+    GenerationCanceled,
+    GenerationContext,
+    GenerationSpec,
+    Media,
+)
 from limner.backends.diffusers import DiffusersBackend
 from limner.backends.diffusers.device import choose_device, choose_dtype, cpu_has_bf16
 from limner.backends.diffusers.pipelines import estimate_bytes
 from limner.backends.diffusers.registry import ModelRegistry
+from limner.domain.prompts import build_prompt
 from limner.domain.requests import Appearance
 from limner.domain.styles import Gender, Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed
@@ -25,18 +32,18 @@ from tests.unit.backends.conftest import with_presets
 def spec(
     style: Style = Style.realistic, quality: Quality = Quality.fast, seed: int = 7, **extra: object
 ) -> GenerationSpec:
+    values: dict[str, object] = {"prompt": "a lighthouse at dusk", **extra}
     return GenerationSpec(
         generation_id="gen_test",
-        prompt="a lighthouse at dusk",
         style=style,
         quality=quality,
         seed=seed,
-        **extra,
+        **values,
     )  # type: ignore[arg-type]
 
 
-def pixels(image: object) -> np.ndarray:
-    return np.asarray(image)
+def pixels(media: Media) -> np.ndarray:
+    return np.asarray(media.image)
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +85,11 @@ def test_check_ready_passes_for_existing_folders(backend: DiffusersBackend) -> N
 def test_generates_an_rgb_image_of_the_preset_size(
     backend: DiffusersBackend, style: Style, quality: Quality, size: tuple[int, int]
 ) -> None:
-    extra = {"appearance": Appearance(gender=Gender.female, age=30)} if style is Style.nude else {}
-    image = backend.generate(spec(style, quality, **extra), GenerationContext())
+    # the plan builds the prompt (with the traits) before a backend sees it
+    appearance = Appearance(gender=Gender.female, age=30) if style is Style.nude else None
+    built = build_prompt(prompt="a lighthouse at dusk", style=style, appearance=appearance)
+    extra = {"prompt": built.positive, "negative_prompt": built.negative}
+    image = backend.generate(spec(style, quality, **extra), GenerationContext()).image
     assert image.mode == "RGB"
     assert image.size == size
 
@@ -226,6 +236,7 @@ def test_disabled_preset_is_refused_and_skipped_by_check_ready(
     backend.check_ready()
     assert not backend.supports(Style.nude, Quality.fast)
     assert backend.supports(Style.anime, Quality.fast)
+    assert not backend.supports(Style.anime, Quality.fast, "i2i")  # text to image only
     with pytest.raises(GenerationFailed, match="not available"):
         backend.generate(spec(Style.nude), GenerationContext())
 
@@ -403,7 +414,7 @@ def test_a_missing_tiny_vae_folder_stops_the_start_naming_the_key(
 def test_bfloat16_on_cpu_generates(tiny_registry: ModelRegistry) -> None:
     backend = DiffusersBackend(tiny_registry, device="cpu", dtype="bfloat16")
     try:
-        image = backend.generate(spec(), GenerationContext())
+        image = backend.generate(spec(), GenerationContext()).image
     finally:
         backend.close()
     assert image.mode == "RGB" and image.size == (

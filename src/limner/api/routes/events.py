@@ -23,8 +23,8 @@ from limner.api.context import AppContext
 from limner.api.deps import ContextDep, ReadingCaller
 from limner.api.errors import error_responses
 from limner.api.routes.generations import present
+from limner.generation.accounts import AccountRef
 from limner.jobs.states import JobStatus
-from limner.service import AccountRef
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
 

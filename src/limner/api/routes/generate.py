@@ -9,9 +9,8 @@ from fastapi.responses import JSONResponse
 from limner.api.deps import ContextDep, GeneratingCaller, JsonObject
 from limner.api.errors import error_responses
 from limner.api.idempotency import idempotent
-from limner.api.routes.presenters import generation_public
 from limner.api.schemas import GenerationPublic
-from limner.domain.requests import GenerateRequest, parse_generate_request
+from limner.domain.requests import GenerateRequest
 
 router = APIRouter(prefix="/api/v1", tags=["generate"])
 
@@ -55,17 +54,12 @@ def generate(
     caller: GeneratingCaller, body: JsonObject, context: ContextDep, request: Request
 ) -> JSONResponse:
     def produce() -> JSONResponse:
-        context.service.refuse_adult_image_inputs(caller, body)
-        parsed = parse_generate_request(body)
-        public_url = context.settings.public_url
-        if parsed.queued:
-            generation = context.jobs.submit(caller, parsed)
-            public = generation_public(generation, public_url, place=context.jobs.place(generation))
-            return JSONResponse(public.model_dump(exclude_none=True), status_code=202)
-        generation = context.jobs.generate(caller, parsed)
-        public = generation_public(
-            generation, public_url, images=context.jobs.images(generation.id)
-        )
-        return JSONResponse(public.model_dump(exclude_none=True))
+        plan = context.service.plan(caller, body)
+        if plan.queued:
+            generation = context.jobs.submit(caller, plan)
+            queued = context.jobs.describe(generation).model_dump(exclude_none=True)
+            return JSONResponse(queued, status_code=202)
+        generation = context.jobs.generate(caller, plan)
+        return JSONResponse(context.jobs.describe(generation).model_dump(exclude_none=True))
 
     return idempotent(context, caller, request, body, produce)

@@ -11,7 +11,6 @@ from limner.api.context import AppContext
 from limner.api.deps import ContextDep, ReadingCaller
 from limner.api.errors import error_responses
 from limner.api.idempotency import idempotent
-from limner.api.routes.presenters import generation_public
 from limner.api.schemas import (
     GenerationPage,
     GenerationPublic,
@@ -33,14 +32,7 @@ GenerationId = Annotated[str, Path(description="A generation id, gen_...")]
 
 def present(context: AppContext, generation: Generation) -> GenerationPublic:
     """A generation with what is known about it now: images, queue place, progress."""
-    jobs = context.jobs
-    return generation_public(
-        generation,
-        context.settings.public_url,
-        images=jobs.images(generation.id) if generation.status == "completed" else (),
-        place=jobs.place(generation),
-        progress=jobs.progress(generation.id) if generation.status == "running" else None,
-    )
+    return context.jobs.describe(generation)
 
 
 @router.get(

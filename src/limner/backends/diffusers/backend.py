@@ -19,7 +19,7 @@ import torch
 from diffusers import DiffusionPipeline
 from PIL import Image
 
-from limner.backends.base import GenerationContext, GenerationSpec
+from limner.backends.base import GenerationContext, GenerationSpec, Media
 from limner.backends.diffusers.device import (
     choose_device,
     choose_dtype,
@@ -43,8 +43,8 @@ from limner.backends.diffusers.registry import (
     load_registry,
 )
 from limner.config import Settings
-from limner.domain.prompts import build_prompt
-from limner.domain.styles import Quality, Style
+from limner.domain.prompts import PromptOptions
+from limner.domain.styles import Gender, Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed, LimnerError
 
 __all__ = ["AUTO_BUDGET_FRACTION", "DiffusersBackend"]
@@ -117,9 +117,19 @@ class DiffusersBackend:
 
     # -- Backend -------------------------------------------------------------------------------
 
-    def supports(self, style: Style, quality: Quality) -> bool:
-        """False for presets the operator disabled (`enabled = false`)."""
-        return self.registry.preset(style, quality).enabled
+    def supports(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
+        """Text to image only (for now), and not for presets the operator disabled
+        (`enabled = false`)."""
+        return kind == "t2i" and self.registry.preset(style, quality).enabled
+
+    def prompt_options(
+        self, style: Style, quality: Quality, gender: Gender | None
+    ) -> PromptOptions:
+        """The preset's trigger words and negative-prompt override, for the one prompt builder."""
+        preset = self.registry.preset(style, quality)
+        return PromptOptions(
+            trigger_words=preset.trigger_for(gender), style_negative=preset.negative_prompt
+        )
 
     def check_ready(self) -> None:
         """Raise `ConfigurationError` naming the preset key when a model cannot be served."""
@@ -189,23 +199,16 @@ class DiffusersBackend:
                         context=GenerationContext(),
                     )
 
-    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
+        """Run the preset's pipeline on the spec's built prompt (this backend builds none)."""
         context.raise_if_canceled()
         preset = self.registry.preset(spec.style, spec.quality)
-        if not preset.enabled:
+        if not self.supports(spec.style, spec.quality, spec.kind):
+            # the plan refuses these before any credit is held; kept for direct callers
             raise GenerationFailed(
                 f"The '{spec.style.value}' style at '{spec.quality.value}' quality "
                 "is not available on this server."
             )
-        gender = spec.appearance.gender if spec.appearance is not None else None
-        prompt = build_prompt(
-            prompt=spec.prompt,
-            style=spec.style,
-            appearance=spec.appearance,
-            negative_prompt=spec.negative_prompt,
-            trigger_words=preset.trigger_for(gender),
-            style_negative=preset.negative_prompt,
-        )
         try:
             loaded = self._cache.get(preset)
         except ConfigurationError as exc:
@@ -216,13 +219,13 @@ class DiffusersBackend:
             image = self._run(
                 loaded,
                 preset,
-                prompt.positive,
-                prompt.negative,
+                spec.prompt,
+                spec.negative_prompt,
                 steps=preset.steps,
                 seed=spec.seed,
                 context=context,
             )
-        return image if image.mode == "RGB" else image.convert("RGB")
+        return Media.still(image)
 
     def close(self) -> None:
         self._cache.clear()

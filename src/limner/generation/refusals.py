@@ -1,4 +1,8 @@
-"""The refusal log: who was refused, when, on which field and by which rule (never the text)."""
+"""The refusal log: who was refused, when, on which field and by which rule (never the text).
+
+Written by the engine when moderation or screening refuses a request; moderation itself only
+returns verdicts and touches no database.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from limner.clock import utcnow
+from limner.db.engine import Database
 from limner.db.tables import ModerationEvent
+from limner.generation.accounts import AccountRef
 from limner.ids import new_event_id
+
+__all__ = ["RefusalLog", "recent_refusals", "record_refusal"]
 
 
 def record_refusal(
@@ -39,3 +47,21 @@ def recent_refusals(
     if key_prefix:
         query = query.where(ModerationEvent.key_prefix == key_prefix)
     return list(session.scalars(query))
+
+
+class RefusalLog:
+    """Records a refusal in its own transaction (the refused request writes nothing else)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def record(self, account: AccountRef, field: str, rule: str, style: str) -> None:
+        with self.database.transaction() as session:
+            record_refusal(
+                session=session,
+                account_id=account.id,
+                key_prefix=account.key_prefix,
+                field=field,
+                rule=rule,
+                style=style,
+            )

@@ -1,0 +1,366 @@
+"""Running a plan, end to end: reserve -> generate -> caption -> screen -> stamp -> store -> settle.
+
+The order is the contract's safety and money rules: the plan (`limner.generation.plan`) has
+moderated and priced the request before credits are reserved and before any backend is touched;
+a failure anywhere after the reservation releases it, so a failed or refused generation costs
+nothing; the charge is captured only once the outputs are stored. Every status change goes
+through `limner.generation.lifecycle`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from PIL import Image
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from limner import ledger
+from limner.backends.base import GenerationCanceled, GenerationContext, ProgressCallback
+from limner.clock import utcnow
+from limner.db.engine import Database
+from limner.db.tables import Account, Generation, GenerationImage, Job
+from limner.domain.requests import MAX_SEED
+from limner.errors import (
+    BackendBusy,
+    ContentBlocked,
+    GenerationFailed,
+    GenerationTimedOut,
+    LimnerError,
+    NotFound,
+)
+from limner.generation.accounts import AccountRef, account_ref
+from limner.generation.backends import BackendSet
+from limner.generation.kinds import moderation_fields
+from limner.generation.lifecycle import Ending, Lifecycle
+from limner.generation.live import LiveBoard
+from limner.generation.plan import Plan, Planner
+from limner.generation.refusals import RefusalLog
+from limner.generation.states import JobStatus
+from limner.ids import new_generation_id, new_image_token
+from limner.imaging.caption import draw_caption, random_caption
+from limner.provenance import ProvenanceStamper
+from limner.runner import GenerationRunner
+from limner.screening import ScreeningGate
+from limner.storage.base import ImageStore
+
+__all__ = [
+    "GenerationService",
+    "Outcome",
+    "ProvenanceStamp",
+    "Stamper",
+    "moderation_fields",
+]
+
+log = logging.getLogger(__name__)
+
+
+class Stamper(Protocol):
+    """Turns a finished image into stored bytes carrying provenance."""
+
+    def stamp(
+        self, image: Image.Image, *, generation_id: str, image_input: bool, backend: str
+    ) -> tuple[bytes, str]: ...
+
+
+class ProvenanceStamp:
+    """Every output as PNG with metadata, a watermark of its id and a C2PA manifest."""
+
+    def __init__(self, stamper: ProvenanceStamper) -> None:
+        self.stamper = stamper
+
+    def stamp(
+        self, image: Image.Image, *, generation_id: str, image_input: bool, backend: str
+    ) -> tuple[bytes, str]:
+        data = self.stamper.stamp(
+            image,
+            generation_id=generation_id,
+            image_input=image_input,
+            fmt="PNG",
+            placeholder=backend == "placeholder",
+        )
+        return data, "image/png"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A settled generation; `error` says why nothing was delivered (failed or canceled)."""
+
+    generation: Generation
+    error: LimnerError | None
+
+
+class GenerationService:
+    """The engine: plans requests, records them, runs them here or for the queue's workers."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        backends: BackendSet,
+        planner: Planner,
+        store: ImageStore,
+        stamper: Stamper,
+        allowance_for_plan: dict[str, int],
+        owner: str | None = None,
+        screening: ScreeningGate,
+        lifecycle: Lifecycle,
+        refusals: RefusalLog,
+    ) -> None:
+        self.database = database
+        self.backends = backends
+        self.planner = planner
+        self.store = store
+        self.stamper = stamper
+        self.allowance_for_plan = allowance_for_plan
+        #: running generations in this process: progress and cancel
+        self.live = LiveBoard()
+        self.lifecycle = lifecycle
+        #: this process's instance id, written on each reservation (see `limner.recovery`)
+        self.owner = owner
+        self.screening = screening
+        self.refusals = refusals
+
+    @property
+    def runner(self) -> GenerationRunner:
+        """The runner of the configured backend (`LIMNER_BACKEND`)."""
+        return self.backends.primary
+
+    # -- plan, submit and execute: the synchronous path and the queue's workers share them ----
+
+    def plan(self, account: AccountRef, body: dict[str, Any]) -> Plan:
+        """Parse, moderate, price and place a request body; nothing is reserved yet."""
+        return self.planner.plan(account, body)
+
+    def generate(
+        self, account: AccountRef, plan: Plan, on_progress: ProgressCallback | None = None
+    ) -> Generation:
+        """The synchronous v1 path: submit, run here, answer when stored (or raise)."""
+        generation = self.submit(account, plan, queued=False)
+        outcome = self.execute(generation.id, GenerationContext(on_progress=on_progress), plan=plan)
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.generation
+
+    def submit(self, account: AccountRef, plan: Plan, *, queued: bool) -> Generation:
+        """Reserve the plan's credits and record the generation: `queued` (with its job row,
+        for the workers) or `running` (the caller executes it at once)."""
+        request = plan.request
+        generation_id = new_generation_id()
+        seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
+        now = utcnow()
+        with self.database.transaction() as session:
+            ledger.reserve(
+                session=session,
+                account_id=account.id,
+                amount=plan.cost,
+                allowance=self.allowance_for_plan[account.plan],
+                generation_id=generation_id,
+                # a queued job's hold belongs to the queue; the claiming process takes it over
+                owner=None if queued else self.owner,
+            )
+            generation = Generation(
+                id=generation_id,
+                account_id=account.id,
+                type=plan.kind.name,
+                prompt=request.prompt,
+                quality=request.quality.value,
+                style=request.style.value,
+                params=plan.stored_params(),
+                seed=seed,
+                backend=plan.backend,
+                created_at=now,
+            )
+            job = None
+            if queued:
+                job = Job(
+                    generation_id=generation_id,
+                    account_id=account.id,
+                    kind=plan.kind.name,
+                    webhook_url=request.webhook_url,
+                    attempts=0,
+                    queued_at=now,
+                    available_at=now,
+                    cancel_requested=False,
+                )
+            self.lifecycle.open(session=session, generation=generation, job=job)
+        return generation
+
+    def execute(
+        self,
+        generation_id: str,
+        context: GenerationContext,
+        *,
+        defer_when_busy: bool = False,
+        plan: Plan | None = None,
+    ) -> Outcome:
+        """Make every output of a `running` generation, then settle it in one transaction:
+        completed (the successes charged, the rest released), failed or canceled (released).
+        `plan` is the one the request was submitted with (the synchronous path); a worker's job
+        is planned again from its stored row. With `defer_when_busy`, a busy backend before the
+        first output raises `BackendBusy` and changes nothing (the queue tries again later)."""
+        with self.database.read() as session:
+            generation = session.get(Generation, generation_id)
+            if generation is None:
+                raise NotFound(f"No generation {generation_id!r}.")
+            owner_account = session.get(Account, generation.account_id)
+            assert owner_account is not None
+        account = account_ref(owner_account)
+        plan = plan or self.planner.restore(generation, account)
+        outputs = plan.kind.outputs(plan.request)
+        made: list[tuple[int, str, str]] = []  # (seed, token, media type)
+        error: LimnerError | None = None
+        canceled = False
+        self.live.start(generation_id, context, images=outputs)
+        try:
+            for index in range(outputs):
+                seed = (generation.seed + index) % (MAX_SEED + 1)
+                image_context = self.live.image_context(generation_id, context, index)
+                try:
+                    token, media_type = self._produce(
+                        generation_id, plan, seed, image_context, account=account
+                    )
+                except BackendBusy:
+                    if defer_when_busy and index == 0:
+                        raise
+                    error = BackendBusy()
+                    break
+                except GenerationCanceled:
+                    canceled = True
+                    break
+                except GenerationTimedOut as exc:
+                    error = exc  # the backend is struggling: the rest would time out too
+                    break
+                except LimnerError as exc:
+                    error = exc
+                    continue
+                except Exception:
+                    log.exception("generation %s output %d failed", generation_id, index)
+                    error = GenerationFailed()
+                    continue
+                made.append((seed, token, media_type))
+            if context.canceled and not isinstance(error, GenerationTimedOut):
+                canceled = True
+            settled = self._settle(generation, plan, made, canceled, error)
+        finally:
+            self.live.finish(generation_id)
+        if settled.status == JobStatus.completed.value:
+            return Outcome(settled, None)
+        if settled.status == JobStatus.canceled.value:
+            return Outcome(settled, GenerationCanceled())
+        return Outcome(settled, error or GenerationFailed())
+
+    def _settle(
+        self,
+        generation: Generation,
+        plan: Plan,
+        made: list[tuple[int, str, str]],
+        canceled: bool,
+        error: LimnerError | None,
+    ) -> Generation:
+        if canceled:
+            ending = Ending.canceled()
+        elif not made:
+            failure = error or GenerationFailed()
+            ending = Ending.failed(failure.code, failure.message)
+        else:
+            ending = Ending(JobStatus.completed, charge=plan.price_per_output * len(made))
+        with self.database.transaction() as session:
+            if made:  # the image rows first, so the settle hooks (the webhook body) see them
+                self._record_images(session, generation.id, made)
+            settled = self.lifecycle.finish(
+                session=session,
+                generation_id=generation.id,
+                ending=ending,
+                sources=(JobStatus.running,),
+            )
+            if settled is None:  # rolls the image rows back too
+                raise LimnerError(f"generation {generation.id} was no longer running")
+        return settled
+
+    @staticmethod
+    def _record_images(
+        session: Session, generation_id: str, made: list[tuple[int, str, str]]
+    ) -> None:
+        now = utcnow()
+        _seed, token, media_type = made[0]
+        session.execute(
+            update(Generation)
+            .where(Generation.id == generation_id)
+            .values(image_token=token, image_media_type=media_type)
+            .execution_options(synchronize_session=False)
+        )
+        for position, (seed, token, media_type) in enumerate(made):
+            session.add(
+                GenerationImage(
+                    generation_id=generation_id,
+                    position=position,
+                    seed=seed,
+                    token=token,
+                    media_type=media_type,
+                    created_at=now,
+                )
+            )
+
+    def _produce(
+        self,
+        generation_id: str,
+        plan: Plan,
+        seed: int,
+        context: GenerationContext,
+        *,
+        account: AccountRef,
+    ) -> tuple[str, str]:
+        media = plan.runner.run(plan.spec(generation_id, seed), context)
+        image = media.image
+        caption = plan.request.caption()
+        if caption is not None:
+            text = caption.text or random_caption(random.Random(seed))
+            image = draw_caption(image, text, caption.position)
+        # the delivered picture is screened, after the caption and before it is stamped or stored
+        rule = self.screening.rule_for(image, plan.checks)
+        if rule is not None:
+            self.refusals.record(account, "image", rule, plan.request.style.value)
+            raise ContentBlocked(field="image", rule=rule)
+        data, media_type = self.stamper.stamp(
+            image,
+            generation_id=generation_id,
+            image_input=plan.kind.takes_user_image,
+            backend=plan.backend,
+        )
+        token = new_image_token()
+        self.store.put(token, data, media_type)
+        return token, media_type
+
+    # -- reads and recovery ------------------------------------------------------------------
+
+    def get_generation(self, account: AccountRef, generation_id: str) -> Generation:
+        with self.database.read() as session:
+            generation = session.get(Generation, generation_id)
+            # someone else's id answers exactly like an unknown one
+            if generation is None or generation.account_id != account.id:
+                raise NotFound(f"No generation {generation_id!r}.")
+            return generation
+
+    def image_by_token(self, token: str) -> Generation:
+        with self.database.read() as session:
+            generation = session.scalar(select(Generation).where(Generation.image_token == token))
+            if generation is None:  # a batch's second and later images
+                generation = session.scalar(
+                    select(Generation)
+                    .join(GenerationImage, GenerationImage.generation_id == Generation.id)
+                    .where(GenerationImage.token == token)
+                )
+                if generation is not None:
+                    media_type = session.scalar(
+                        select(GenerationImage.media_type).where(GenerationImage.token == token)
+                    )
+                    generation.image_media_type = media_type
+                    session.expunge(generation)
+            if generation is None or generation.status != "completed":
+                raise NotFound("No such image.")
+            return generation

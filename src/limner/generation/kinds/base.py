@@ -1,0 +1,74 @@
+"""What a kind of job declares: its request fields, its price, the backend capability it needs,
+the media it makes and the screening its outputs get. The plan, the engine, the queue, the
+ledger and recovery treat every kind alike through this class."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from PIL import Image
+
+from limner.domain.requests import GenerateRequest, parse_model
+from limner.domain.styles import credit_cost
+from limner.generation.accounts import AccountRef
+from limner.generation.inputs import ImageResolver
+from limner.moderation.base import TextField
+from limner.screening import Checks, checks_for
+
+__all__ = ["Kind", "moderation_fields"]
+
+
+class Kind:
+    """A kind of job. Subclass it in a module of its own and list it in `kinds/__init__.py`."""
+
+    #: the wire value of `type` (and `generations.type`, `jobs.kind`)
+    name: ClassVar[str]
+    #: the request body (validated at the edge; `type` itself is read by the registry)
+    request_model: ClassVar[type[GenerateRequest]] = GenerateRequest
+    #: what a backend must answer `supports(kind=...)` for
+    capability: ClassVar[str]
+    #: what each output is delivered as
+    media_out: ClassVar[str] = "image/png"
+    #: takes a user's picture: its outputs are screened for nudity and marked composite
+    takes_user_image: ClassVar[bool] = False
+
+    def parse(self, body: dict[str, Any]) -> GenerateRequest:
+        return parse_model(self.request_model, body)
+
+    def price_per_output(self, request: GenerateRequest) -> int:
+        """Credits for one delivered output (charged only on success)."""
+        return credit_cost(request.quality)
+
+    def outputs(self, request: GenerateRequest) -> int:
+        return request.n
+
+    def checks(self, request: GenerateRequest, *, sfw_only: bool) -> Checks:
+        return checks_for(style=request.style, sfw_only=sfw_only, image_input=self.takes_user_image)
+
+    def text_fields(self, request: GenerateRequest) -> list[TextField]:
+        """Every free-text field, for moderation (a kind with more text adds its own)."""
+        return moderation_fields(request)
+
+    def inputs(
+        self, request: GenerateRequest, account: AccountRef, resolve: ImageResolver
+    ) -> tuple[Image.Image, ...]:
+        """The input pictures, resolved from the request's references, in the backend's order."""
+        return ()
+
+    def spec_options(self, request: GenerateRequest) -> dict[str, Any]:
+        """Extra `GenerationSpec` fields this kind sets (i2i: `strength`)."""
+        return {}
+
+
+def moderation_fields(request: GenerateRequest) -> list[TextField]:
+    """Every free-text field of the request, with its dotted path."""
+    fields = [TextField("prompt", request.prompt)]
+    if request.appearance is not None:
+        fields += [
+            TextField(f"appearance.{name}", value)
+            for name, value in request.appearance.free_text_fields().items()
+        ]
+    caption = request.caption()
+    if caption is not None and caption.text:
+        fields.append(TextField("snap_caption.text", caption.text))
+    return fields

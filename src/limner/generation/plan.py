@@ -1,0 +1,170 @@
+"""A request, planned once: parse -> moderate -> price -> pick the kind handler and the backend.
+
+Everything that can refuse a request without making anything runs here, before any credit is
+reserved: a wrong field (400), moderation (403, recorded), screening that cannot run (503), a
+kind, style or quality no backend of this server can make (503 `NotAvailable`). The `Plan` then
+carries what the engine needs: the parsed request, its price, the screening for its outputs,
+its input pictures, the chosen backend and the prompt built once for every backend alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from limner.backends.base import GenerationSpec
+from limner.db.tables import Generation
+from limner.domain.prompts import BuiltPrompt, build_prompt
+from limner.domain.requests import GenerateRequest, adult_image_inputs
+from limner.domain.styles import Style
+from limner.errors import ContentBlocked, ValidationFailed
+from limner.generation.accounts import AccountRef
+from limner.generation.backends import BackendSet
+from limner.generation.inputs import ImageResolver
+from limner.generation.kinds import Kind, kind_named, kind_of
+from limner.moderation.base import ModerationRequest, TextModerator
+from limner.runner import GenerationRunner
+from limner.screening import Checks, ScreeningGate
+
+__all__ = ["Plan", "Planner", "RefusalRecorder"]
+
+#: records a refusal (account, field, rule, style) before it is raised
+RefusalRecorder = Callable[[AccountRef, str, str, str], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: Kind
+    request: GenerateRequest
+    runner: GenerationRunner
+    prompt: BuiltPrompt
+    checks: Checks
+    price_per_output: int
+    inputs: tuple[Image.Image, ...] = field(default=(), repr=False)
+
+    @property
+    def cost(self) -> int:
+        """What is reserved: every output's price (only the delivered ones are charged)."""
+        return self.price_per_output * self.kind.outputs(self.request)
+
+    @property
+    def queued(self) -> bool:
+        return self.request.queued
+
+    @property
+    def backend(self) -> str:
+        return self.runner.backend.name
+
+    def stored_params(self) -> dict[str, Any]:
+        """The request as `generations.params` keeps it (the prompt has its own column)."""
+        return self.request.model_dump(mode="json", by_alias=True, exclude={"prompt"})
+
+    def spec(self, generation_id: str, seed: int) -> GenerationSpec:
+        return GenerationSpec(
+            generation_id=generation_id,
+            prompt=self.prompt.positive,
+            negative_prompt=self.prompt.negative,
+            style=self.request.style,
+            quality=self.request.quality,
+            seed=seed,
+            kind=self.kind.name,
+            inputs=self.inputs,
+            **self.kind.spec_options(self.request),
+        )
+
+
+class Planner:
+    def __init__(
+        self,
+        *,
+        backends: BackendSet,
+        moderator: TextModerator,
+        screening: ScreeningGate,
+        resolve_image: ImageResolver,
+        record_refusal: RefusalRecorder,
+        max_batch: int,
+    ) -> None:
+        self.backends = backends
+        self.moderator = moderator
+        self.screening = screening
+        self.resolve_image = resolve_image
+        self.record_refusal = record_refusal
+        self.max_batch = max_batch
+
+    def plan(self, account: AccountRef, body: dict[str, Any]) -> Plan:
+        """Plan a request body (a decoded JSON object), or raise why it cannot run."""
+        # the adult style never takes a user's picture: refused (and recorded) before parsing
+        image_fields = adult_image_inputs(body)
+        if image_fields:
+            self._refuse(account, image_fields[0], "adult_image_input", Style.nude.value)
+        kind = kind_of(body)
+        request = kind.parse({name: value for name, value in body.items() if name != "type"})
+        if request.n > self.max_batch:
+            raise ValidationFailed(
+                "n", f"`n` must be at most {self.max_batch} on this server but is {request.n}"
+            )
+        self._moderate(account, kind, request)
+        checks = kind.checks(request, sfw_only=account.sfw_only)
+        self.screening.require(checks)  # fail closed, before any credit or model is touched
+        runner = self.backends.pick(kind.capability, request.style, request.quality)
+        return self._finish(kind, request, runner, account, checks)
+
+    def restore(self, generation: Generation, account: AccountRef) -> Plan:
+        """The plan of a stored generation (a queued job, run by a worker of any process): its
+        stored request was planned when submitted, so it is not moderated or refused again."""
+        kind = kind_named(generation.type)
+        request = kind.request_model.model_validate(
+            {**generation.params, "prompt": generation.prompt}
+        )
+        runner = self.backends.named(generation.backend) or self.backends.pick(
+            kind.capability, request.style, request.quality
+        )
+        checks = kind.checks(request, sfw_only=account.sfw_only)
+        return self._finish(kind, request, runner, account, checks)
+
+    def _finish(
+        self,
+        kind: Kind,
+        request: GenerateRequest,
+        runner: GenerationRunner,
+        account: AccountRef,
+        checks: Checks,
+    ) -> Plan:
+        gender = request.appearance.gender if request.appearance is not None else None
+        options = runner.backend.prompt_options(request.style, request.quality, gender)
+        prompt = build_prompt(
+            prompt=request.prompt,
+            style=request.style,
+            appearance=request.appearance,
+            trigger_words=options.trigger_words,
+            style_negative=options.style_negative,
+        )
+        return Plan(
+            kind=kind,
+            request=request,
+            runner=runner,
+            prompt=prompt,
+            checks=checks,
+            price_per_output=kind.price_per_output(request),
+            inputs=kind.inputs(request, account, self.resolve_image),
+        )
+
+    def _moderate(self, account: AccountRef, kind: Kind, request: GenerateRequest) -> None:
+        verdict = self.moderator.check(
+            ModerationRequest(
+                style=request.style,
+                fields=tuple(kind.text_fields(request)),
+                has_image_input=kind.takes_user_image,
+            )
+        )
+        if not verdict.allowed:
+            self._refuse(
+                account, verdict.field or "prompt", verdict.rule or "blocked", request.style.value
+            )
+
+    def _refuse(self, account: AccountRef, field: str, rule: str, style: str) -> None:
+        self.record_refusal(account, field, rule, style)
+        raise ContentBlocked(field=field, rule=rule)

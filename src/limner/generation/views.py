@@ -1,0 +1,152 @@
+"""The body of a generation, built in one place: the API's answers (submit, read, list, cancel,
+the event stream) and the webhook message all show a generation through `describe`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from limner.clock import isoformat_z
+from limner.db.tables import Generation, GenerationImage
+from limner.generation.live import Progress
+from limner.generation.states import JobStatus
+from limner.storage.base import EXTENSIONS
+
+__all__ = [
+    "GenerationPublic",
+    "ImagePublic",
+    "ProgressPublic",
+    "QueuePlace",
+    "describe",
+    "present",
+    "token_url",
+]
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    #: 1 = next to run
+    position: int
+    #: seconds, from recent run times; None until some job has finished
+    estimated_wait_s: int | None
+
+
+class ImagePublic(BaseModel):
+    """One image of a generation (a batch has `n`)."""
+
+    url: str
+    seed: int
+
+
+class ProgressPublic(BaseModel):
+    """Where a running generation is: image `image` (1-based) of `images`, step of total."""
+
+    image: int
+    images: int
+    step: int
+    total: int
+
+
+class GenerationPublic(BaseModel):
+    """A generation as the v1 contract shows it, plus the seed and the parameters used."""
+
+    id: str = Field(examples=["gen_abc12345"])
+    status: str = Field(description="completed | failed | running | queued | canceled | blocked")
+    type: str = Field("t2i", description="t2i: text to image")
+    image_url: str | None = Field(
+        None, description="Where the image bytes are; set once completed."
+    )
+    credits_used: int
+    created_at: str = Field(examples=["2025-12-25T10:30:00Z"])
+    quality: str
+    style: str
+    seed: int
+    error: str | None = Field(None, description="The error code of a failed generation.")
+    message: str | None = Field(None, description="Why a generation failed.")
+    n: int | None = Field(None, description="Images asked for (batches); absent when 1.")
+    images: list[ImagePublic] | None = Field(
+        None, description="Every stored image, in seed order; `image_url` is the first."
+    )
+    queue_position: int | None = Field(None, description="Queued: 1 means next to run.")
+    estimated_wait_s: int | None = Field(
+        None, description="Queued: estimated seconds until it runs, from recent run times."
+    )
+    progress: ProgressPublic | None = Field(None, description="Running: the latest step.")
+
+
+def token_url(public_url: str, token: str, media_type: str) -> str:
+    return f"{public_url}/generations/{token}.{EXTENSIONS[media_type]}"
+
+
+def describe(
+    session: Session,
+    generation: Generation,
+    public_url: str,
+    *,
+    place: QueuePlace | None = None,
+    progress: Progress | None = None,
+) -> GenerationPublic:
+    """The generation as clients see it now: its images once completed, its queue place while
+    queued, its progress while running (each only in the state it belongs to)."""
+    images: Sequence[GenerationImage] = ()
+    if generation.status == JobStatus.completed.value:
+        images = session.scalars(
+            select(GenerationImage)
+            .where(GenerationImage.generation_id == generation.id)
+            .order_by(GenerationImage.position)
+        ).all()
+    return present(
+        generation,
+        public_url,
+        images=images,
+        place=place if generation.status == JobStatus.queued.value else None,
+        progress=progress if generation.status == JobStatus.running.value else None,
+    )
+
+
+def present(
+    generation: Generation,
+    public_url: str,
+    *,
+    images: Sequence[GenerationImage] = (),
+    place: QueuePlace | None = None,
+    progress: Progress | None = None,
+) -> GenerationPublic:
+    """Rows to the body; `describe` picks which rows belong in it."""
+    n = generation.params.get("n", 1) if isinstance(generation.params, dict) else 1
+    shown = [
+        ImagePublic(url=token_url(public_url, image.token, image.media_type), seed=image.seed)
+        for image in images
+    ]
+    image_url = None
+    if generation.image_token is not None and generation.image_media_type is not None:
+        image_url = token_url(public_url, generation.image_token, generation.image_media_type)
+    return GenerationPublic(
+        id=generation.id,
+        status=generation.status,
+        type=generation.type,
+        image_url=image_url,
+        credits_used=generation.credits_used,
+        created_at=isoformat_z(generation.created_at),
+        quality=generation.quality,
+        style=generation.style,
+        seed=generation.seed,
+        error=generation.error_code,
+        message=generation.error_message,
+        n=n if isinstance(n, int) and n > 1 else None,
+        images=shown or None,
+        queue_position=place.position if place else None,
+        estimated_wait_s=place.estimated_wait_s if place else None,
+        progress=ProgressPublic(
+            image=progress.image + 1,
+            images=progress.images,
+            step=progress.step,
+            total=progress.total,
+        )
+        if progress
+        else None,
+    )

@@ -1,0 +1,223 @@
+"""The application's parts, built once from settings, for `create_app()` and the CLI alike.
+
+Nothing here is HTTP: the API wraps a `Context` in an app, `limner worker` runs its queue
+without one. Every component is built here, never at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from limner.backends import create_backend
+from limner.backends.base import Backend
+from limner.config import Settings, WorkerTier
+from limner.db.engine import Database
+from limner.db.migrate import upgrade
+from limner.db.tables import Generation
+from limner.errors import ConfigurationError
+from limner.generation.backends import BackendSet
+from limner.generation.engine import GenerationService, ProvenanceStamp
+from limner.generation.inputs import resolve_data_url
+from limner.generation.kinds import KINDS
+from limner.generation.lifecycle import Lifecycle
+from limner.generation.plan import Planner
+from limner.generation.refusals import RefusalLog
+from limner.generation.views import describe
+from limner.jobs.manager import JobManager
+from limner.jobs.queue import JobQueue
+from limner.jobs.worker import WorkerPool
+from limner.moderation import RuleModerator, default_moderator, read_term_file
+from limner.provenance import ProvenanceStamper
+from limner.ratelimit import RateLimiter
+from limner.recovery import Recovery, RecoveryPolicy
+from limner.runner import GenerationRunner
+from limner.screening import ScreeningGate, build_screener
+from limner.storage.base import ImageStore
+from limner.storage.factory import create_image_store
+from limner.webhooks.dispatcher import WebhookDispatcher
+from limner.webhooks.secretbox import SecretBox, seal_plaintext_rows
+from limner.webhooks.store import outbox_hook
+
+__all__ = ["Context", "build_context", "build_moderator", "build_stamper", "open_secret_box"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """What a server or worker process holds for its lifetime."""
+
+    settings: Settings
+    database: Database
+    #: the configured backend (`LIMNER_BACKEND`); `service.backends` has it and the extra ones
+    backend: Backend
+    limiter: RateLimiter
+    store: ImageStore
+    service: GenerationService
+    jobs: JobManager
+    recovery: Recovery
+    #: seals and opens the webhook signing secrets stored in the database
+    secret_box: SecretBox
+    #: the C2PA certificate authority of this server, to mark its own manifests trusted
+    trust_anchors_pem: bytes | None = None
+
+
+def build_context(settings: Settings, backend: Backend | None = None) -> Context:
+    database = Database(settings.resolved_database_url())
+    upgrade(database)
+    backend = backend or create_configured_backend(settings)
+    extra = [create_backend(settings, name) for name in settings.extra_backends]
+    store = create_image_store(settings)
+    stamper = build_stamper(settings)
+    lifecycle = Lifecycle()
+    recovery = Recovery(
+        database,
+        RecoveryPolicy(
+            heartbeat_s=settings.instance_heartbeat_s,
+            stale_after_s=settings.instance_stale_after_s,
+            unowned_after_s=settings.generation_timeout_s + settings.instance_stale_after_s,
+            max_attempts=settings.job_max_attempts,
+        ),
+        lifecycle=lifecycle,
+    )
+    backends = BackendSet(
+        [
+            GenerationRunner(
+                each,
+                workers=settings.generation_workers,
+                queue_size=settings.generation_queue_size,
+                timeout_s=settings.generation_timeout_s,
+            )
+            for each in (backend, *extra)
+        ]
+    )
+    screening = ScreeningGate(
+        build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
+    )
+    refusals = RefusalLog(database)
+    planner = Planner(
+        backends=backends,
+        moderator=build_moderator(settings),
+        screening=screening,
+        resolve_image=resolve_data_url,
+        record_refusal=refusals.record,
+        max_batch=settings.max_batch,
+    )
+    service = GenerationService(
+        database=database,
+        backends=backends,
+        planner=planner,
+        store=store,
+        stamper=ProvenanceStamp(stamper),
+        allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
+        owner=recovery.me.id,
+        screening=screening,
+        lifecycle=lifecycle,
+        refusals=refusals,
+    )
+    secret_box = open_secret_box(settings, database)
+    jobs = build_jobs(settings, database, service, secret_box)
+    return Context(
+        settings=settings,
+        database=database,
+        backend=backend,
+        limiter=RateLimiter(settings),
+        store=store,
+        service=service,
+        trust_anchors_pem=stamper.trust_anchors_pem,
+        jobs=jobs,
+        recovery=recovery,
+        secret_box=secret_box,
+    )
+
+
+def build_jobs(
+    settings: Settings, database: Database, service: GenerationService, secret_box: SecretBox
+) -> JobManager:
+    """The queue, its workers, the webhook dispatcher, and the lifecycle's terminal hooks."""
+    lifecycle = service.lifecycle
+
+    def webhook_body(session: Session, generation: Generation) -> dict[str, object]:
+        return describe(session, generation, settings.public_url).model_dump(exclude_none=True)
+
+    queue = JobQueue(
+        database,
+        lifecycle=lifecycle,
+        workers=settings.queue_workers,
+        owner=service.owner,
+        kinds=service.backends.kinds(KINDS),
+    )
+    workers = WorkerPool(
+        service=service,
+        queue=queue,
+        workers=settings.queue_workers,
+        poll_s=settings.queue_poll_s,
+    )
+    dispatcher = WebhookDispatcher(
+        database,
+        schedule_s=settings.webhook_retry_schedule_s,
+        jitter=settings.webhook_jitter,
+        timeout_s=settings.webhook_timeout_s,
+        allow_private=settings.webhook_allow_private,
+        secret_box=secret_box,
+        poll_s=settings.queue_poll_s,
+    )
+    # every terminal move, whatever caused it: the webhook message in the same transaction,
+    # live progress forgotten, and the dispatcher told at once
+    lifecycle.terminal_hooks.append(outbox_hook(webhook_body))
+    lifecycle.terminal_hooks.append(lambda _session, generation: service.live.finish(generation.id))
+    lifecycle.terminal_hooks.append(lambda _session, _generation: dispatcher.wake())
+    return JobManager(
+        database=database,
+        service=service,
+        queue=queue,
+        workers=workers,
+        dispatcher=dispatcher,
+        max_attempts=settings.job_max_attempts,
+        allow_private_webhooks=settings.webhook_allow_private,
+        settings=settings,
+        secret_box=secret_box,
+    )
+
+
+def create_configured_backend(settings: Settings) -> Backend:
+    if settings.workers is WorkerTier.ray:
+        from limner.serving.backend import RayBackend
+
+        return RayBackend.from_settings(settings)
+    return create_backend(settings)
+
+
+def open_secret_box(settings: Settings, database: Database) -> SecretBox:
+    """The webhook secrets' key (made on first start); rows from before sealing are sealed."""
+    box = SecretBox.load_or_create(settings.resolved_key_dir)
+    with database.transaction() as session:
+        sealed = seal_plaintext_rows(session=session, box=box)
+    if sealed:
+        log.info("sealed %d webhook secrets stored in plain text", sealed)
+    return box
+
+
+def build_stamper(settings: Settings) -> ProvenanceStamper:
+    """Provenance for every output; the C2PA key is made on first start if there is none."""
+    return ProvenanceStamper(
+        key_dir=settings.resolved_key_dir if settings.provenance_c2pa else None,
+        c2pa=settings.provenance_c2pa,
+        watermark_key=settings.watermark_key.encode(),
+    )
+
+
+def build_moderator(settings: Settings) -> RuleModerator:
+    """The built-in rules plus the operator's additions (a missing file stops the start)."""
+    extra_people = settings.moderation_extra_real_people_file
+    blocked = settings.moderation_blocked_terms_file
+    try:
+        return default_moderator(
+            extra_real_people=read_term_file(extra_people) if extra_people else (),
+            extra_blocked_terms=read_term_file(blocked) if blocked else (),
+        )
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read a moderation term file: {exc}") from exc
