@@ -190,3 +190,32 @@ class Settings(BaseSettings):
     ray_batch_wait_s: float = Field(0.05, ge=0.0)
     ray_max_models_per_replica: int = Field(2, ge=1)
     ray_num_replicas: int | None = Field(None, ge=1, description="Default: one per GPU, else 1.")
+
+    # media in (docs/studio.md): uploads, media references, storage hygiene
+    max_upload_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest upload or inline/fetched input image."
+    )
+    max_upload_pixels: int = Field(
+        4096 * 4096, ge=64 * 64, description="Most pixels (width x height) of an input image."
+    )
+    upload_ttl_hours: float = Field(24.0, gt=0, description="How long an upload is kept.")
+    media_fetch_timeout_s: float = Field(
+        10.0, gt=0, description="Time limit of fetching an https:// media reference."
+    )
+    media_fetch_allow_private: bool = Field(
+        False, description="Let https:// references reach private hosts (tests, intranets)."
+    )
+    storage_sweep_interval_s: float = Field(
+        3600.0, ge=0, description="How often the server sweeps storage; 0 turns it off."
+    )
+    storage_sweep_grace_s: float = Field(
+        3600.0,
+        ge=0,
+        description="A stored object no row owns is removed once this old (longer than any "
+        "generation, so files of running generations stay).",
+    )
+
+    # per-device scheduling (docs/configuration.md)
+    generation_per_key_limit: int = Field(
+        1, ge=1, description="Generations one key may run at once in this process; more wait."
+    )

@@ -21,6 +21,7 @@ from limner.api.routes import (
     generations,
     health,
     images,
+    uploads,
     verify,
     webhook_secret,
 )
@@ -147,7 +148,17 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.state.limner = context
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
-    for module in (generate, account, generations, events, webhook_secret, images, verify, health):
+    for module in (
+        generate,
+        account,
+        generations,
+        events,
+        webhook_secret,
+        uploads,
+        images,
+        verify,
+        health,
+    ):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
