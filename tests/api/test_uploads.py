@@ -85,7 +85,7 @@ def test_metadata_is_stripped_and_orientation_applied(
         assert not image.getexif()
         assert "comment" not in image.info and "exif" not in image.info
         # the marker pixel of the top-left corner is now at the top-right (rotated clockwise)
-        red, green, blue = image.convert("RGB").getpixel((44, 3))  # type: ignore[misc]
+        red, _green, blue = image.convert("RGB").getpixel((44, 3))  # type: ignore[misc]
         assert blue > 150 and red < 100
 
 
