@@ -1,21 +1,26 @@
-"""The webhook target guard: a server must not be talked into calling its own network.
+"""The outbound target guard: a server must not be talked into calling its own network.
 
 Every address the host resolves to must be globally routable: loopback, private, link-local
 (cloud metadata at 169.254.169.254), multicast, reserved, unspecified and shared (CGNAT)
-addresses are refused, including IPv4 addresses mapped into IPv6. The check runs at submit
-(answering `validation_error` on `webhook_url`) and again before every attempt (DNS may change).
-`LIMNER_WEBHOOK_ALLOW_PRIVATE=true` lifts it, for operators whose receivers are internal.
+addresses are refused, including IPv4 addresses mapped into IPv6. Webhooks check at submit
+(answering `validation_error` on `webhook_url`) and again before every attempt (DNS may change);
+https:// media references (`limner.media.fetch`) check each hop and connect to the address that
+was checked. `LIMNER_WEBHOOK_ALLOW_PRIVATE=true` lifts it for webhooks,
+`LIMNER_MEDIA_FETCH_ALLOW_PRIVATE=true` for media, for operators whose hosts are internal.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from limner.errors import UnsafeWebhookTarget
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: decides whether one resolved address may be contacted
+AddressPolicy = Callable[[IPAddress], bool]
 
 
 def is_public(address: IPAddress) -> bool:
@@ -31,7 +36,12 @@ def is_public(address: IPAddress) -> bool:
     )
 
 
-def resolve(host: str, port: int) -> list[IPAddress]:
+def any_address(_address: IPAddress) -> bool:
+    """The policy of an operator who allowed private targets."""
+    return True
+
+
+def resolve(host: str, port: int, *, field: str = "webhook_url") -> list[IPAddress]:
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
@@ -39,8 +49,28 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeWebhookTarget(f"webhook_url: the host {host!r} does not resolve") from exc
+        raise UnsafeWebhookTarget(
+            f"{field}: the host {host!r} does not resolve", field=field
+        ) from exc
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+def guarded_addresses(
+    host: str, port: int, *, allowed: AddressPolicy, field: str
+) -> list[IPAddress]:
+    """The host's addresses, or `UnsafeWebhookTarget` (on `field`) unless `allowed` accepts
+    every one of them (one bad address is enough: DNS may hand it out next time)."""
+    addresses = resolve(host, port, field=field)
+    if not addresses:
+        raise UnsafeWebhookTarget(f"{field}: the host {host!r} does not resolve", field=field)
+    for address in addresses:
+        if not allowed(address):
+            raise UnsafeWebhookTarget(
+                f"{field}: {host!r} resolves to {address}, which is not a public address "
+                "(loopback, private, link-local and reserved targets are refused)",
+                field=field,
+            )
+    return addresses
 
 
 def check_target(url: str, *, allow_private: bool) -> None:
@@ -48,14 +78,6 @@ def check_target(url: str, *, allow_private: bool) -> None:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    addresses = resolve(host, port)
-    if not addresses:
-        raise UnsafeWebhookTarget(f"webhook_url: the host {host!r} does not resolve")
-    if allow_private:
-        return
-    for address in addresses:
-        if not is_public(address):
-            raise UnsafeWebhookTarget(
-                f"webhook_url: {host!r} resolves to {address}, which is not a public address "
-                "(loopback, private, link-local and reserved targets are refused)"
-            )
+    guarded_addresses(
+        host, port, allowed=any_address if allow_private else is_public, field="webhook_url"
+    )
