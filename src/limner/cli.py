@@ -25,12 +25,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 moderation_app = typer.Typer(help="Moderation review.", no_args_is_help=True)
 models_app = typer.Typer(help="The diffusers model registry.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Webhook signing secrets.", no_args_is_help=True)
+storage_app = typer.Typer(help="Stored images and uploads.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(db_app, name="db")
 app.add_typer(moderation_app, name="moderation")
 app.add_typer(models_app, name="models")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(storage_app, name="storage")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -532,6 +534,37 @@ def webhooks_secret(
     if expires is not None:
         console.print(f"The previous secret keeps signing until {isoformat_z(expires)}.")
     print(secret)
+
+
+@storage_app.command("sweep")
+def storage_sweep(
+    grace_s: Annotated[
+        float | None,
+        typer.Option(help="Keep row-less objects younger than this; default the setting."),
+    ] = None,
+) -> None:
+    """Remove stored objects no row owns (left by a crash) and expired uploads, once."""
+    from datetime import timedelta
+
+    from limner.media.sweep import sweep_storage
+    from limner.storage import create_image_store
+
+    settings, database = _database()
+    grace = settings.storage_sweep_grace_s if grace_s is None else grace_s
+    try:
+        report = sweep_storage(
+            database=database,
+            store=create_image_store(settings),
+            grace=timedelta(seconds=grace),
+        )
+    except LimnerError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    console.print(
+        f"Removed {report.orphans_removed} object(s) no row owns and "
+        f"{report.expired_uploads_removed} expired upload(s); kept {report.kept}."
+    )
 
 
 if __name__ == "__main__":

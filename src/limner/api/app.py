@@ -32,6 +32,7 @@ from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.errors import ConfigurationError
 from limner.jobs.wiring import build_jobs
+from limner.media.sweep import StorageSweeper
 from limner.moderation import RuleModerator, default_moderator, read_term_file
 from limner.provenance import ProvenanceStamper
 from limner.ratelimit import RateLimiter
@@ -130,6 +131,12 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     """The application. Components are built here, from settings, never at import time."""
     settings = settings or Settings()
     context = build_context(settings, backend)
+    sweeper = StorageSweeper(
+        database=context.database,
+        store=context.store,
+        interval_s=settings.storage_sweep_interval_s,
+        grace_s=settings.storage_sweep_grace_s,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -137,7 +144,9 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         context.service.screening.report_at_start()  # logs loudly; jobs needing it fail closed
         context.recovery.start()  # frees the holds of processes that are gone, re-queues jobs
         context.jobs.start()
+        sweeper.start()  # files a crash left without rows, and expired uploads
         yield
+        sweeper.stop()
         context.jobs.stop()
         context.recovery.stop()
         context.service.runner.shutdown()
