@@ -1,60 +1,92 @@
-"""A bounded, timed executor in front of a backend.
+"""The per-device scheduler in front of a backend: fair slots, one heavy job per device, timeouts.
 
 At most `workers` generations run at once and `queue_size` more wait; beyond that a request is
-refused at once with `BackendBusy` (503, "busy, try again") rather than piling up. A generation
-that takes longer than the timeout answers `GenerationTimedOut` and is asked to stop at its next
-step; its slot stays taken until the backend really returns, so the bound stays honest.
+refused at once with `BackendBusy` (503, "busy, try again") rather than piling up. A key runs at
+most `per_key_limit` generations at once, and waiting keys take turns (`FairScheduler`), so one
+key with many requests cannot starve the others. A backend that computes on a local device
+(`backend.device`, as the diffusers backend has) runs one job on that device at a time, whatever
+model the job needs (`DeviceTurns`); its models share the device's memory budget through one
+`ResidentSet`.
+
+A generation that takes longer than the timeout (waiting included) answers `GenerationTimedOut`
+and is asked to stop at its next step; its slot stays taken until the backend really returns, so
+the bound stays honest.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from PIL import Image
 
 from limner.backends.base import Backend, GenerationContext, GenerationSpec
-from limner.errors import BackendBusy, GenerationFailed, GenerationTimedOut
+from limner.devices import DeviceTurns, FairScheduler, Ticket
+from limner.errors import GenerationFailed, GenerationTimedOut
 
 log = logging.getLogger(__name__)
+
+#: a distinct key for each request that names no owner (no per-key limit applies to it)
+_anonymous = itertools.count()
+
+
+def device_of(backend: Backend) -> str | None:
+    """The local device a backend computes on ("cuda:0", "cpu"), or None (placeholder, Ray)."""
+    device = getattr(backend, "device", None)
+    return None if device is None else str(device)
 
 
 class GenerationRunner:
     def __init__(
-        self, backend: Backend, *, workers: int, queue_size: int, timeout_s: float
+        self,
+        backend: Backend,
+        *,
+        workers: int,
+        queue_size: int,
+        timeout_s: float,
+        per_key_limit: int | None = None,
+        devices: DeviceTurns | None = None,
     ) -> None:
         self.backend = backend
         self.timeout_s = timeout_s
         self.capacity = workers + queue_size
-        self._slots = threading.BoundedSemaphore(self.capacity)
+        self.scheduler = FairScheduler(
+            slots=workers, per_key_limit=per_key_limit or workers, queue_size=queue_size
+        )
+        #: shared by every runner of the process, so two backends on one GPU take turns too
+        self.devices = devices or DeviceTurns()
+        self.device = device_of(backend)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="limner-gen")
-        self._in_flight = 0
-        self._lock = threading.Lock()
 
     @property
     def in_flight(self) -> int:
-        with self._lock:
-            return self._in_flight
+        """Generations holding a slot (running, or timed out and not yet returned)."""
+        return self.scheduler.running
 
-    def run(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
-        """Generate one image or raise a `GenerationFailed` subclass; never anything else."""
-        if not self._slots.acquire(blocking=False):
-            raise BackendBusy()
-        with self._lock:
-            self._in_flight += 1
+    def run(
+        self, spec: GenerationSpec, context: GenerationContext, *, owner: str | None = None
+    ) -> Image.Image:
+        """Generate one image for `owner` (the key, for the per-key limit) or raise a
+        `GenerationFailed` subclass; never anything else."""
+        deadline = time.monotonic() + self.timeout_s
+        key = owner if owner is not None else f"anonymous-{next(_anonymous)}"
+        ticket = self.scheduler.acquire(key, timeout_s=self.timeout_s, cancel=context.cancel_event)
         try:
             future = self._pool.submit(self._call, spec, context)
         except BaseException:
-            self._free_slot()
+            self.scheduler.release(ticket)
             raise
-        future.add_done_callback(lambda _f: self._free_slot())
-        return self._wait(future, context)
+        future.add_done_callback(lambda _f: self._release(ticket))
+        return self._wait(future, context, deadline)
 
-    def _wait(self, future: Future[Image.Image], context: GenerationContext) -> Image.Image:
+    def _wait(
+        self, future: Future[Image.Image], context: GenerationContext, deadline: float
+    ) -> Image.Image:
         try:
-            return future.result(timeout=self.timeout_s)
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout as exc:
             context.cancel()
             future.cancel()
@@ -63,7 +95,9 @@ class GenerationRunner:
     def _call(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
         context.raise_if_canceled()
         try:
-            image = self.backend.generate(spec, context)
+            with self.devices.turn(self.device, holder=spec.generation_id):
+                context.raise_if_canceled()
+                image = self.backend.generate(spec, context)
         except GenerationFailed:
             raise
         except Exception as exc:  # a backend bug or a model error: log it, tell the client 503
@@ -73,10 +107,8 @@ class GenerationRunner:
             raise GenerationFailed("The backend returned no image.")
         return image
 
-    def _free_slot(self) -> None:
-        with self._lock:
-            self._in_flight -= 1
-        self._slots.release()
+    def _release(self, ticket: Ticket) -> None:
+        self.scheduler.release(ticket)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

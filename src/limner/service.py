@@ -396,7 +396,7 @@ class GenerationService:
             seed=seed,
             appearance=request.appearance,
         )
-        image = self.runner.run(spec, context)
+        image = self.runner.run(spec, context, owner=str(account.id))
         caption = request.caption()
         if caption is not None:
             text = caption.text or random_caption(random.Random(seed))

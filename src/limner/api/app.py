@@ -70,6 +70,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> AppCont
         workers=settings.generation_workers,
         queue_size=settings.generation_queue_size,
         timeout_s=settings.generation_timeout_s,
+        per_key_limit=settings.generation_per_key_limit,
     )
     service = GenerationService(
         database=database,
