@@ -503,6 +503,39 @@ def generate(
     )
 
 
+@app.command()
+def upload(
+    file: Annotated[Path, typer.Argument(help="A PNG, JPEG or WebP picture.", exists=True)],
+    url: Annotated[
+        str, typer.Option(envvar="LIMNER_URL", help="Server URL.")
+    ] = "http://127.0.0.1:8000",
+    api_key: Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")] = "",
+) -> None:
+    """Upload a picture to a Limner server for image-input requests; prints its upl_ id."""
+    import httpx
+
+    from limner.client import Client, LimnerAPIError
+
+    if not api_key:
+        err_console.print("[red]error:[/red] set LIMNER_API_KEY or pass --api-key")
+        raise typer.Exit(1)
+    try:
+        with Client(url, api_key) as client:
+            made = client.upload(file)
+    except LimnerAPIError as error:
+        err_console.print(
+            f"[red]{error.code}[/red] ({error.status_code}): {error.body.get('message', '')}"
+        )
+        raise typer.Exit(1) from error
+    except httpx.HTTPError as error:
+        err_console.print(f"[red]error:[/red] cannot reach {url}: {error}")
+        raise typer.Exit(1) from error
+    err_console.print(
+        f"{made.width}x{made.height}, sha256 {made.sha256}, expires {made.expires_at}"
+    )
+    print(made.id)
+
+
 @webhooks_app.command("secret")
 def webhooks_secret(
     key: Annotated[str, typer.Argument(help="Key prefix (lmn_...) or id.")],

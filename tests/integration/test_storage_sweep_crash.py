@@ -36,7 +36,22 @@ def stored_files(data_dir: Path) -> set[str]:
     return {path.name for path in (data_dir / "images").glob("*/*.png")}
 
 
-def test_a_killed_requests_file_is_swept_and_live_files_stay(env: dict[str, str]) -> None:
+def upload_with_cli(env: dict[str, str], base: str, key: str, tmp_path: Path) -> str:
+    from PIL import Image
+
+    picture = tmp_path / "harbour.png"
+    Image.new("RGB", (32, 24), (20, 60, 90)).save(picture)
+    result = run_cli("upload", str(picture), env={**env, "LIMNER_URL": base, "LIMNER_API_KEY": key})
+    assert result.returncode == 0, result.stderr
+    assert "32x24" in result.stderr
+    upload_id = result.stdout.strip().splitlines()[-1]
+    assert upload_id.startswith("upl_")
+    return upload_id
+
+
+def test_a_killed_requests_file_is_swept_and_live_files_stay(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     data_dir = Path(env["LIMNER_DATA_DIR"])
     key = create_key(env, "--credits", "10")
     headers = {"Authorization": f"Bearer {key}"}
@@ -85,17 +100,21 @@ def test_a_killed_requests_file_is_swept_and_live_files_stay(env: dict[str, str]
         with database.read() as session:
             statuses = {g.prompt: g.status for g in session.scalars(select(Generation))}
         assert statuses == {"a lighthouse at dusk": "completed", "a harbour in the rain": "failed"}
+        upload_id = upload_with_cli(env, base, key, tmp_path)
+        kept_upload = stored_files(data_dir) - {kept_file, *orphans}
+        assert len(kept_upload) == 1
 
         # young files are kept: a running generation's images have no row yet either
         within_grace = run_cli("storage", "sweep", env=env)
         assert within_grace.returncode == 0, within_grace.stderr
         assert "Removed 0 object(s)" in within_grace.stdout
-        assert stored_files(data_dir) == {kept_file, *orphans}
+        assert stored_files(data_dir) == {kept_file, *orphans, *kept_upload}
 
         swept = run_cli("storage", "sweep", "--grace-s", "0", env=env)
         assert swept.returncode == 0, swept.stderr
         assert f"Removed {len(orphans)} object(s) no row owns" in swept.stdout
-        assert stored_files(data_dir) == {kept_file}
+        assert stored_files(data_dir) == {kept_file, *kept_upload}
+        assert httpx.get(f"{base}/api/v1/uploads/{upload_id}", headers=headers).is_success
         assert httpx.get(kept.json()["image_url"].replace("http://127.0.0.1:8000", base)).is_success
     finally:
         server.terminate()
