@@ -583,7 +583,7 @@ def storage_sweep(
     from limner.storage import create_image_store
 
     settings, database = _database()
-    grace = settings.storage_sweep_grace_s if grace_s is None else grace_s
+    grace = settings.resolved_sweep_grace_s if grace_s is None else grace_s
     try:
         report = sweep_storage(
             database=database,

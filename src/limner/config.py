@@ -9,7 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from limits import parse as parse_rate_limit
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -119,10 +119,34 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit like '10/minute': {value!r}") from exc
         return value
 
+    @model_validator(mode="after")
+    def _sweep_spares_running_generations(self) -> Settings:
+        # a running generation's images have no row until it settles: the sweep must not see
+        # them as orphans, so its grace outlasts the longest batch (n images, each timed out)
+        longest = self.longest_generation_s
+        if self.storage_sweep_grace_s is not None and self.storage_sweep_grace_s < longest:
+            raise ValueError(
+                f"storage_sweep_grace_s ({self.storage_sweep_grace_s:g}) must be at least "
+                f"generation_timeout_s x max_batch ({longest:g}), or the sweep could remove the "
+                "images of a generation that is still running"
+            )
+        return self
+
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def longest_generation_s(self) -> float:
+        """The longest a generation's stored images can be without their rows."""
+        return self.generation_timeout_s * self.max_batch
+
+    @property
+    def resolved_sweep_grace_s(self) -> float:
+        if self.storage_sweep_grace_s is not None:
+            return self.storage_sweep_grace_s
+        return max(3600.0, self.longest_generation_s)
 
     @property
     def images_dir(self) -> Path:
@@ -208,11 +232,11 @@ class Settings(BaseSettings):
     storage_sweep_interval_s: float = Field(
         3600.0, ge=0, description="How often the server sweeps storage; 0 turns it off."
     )
-    storage_sweep_grace_s: float = Field(
-        3600.0,
+    storage_sweep_grace_s: float | None = Field(
+        None,
         ge=0,
-        description="A stored object no row owns is removed once this old (longer than any "
-        "generation, so files of running generations stay).",
+        description="A stored object no row owns is removed once this old; default the larger "
+        "of 1 h and generation_timeout_s x max_batch (files of running generations stay).",
     )
 
     # per-device scheduling (docs/configuration.md)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from limner.clock import utcnow
+from limner.config import Settings
 from limner.ids import new_image_token
 from limner.media.sweep import StorageSweeper, sweep_storage
 from tests.conftest import Key
@@ -84,3 +87,45 @@ def test_the_sweeper_thread_is_off_at_interval_zero(app: FastAPI) -> None:
     context.store.put(orphan, b"x", "image/png")
     assert sweeper.sweep().orphans_removed == 1  # a sweep by hand still works
     sweeper.stop()
+
+
+@pytest.mark.postgres
+def test_uploads_expire_and_orphans_go_on_postgres(
+    settings_factory: Callable[..., Settings], postgres_url: str
+) -> None:
+    from limner.api import create_app
+    from limner.keys import create_key
+
+    app = create_app(settings_factory(database_url=postgres_url))
+    context = app.state.limner
+    with context.database.transaction() as session:
+        issued = create_key(session=session)
+    key = Key(issued.key, issued.prefix, issued.account_id)
+    with TestClient(app) as client:
+        upload = client.post(
+            "/api/v1/uploads", files={"file": ("p.png", png(), "image/png")}, headers=key.headers
+        ).json()
+        orphan = new_image_token()
+        context.store.put(orphan, b"x", "image/png")
+        report = sweep_storage(
+            database=context.database,
+            store=context.store,
+            grace=timedelta(hours=1),
+            now=utcnow() + timedelta(hours=25),
+        )
+        assert (report.orphans_removed, report.expired_uploads_removed) == (1, 1)
+        assert client.get(f"/api/v1/uploads/{upload['id']}", headers=key.headers).status_code == 404
+    assert stored_tokens(app) == set()
+
+
+def test_the_grace_outlasts_the_longest_generation(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    from pydantic import ValidationError
+
+    assert settings_factory().resolved_sweep_grace_s == 3600
+    slow = settings_factory(generation_timeout_s=600)
+    assert slow.resolved_sweep_grace_s == 600 * 8
+    assert settings_factory(storage_sweep_grace_s=7200).resolved_sweep_grace_s == 7200
+    with pytest.raises(ValidationError, match="storage_sweep_grace_s"):
+        settings_factory(storage_sweep_grace_s=60)

@@ -136,7 +136,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         database=context.database,
         store=context.store,
         interval_s=settings.storage_sweep_interval_s,
-        grace_s=settings.storage_sweep_grace_s,
+        grace_s=settings.resolved_sweep_grace_s,
     )
 
     @asynccontextmanager
