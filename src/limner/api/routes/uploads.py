@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -64,7 +65,9 @@ UPLOAD_BODY: dict[str, Any] = {
 async def create(caller: GeneratingCaller, context: ContextDep, request: Request) -> UploadPublic:
     settings = context.settings
     data = await _picture_bytes(request, settings.max_upload_bytes)
-    info = create_upload(
+    # decoding, storing and the row are blocking work: off the event loop
+    info = await run_in_threadpool(
+        create_upload,
         database=context.database,
         store=context.store,
         account_id=caller.id,
