@@ -242,3 +242,19 @@ def test_openapi_documents_uploads(client: TestClient) -> None:
         assert status in create["responses"], status
     item = schema["paths"]["/api/v1/uploads/{upload_id}"]
     assert "404" in item["get"]["responses"] and "204" in item["delete"]["responses"]
+
+
+def test_an_idempotency_key_replays_the_first_upload(client: TestClient, key: Key) -> None:
+    headers = {**key.headers, "Idempotency-Key": "upload-1"}
+    first = client.post(
+        "/api/v1/uploads", files={"file": ("a.png", picture(), "image/png")}, headers=headers
+    )
+    again = client.post(
+        "/api/v1/uploads", files={"file": ("a.png", picture(), "image/png")}, headers=headers
+    )
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    other = client.post(
+        "/api/v1/uploads", files={"file": ("b.png", picture("JPEG"), "image/jpeg")}, headers=headers
+    )
+    assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"

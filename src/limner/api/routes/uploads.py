@@ -7,16 +7,19 @@ before anything parses it.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from limner.api.deps import ContextDep, GeneratingCaller, ReadingCaller, limited_stream
 from limner.api.errors import error_responses
+from limner.api.idempotency import idempotent
 from limner.api.schemas import UploadPublic
 from limner.clock import isoformat_z
 from limner.errors import PayloadTooLarge, ValidationFailed
@@ -58,24 +61,30 @@ UPLOAD_BODY: dict[str, Any] = {
     description="Checks that the picture decodes as PNG, JPEG or WebP within the byte and pixel "
     "limits, applies its EXIF orientation, strips all metadata and stores it for this key until "
     "`expires_at` (`LIMNER_UPLOAD_TTL_HOURS`, default 24). Use the `id` as `image` or `mask` of "
-    "a generation. Free; counted against the plan's generation rate limit.",
+    "a generation. Free; counted against the plan's generation rate limit. An "
+    "`Idempotency-Key` replays the first answer for the same bytes.",
     openapi_extra=UPLOAD_BODY,
     responses=error_responses(400, 401, 413, 429),
 )
-async def create(caller: GeneratingCaller, context: ContextDep, request: Request) -> UploadPublic:
+async def create(caller: GeneratingCaller, context: ContextDep, request: Request) -> JSONResponse:
     settings = context.settings
     data = await _picture_bytes(request, settings.max_upload_bytes)
-    # decoding, storing and the row are blocking work: off the event loop
-    info = await run_in_threadpool(
-        create_upload,
-        database=context.database,
-        store=context.store,
-        account_id=caller.id,
-        data=data,
-        limits=MediaLimits(settings.max_upload_bytes, settings.max_upload_pixels),
-        ttl=timedelta(hours=settings.upload_ttl_hours),
-    )
-    return _public(info)
+
+    def produce() -> JSONResponse:
+        info = create_upload(
+            database=context.database,
+            store=context.store,
+            account_id=caller.id,
+            data=data,
+            limits=MediaLimits(settings.max_upload_bytes, settings.max_upload_pixels),
+            ttl=timedelta(hours=settings.upload_ttl_hours),
+        )
+        return JSONResponse(_public(info).model_dump(), status_code=201)
+
+    # an Idempotency-Key replays the first upload of the same bytes (like every POST); decoding,
+    # storing and the row are blocking work, so all of it runs off the event loop
+    fingerprint = {"sha256": hashlib.sha256(data).hexdigest()}
+    return await run_in_threadpool(idempotent, context, caller, request, fingerprint, produce)
 
 
 @router.get(
