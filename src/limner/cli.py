@@ -597,6 +597,11 @@ def storage_sweep(
     console.print(
         f"Removed {report.orphans_removed} object(s) no row owns and "
         f"{report.expired_uploads_removed} expired upload(s); kept {report.kept}."
+        + (
+            f" Removed {report.partial_writes_removed} interrupted write(s)."
+            if report.partial_writes_removed
+            else ""
+        )
     )
 
 

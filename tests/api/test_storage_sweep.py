@@ -43,12 +43,15 @@ def test_orphans_older_than_the_grace_go_and_owned_objects_stay(
     context.store.put(orphan, b"\x89PNG half of an image", "image/png")
     orphan_video = new_image_token()
     context.store.put(orphan_video, b"mp4", "video/mp4")
+    partial = context.store.root / orphan[:2] / ".tmp-interrupted"
+    partial.write_bytes(b"half")  # a write a crash cut short before its rename
     everything = stored_tokens(app)
     assert {output_token, orphan, orphan_video} <= everything and len(everything) == 4
 
     # within the grace period nothing goes: a running generation's files have no row yet
     young = sweep_storage(database=context.database, store=context.store, grace=timedelta(hours=1))
     assert (young.orphans_removed, young.expired_uploads_removed) == (0, 0)
+    assert young.partial_writes_removed == 0 and partial.exists()
     assert stored_tokens(app) == everything
 
     later = utcnow() + timedelta(hours=2)
@@ -56,6 +59,7 @@ def test_orphans_older_than_the_grace_go_and_owned_objects_stay(
         database=context.database, store=context.store, grace=timedelta(hours=1), now=later
     )
     assert (report.orphans_removed, report.expired_uploads_removed, report.kept) == (2, 0, 2)
+    assert report.partial_writes_removed == 1 and not partial.exists()
     assert orphan not in stored_tokens(app) and orphan_video not in stored_tokens(app)
     assert client.get(made["image_url"].removeprefix("http://testserver")).status_code == 200
     assert client.get(f"/api/v1/uploads/{upload['id']}", headers=key.headers).status_code == 200

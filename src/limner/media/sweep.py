@@ -38,13 +38,16 @@ class SweepReport:
     expired_uploads_removed: int
     #: objects looked at and kept
     kept: int
+    #: half-written temporary files (local disk only)
+    partial_writes_removed: int = 0
 
 
 def sweep_storage(
     *, database: Database, store: ImageStore, grace: timedelta, now: datetime | None = None
 ) -> SweepReport:
     """One pass: expired uploads first (their files then count as orphans of the next pass if a
-    crash interrupts), then every stored object older than `grace` that no row names."""
+    crash interrupts), then every stored object older than `grace` that no row names, then
+    temporary files of interrupted writes older than `grace`."""
     now = now or utcnow()
     expired = _remove_expired_uploads(database, store, now)
     cutoff = now - grace
@@ -60,7 +63,15 @@ def sweep_storage(
             store.delete(info.token, info.media_type)
             orphans += 1
             log.info("sweep removed %s (%s), which no row owns", info.token, info.media_type)
-    return SweepReport(orphans_removed=orphans, expired_uploads_removed=expired, kept=kept)
+    # local disk also has temporary files of writes a crash cut short (S3 puts are atomic)
+    remove_partials = getattr(store, "remove_partial_writes", None)
+    partials = remove_partials(cutoff) if remove_partials is not None else 0
+    return SweepReport(
+        orphans_removed=orphans,
+        expired_uploads_removed=expired,
+        kept=kept,
+        partial_writes_removed=partials,
+    )
 
 
 def _remove_expired_uploads(database: Database, store: ImageStore, now: datetime) -> int:

@@ -69,5 +69,17 @@ class LocalImageStore:
                 modified_at=datetime.fromtimestamp(modified, UTC),
             )
 
+    def remove_partial_writes(self, older_than: datetime) -> int:
+        """Delete temporary files of writes a crash interrupted (before their rename)."""
+        removed = 0
+        for path in self.root.glob("*/.tmp-*"):
+            try:
+                if datetime.fromtimestamp(path.stat().st_mtime, UTC) < older_than:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
     def check(self) -> bool:
         return os.access(self.root, os.W_OK)
