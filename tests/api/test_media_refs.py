@@ -80,6 +80,22 @@ def test_an_upload_of_the_key(client: TestClient, key: Key, sources: MediaSource
     assert resolved.sha256 == meta["sha256"]
 
 
+def test_the_resolver_callable_answers_the_picture(
+    client: TestClient, key: Key, sources: MediaSources
+) -> None:
+    from limner.media import MediaResolver
+    from limner.service import AccountRef
+
+    resolver = MediaResolver(sources)
+    account = AccountRef(id=key.account_id, key_prefix=key.prefix, plan="free")
+    upload_id = upload(client, key, png())
+    assert resolver(upload_id, field="image", account=account).size == (40, 30)
+    assert resolver.resolve(upload_id, field="image", account=account).user_supplied
+    with pytest.raises(ValidationFailed) as caught:
+        resolver("upl_unknownunknown00", field="mask", account=account)
+    assert caught.value.message == "mask: no such upload or generation for this key"
+
+
 def test_unknown_expired_and_foreign_refs_are_worded_alike(
     client: TestClient, key: Key, make_key: KeyFactory, sources: MediaSources, app: FastAPI
 ) -> None:

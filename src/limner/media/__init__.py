@@ -3,7 +3,13 @@
 from limner.media._decode import ACCEPTED_FORMATS, CleanImage, MediaLimits, clean_image
 from limner.media.fetch import MediaFetcher
 from limner.media.masks import mask_image, repaint_mask
-from limner.media.refs import InputImage, MediaSources, RefSource, resolve_media_ref
+from limner.media.refs import (
+    InputImage,
+    MediaResolver,
+    MediaSources,
+    RefSource,
+    resolve_media_ref,
+)
 from limner.media.uploads import (
     UploadInfo,
     create_upload,
@@ -18,6 +24,7 @@ __all__ = [
     "InputImage",
     "MediaFetcher",
     "MediaLimits",
+    "MediaResolver",
     "MediaSources",
     "RefSource",
     "UploadInfo",

@@ -19,6 +19,7 @@ import io
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from PIL import Image
 from sqlalchemy import select
@@ -87,6 +88,26 @@ class MediaSources:
                 allowed=any_address if settings.media_fetch_allow_private else is_public,
             ),
         )
+
+
+class _Owner(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+class MediaResolver:
+    """`resolve_media_ref` in the shape of an image resolver callable, for wiring into the
+    generation engine: `resolver(reference, field=..., account=...)` answers the picture."""
+
+    def __init__(self, sources: MediaSources) -> None:
+        self.sources = sources
+
+    def __call__(self, reference: str, *, field: str, account: _Owner) -> Image.Image:
+        return self.resolve(reference, field=field, account=account).image
+
+    def resolve(self, reference: str, *, field: str, account: _Owner) -> InputImage:
+        """The picture with its origin (`InputImage.user_supplied` for the safety rules)."""
+        return resolve_media_ref(reference, owner=account.id, field=field, sources=self.sources)
 
 
 def resolve_media_ref(ref: str, *, owner: int, field: str, sources: MediaSources) -> InputImage:
