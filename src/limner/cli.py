@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +21,9 @@ from limner.db.migrate import upgrade
 from limner.errors import LimnerError
 from limner.privacy import confine_scratch_files
 
+if TYPE_CHECKING:
+    from limner.client import Client
+
 app = typer.Typer(help="Limner: a self-hosted image-generation API server.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
@@ -27,6 +32,7 @@ moderation_app = typer.Typer(help="Moderation review.", no_args_is_help=True)
 models_app = typer.Typer(help="The diffusers model registry.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Webhook signing secrets.", no_args_is_help=True)
 retention_app = typer.Typer(help="Erase old generations.", no_args_is_help=True)
+storage_app = typer.Typer(help="Stored images and uploads.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(db_app, name="db")
@@ -34,6 +40,7 @@ app.add_typer(moderation_app, name="moderation")
 app.add_typer(models_app, name="models")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(retention_app, name="retention")
+app.add_typer(storage_app, name="storage")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -527,15 +534,9 @@ def generate(
     )
 
 
-@app.command()
-def delete(
-    generation_id: Annotated[str, typer.Argument(help="The generation to erase (gen_...).")],
-    url: Annotated[
-        str, typer.Option(envvar="LIMNER_URL", help="Server URL.")
-    ] = "http://127.0.0.1:8000",
-    api_key: Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")] = "",
-) -> None:
-    """Erase one of your finished generations on a Limner server: its images and prompt."""
+@contextmanager
+def _server_client(url: str, api_key: str) -> Iterator[Client]:
+    """The SDK client of a client command; an API or connection error ends it in one line."""
     import httpx
 
     from limner.client import Client, LimnerAPIError
@@ -545,7 +546,7 @@ def delete(
         raise typer.Exit(1)
     try:
         with Client(url, api_key) as client:
-            client.delete(generation_id)
+            yield client
     except LimnerAPIError as error:
         err_console.print(
             f"[red]{error.code}[/red] ({error.status_code}): {error.body.get('message', '')}"
@@ -554,7 +555,37 @@ def delete(
     except httpx.HTTPError as error:
         err_console.print(f"[red]error:[/red] cannot reach {url}: {error}")
         raise typer.Exit(1) from error
+
+
+ServerUrl = Annotated[str, typer.Option(envvar="LIMNER_URL", help="Server URL.")]
+ApiKey = Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")]
+
+
+@app.command()
+def delete(
+    generation_id: Annotated[str, typer.Argument(help="The generation to erase (gen_...).")],
+    url: ServerUrl = "http://127.0.0.1:8000",
+    api_key: ApiKey = "",
+) -> None:
+    """Erase one of your finished generations on a Limner server: its images and prompt."""
+    with _server_client(url, api_key) as client:
+        client.delete(generation_id)
     console.print(f"{generation_id}: deleted")
+
+
+@app.command()
+def upload(
+    file: Annotated[Path, typer.Argument(help="A PNG, JPEG or WebP picture.", exists=True)],
+    url: ServerUrl = "http://127.0.0.1:8000",
+    api_key: ApiKey = "",
+) -> None:
+    """Upload a picture to a Limner server for image-input requests; prints its upl_ id."""
+    with _server_client(url, api_key) as client:
+        made = client.upload(file)
+    err_console.print(
+        f"{made.width}x{made.height}, sha256 {made.sha256}, expires {made.expires_at}"
+    )
+    print(made.id)
 
 
 @retention_app.command("sweep")
@@ -612,6 +643,42 @@ def webhooks_secret(
     if expires is not None:
         console.print(f"The previous secret keeps signing until {isoformat_z(expires)}.")
     print(secret)
+
+
+@storage_app.command("sweep")
+def storage_sweep(
+    grace_s: Annotated[
+        float | None,
+        typer.Option(help="Keep row-less objects younger than this; default the setting."),
+    ] = None,
+) -> None:
+    """Remove stored objects no row owns (left by a crash) and expired uploads, once."""
+    from datetime import timedelta
+
+    from limner.media.sweep import sweep_storage
+    from limner.storage import create_image_store
+
+    settings, database = _database()
+    grace = settings.resolved_sweep_grace_s if grace_s is None else grace_s
+    try:
+        report = sweep_storage(
+            database=database,
+            store=create_image_store(settings),
+            grace=timedelta(seconds=grace),
+        )
+    except LimnerError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    console.print(
+        f"Removed {report.orphans_removed} object(s) no row owns and "
+        f"{report.expired_uploads_removed} expired upload(s); kept {report.kept}."
+        + (
+            f" Removed {report.partial_writes_removed} interrupted write(s)."
+            if report.partial_writes_removed
+            else ""
+        )
+    )
 
 
 if __name__ == "__main__":

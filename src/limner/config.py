@@ -9,7 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from limits import parse as parse_rate_limit
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -140,10 +140,34 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit like '10/minute': {value!r}") from exc
         return value
 
+    @model_validator(mode="after")
+    def _sweep_spares_running_generations(self) -> Settings:
+        # a running generation's images have no row until it settles: the sweep must not see
+        # them as orphans, so its grace outlasts the longest batch (n images, each timed out)
+        longest = self.longest_generation_s
+        if self.storage_sweep_grace_s is not None and self.storage_sweep_grace_s < longest:
+            raise ValueError(
+                f"storage_sweep_grace_s ({self.storage_sweep_grace_s:g}) must be at least "
+                f"generation_timeout_s x max_batch ({longest:g}), or the sweep could remove the "
+                "images of a generation that is still running"
+            )
+        return self
+
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def longest_generation_s(self) -> float:
+        """The longest a generation's stored images can be without their rows."""
+        return self.generation_timeout_s * self.max_batch
+
+    @property
+    def resolved_sweep_grace_s(self) -> float:
+        if self.storage_sweep_grace_s is not None:
+            return self.storage_sweep_grace_s
+        return max(3600.0, self.longest_generation_s)
 
     @property
     def images_dir(self) -> Path:
@@ -211,3 +235,32 @@ class Settings(BaseSettings):
     ray_batch_wait_s: float = Field(0.05, ge=0.0)
     ray_max_models_per_replica: int = Field(2, ge=1)
     ray_num_replicas: int | None = Field(None, ge=1, description="Default: one per GPU, else 1.")
+
+    # media in (docs/studio.md): uploads, media references, storage hygiene
+    max_upload_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest upload or inline/fetched input image."
+    )
+    max_upload_pixels: int = Field(
+        4096 * 4096, ge=64 * 64, description="Most pixels (width x height) of an input image."
+    )
+    upload_ttl_hours: float = Field(24.0, gt=0, description="How long an upload is kept.")
+    media_fetch_timeout_s: float = Field(
+        10.0, gt=0, description="Time limit of fetching an https:// media reference."
+    )
+    media_fetch_allow_private: bool = Field(
+        False, description="Let https:// references reach private hosts (tests, intranets)."
+    )
+    storage_sweep_interval_s: float = Field(
+        3600.0, ge=0, description="How often the server sweeps storage; 0 turns it off."
+    )
+    storage_sweep_grace_s: float | None = Field(
+        None,
+        ge=0,
+        description="A stored object no row owns is removed once this old; default the larger "
+        "of 1 h and generation_timeout_s x max_batch (files of running generations stay).",
+    )
+
+    # per-device scheduling (docs/configuration.md)
+    generation_per_key_limit: int = Field(
+        1, ge=1, description="Generations one key may run at once in this process; more wait."
+    )

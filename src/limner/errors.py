@@ -7,7 +7,8 @@ LimnerError
 ├── InvalidRequest               (400 invalid_request)
 │   └── PayloadTooLarge          (413 payload_too_large)
 ├── ValidationFailed             (400 validation_error, names a field)
-│   └── UnsafeWebhookTarget      (400 validation_error, field webhook_url: an SSRF target)
+│   └── UnsafeWebhookTarget      (400 validation_error, field webhook_url or a media reference
+│                                 such as image: an SSRF target)
 ├── InsufficientCredits          (402 insufficient_credits)
 ├── ContentBlocked               (403 content_blocked, names a field)
 ├── NotFound                     (404 not_found)
@@ -89,10 +90,11 @@ class ValidationFailed(LimnerError):
 
 
 class UnsafeWebhookTarget(ValidationFailed):
-    """A webhook URL that points at this network (loopback, private, link-local, reserved)."""
+    """An outbound URL (a webhook, or an https:// media reference) that points at this network
+    (loopback, private, link-local, reserved)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__("webhook_url", message)
+    def __init__(self, message: str, *, field: str = "webhook_url") -> None:
+        super().__init__(field, message)
 
 
 class InsufficientCredits(LimnerError):

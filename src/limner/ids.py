@@ -31,3 +31,8 @@ def new_event_id() -> str:
 def new_image_token() -> str:
     """256 random bits, URL-safe: names a stored image and cannot be guessed."""
     return secrets.token_urlsafe(32)
+
+
+def new_upload_id() -> str:
+    """`upl_` + 16 base32 characters: names an upload in media references."""
+    return "upl_" + _b32(10)

@@ -1,62 +1,100 @@
-"""A bounded, timed executor in front of a backend.
+"""The per-device scheduler in front of a backend: fair slots, one heavy job per device, timeouts.
 
 At most `workers` generations run at once and `queue_size` more wait; beyond that a request is
-refused at once with `BackendBusy` (503, "busy, try again") rather than piling up. A generation
-that takes longer than the timeout answers `GenerationTimedOut` and is asked to stop at its next
-step; its slot stays taken until the backend really returns, so the bound stays honest.
+refused at once with `BackendBusy` (503, "busy, try again") rather than piling up. A key runs at
+most `per_key_limit` generations at once, and waiting keys take turns (`FairScheduler`), so one
+key with many requests cannot starve the others. A backend that computes on a local device
+(`backend.device`, as the diffusers backend has) runs one job on that device at a time, whatever
+model the job needs (`DeviceTurns`); its models share the device's memory budget through one
+`ResidentSet`.
+
+A generation that takes longer than the timeout (waiting included) answers `GenerationTimedOut`
+and is asked to stop at its next step; its slot stays taken until the backend really returns, so
+the bound stays honest.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from limner.backends.base import Backend, GenerationContext, GenerationSpec, Media
-from limner.errors import BackendBusy, GenerationFailed, GenerationTimedOut
+from limner.devices import DeviceTurns, FairScheduler, Ticket
+from limner.errors import GenerationFailed, GenerationTimedOut
 
 log = logging.getLogger(__name__)
+
+#: a distinct key for each request that names no owner (no per-key limit applies to it)
+_anonymous = itertools.count()
+
+
+def device_of(backend: Backend) -> str | None:
+    """The local device a backend computes on ("cuda:0", "cpu"), or None (placeholder, Ray)."""
+    device = getattr(backend, "device", None)
+    return None if device is None else str(device)
 
 
 class GenerationRunner:
     def __init__(
-        self, backend: Backend, *, workers: int, queue_size: int, timeout_s: float
+        self,
+        backend: Backend,
+        *,
+        workers: int,
+        queue_size: int,
+        timeout_s: float,
+        per_key_limit: int | None = None,
+        devices: DeviceTurns | None = None,
     ) -> None:
         self.backend = backend
         self.timeout_s = timeout_s
         self.capacity = workers + queue_size
-        self._slots = threading.BoundedSemaphore(self.capacity)
+        self.scheduler = FairScheduler(
+            slots=workers, per_key_limit=per_key_limit or workers, queue_size=queue_size
+        )
+        #: shared by every runner of the process, so two backends on one GPU take turns too
+        self.devices = devices or DeviceTurns()
+        self.device = device_of(backend)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="limner-gen")
-        self._in_flight = 0
+        #: contexts of the generations holding or waiting for a slot, for `cancel_all`
         self._contexts: set[GenerationContext] = set()
-        self._lock = threading.Lock()
-        # notified whenever a slot frees, so shutdown (and tests) can wait for idle without polling
-        self._idle = threading.Condition(self._lock)
+        self._contexts_lock = threading.Lock()
 
     @property
     def in_flight(self) -> int:
-        with self._lock:
-            return self._in_flight
+        """Generations holding a slot (running, or timed out and not yet returned)."""
+        return self.scheduler.running
 
-    def run(self, spec: GenerationSpec, context: GenerationContext) -> Media:
-        """Generate one output or raise a `GenerationFailed` subclass; never anything else."""
-        if not self._slots.acquire(blocking=False):
-            raise BackendBusy()
-        with self._lock:
-            self._in_flight += 1
+    def run(
+        self, spec: GenerationSpec, context: GenerationContext, *, owner: str | None = None
+    ) -> Media:
+        """Generate one output for `owner` (the key, for the per-key limit) or raise a
+        `GenerationFailed` subclass; never anything else."""
+        deadline = time.monotonic() + self.timeout_s
+        key = owner if owner is not None else f"anonymous-{next(_anonymous)}"
+        with self._contexts_lock:
             self._contexts.add(context)
+        try:
+            ticket = self.scheduler.acquire(
+                key, timeout_s=self.timeout_s, cancel=context.cancel_event
+            )
+        except BaseException:
+            self._forget(context)
+            raise
         try:
             future = self._pool.submit(self._call, spec, context)
         except BaseException:
-            self._free_slot(context)
+            self._release(ticket, context)
             raise
-        future.add_done_callback(lambda _f: self._free_slot(context))
-        return self._wait(future, context)
+        future.add_done_callback(lambda _f: self._release(ticket, context))
+        return self._wait(future, context, deadline)
 
-    def _wait(self, future: Future[Media], context: GenerationContext) -> Media:
+    def _wait(self, future: Future[Media], context: GenerationContext, deadline: float) -> Media:
         try:
-            return future.result(timeout=self.timeout_s)
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout as exc:
             context.cancel()
             future.cancel()
@@ -65,7 +103,9 @@ class GenerationRunner:
     def _call(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         context.raise_if_canceled()
         try:
-            media = self.backend.generate(spec, context)
+            with self.devices.turn(self.device, holder=spec.generation_id):
+                context.raise_if_canceled()
+                media = self.backend.generate(spec, context)
         except GenerationFailed:
             raise
         except Exception as exc:  # a backend bug or a model error: log it, tell the client 503
@@ -75,21 +115,21 @@ class GenerationRunner:
             raise GenerationFailed("The backend returned no media.")
         return media
 
-    def _free_slot(self, context: GenerationContext) -> None:
-        with self._lock:
-            self._in_flight -= 1
+    def _release(self, ticket: Ticket, context: GenerationContext) -> None:
+        self.scheduler.release(ticket)
+        self._forget(context)
+
+    def _forget(self, context: GenerationContext) -> None:
+        with self._contexts_lock:
             self._contexts.discard(context)
-            self._slots.release()
-            self._idle.notify_all()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until no generation holds a slot; False if `timeout` seconds pass first."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+        """Block until no generation holds or waits for a slot; False if `timeout` passes."""
+        return self.scheduler.wait_idle(timeout)
 
     def cancel_all(self) -> int:
-        """Ask every generation holding a slot to stop at its next step (server shutdown)."""
-        with self._lock:
+        """Ask every generation holding or waiting for a slot to stop (server shutdown)."""
+        with self._contexts_lock:
             contexts = list(self._contexts)
         for context in contexts:
             context.cancel()

@@ -17,10 +17,10 @@ from limner.config import Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.db.tables import Generation
+from limner.devices import DeviceTurns
 from limner.errors import ConfigurationError
 from limner.generation.backends import BackendSet
 from limner.generation.engine import GenerationService, ProvenanceStamp
-from limner.generation.inputs import resolve_data_url
 from limner.generation.kinds import KINDS
 from limner.generation.lifecycle import Lifecycle
 from limner.generation.plan import Planner
@@ -29,6 +29,7 @@ from limner.generation.views import describe
 from limner.jobs.manager import JobManager
 from limner.jobs.queue import JobQueue
 from limner.jobs.worker import WorkerPool
+from limner.media.refs import MediaResolver, MediaSources
 from limner.moderation import RuleModerator, default_moderator, read_term_file
 from limner.provenance import ProvenanceStamper
 from limner.ratelimit import RateLimiter
@@ -83,6 +84,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
         ),
         lifecycle=lifecycle,
     )
+    devices = DeviceTurns()  # one heavy job per device, whichever backend runs it
     backends = BackendSet(
         [
             GenerationRunner(
@@ -90,6 +92,8 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
                 workers=settings.generation_workers,
                 queue_size=settings.generation_queue_size,
                 timeout_s=settings.generation_timeout_s,
+                per_key_limit=settings.generation_per_key_limit,
+                devices=devices,
             )
             for each in (backend, *extra)
         ]
@@ -102,7 +106,9 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
         backends=backends,
         moderator=build_moderator(settings),
         screening=screening,
-        resolve_image=resolve_data_url,
+        resolve_image=MediaResolver(
+            MediaSources.from_settings(settings, database=database, store=store)
+        ),
         record_refusal=refusals.record,
         max_batch=settings.max_batch,
     )

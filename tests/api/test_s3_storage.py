@@ -118,3 +118,20 @@ def test_store_errors_are_limner_errors(s3_endpoint: str) -> None:
 def test_bad_storage_urls_are_refused(url: str, settings_factory: Callable[..., Settings]) -> None:
     with pytest.raises(ConfigurationError, match="LIMNER_STORAGE_URL"):
         create_image_store(settings_factory(storage_url=url))
+
+
+def test_the_bucket_lists_its_objects_for_the_sweep(s3_endpoint: str) -> None:
+    from datetime import timedelta
+
+    from limner.clock import utcnow
+
+    store = S3ImageStore(S3Location(BUCKET, "swept/images"), endpoint_url=s3_endpoint)
+    image, video = new_image_token(), new_image_token()
+    store.put(image, b"png", "image/png")
+    store.put(video, b"mp4", "video/mp4")
+    client = boto3.client("s3", endpoint_url=s3_endpoint)
+    client.put_object(Bucket=BUCKET, Key="swept/images/not-ours.txt", Body=b"x")
+    listed = {(info.token, info.media_type) for info in store.list_objects()}
+    assert listed == {(image, "image/png"), (video, "video/mp4")}
+    for info in store.list_objects():
+        assert abs(info.modified_at - utcnow()) < timedelta(hours=1)

@@ -45,6 +45,7 @@ def test_the_public_surface_is_pinned() -> None:
         "NotFoundError",
         "Progress",
         "RateLimitedError",
+        "Upload",
         "ValidationError",
         "WebhookAttempt",
         "WebhookDelivery",
@@ -208,3 +209,36 @@ def test_verify_webhook_accepts_a_real_delivery_and_refuses_tampering(live) -> N
     other = "whsec_" + "A" * 32
     with pytest.raises(sdk.WebhookVerificationError):
         sdk.verify_webhook(message.headers, message.body, other)
+
+
+def test_uploads_from_a_path_bytes_and_the_async_client(live, tmp_path) -> None:
+    import io
+
+    from PIL import Image
+
+    base, key, _app = live
+    picture = tmp_path / "harbour.webp"
+    Image.new("RGB", (30, 20), (5, 90, 160)).save(picture, format="WEBP")
+    buffer = io.BytesIO()
+    Image.new("RGB", (12, 16), (5, 90, 160)).save(buffer, format="JPEG")
+    with Client(base, key) as client:
+        from_path = client.upload(picture)
+        assert from_path.id.startswith("upl_") and (from_path.width, from_path.height) == (30, 20)
+        from_bytes = client.upload(buffer.getvalue())
+        assert (from_bytes.width, from_bytes.height) == (12, 16)
+        assert client.get_upload(from_path.id).sha256 == from_path.sha256
+        client.delete_upload(from_path.id)
+        with pytest.raises(sdk.NotFoundError):
+            client.get_upload(from_path.id)
+        with pytest.raises(sdk.ValidationError) as refused:
+            client.upload(b"not a picture")
+        assert refused.value.field == "file"
+
+    async def run() -> str:
+        async with AsyncClient(base, key) as client:
+            made = await client.upload(picture)
+            assert (await client.get_upload(made.id)).id == made.id
+            await client.delete_upload(made.id)
+            return made.id
+
+    assert asyncio.run(run()).startswith("upl_")

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
-from PIL import Image
-
-from limner.backends.base import Backend, GenerationContext, GenerationSpec
+from limner.backends.base import Backend, GenerationContext, GenerationSpec, Media
 
 GATE_LIMIT_S = 120.0
 
 
-class GatedBackend:
+class _Wrapper:
+    """Everything but `generate` is the inner backend's (supports, prompt options, device)."""
+
+    inner: Backend
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class GatedBackend(_Wrapper):
     """Each generation announces itself on `started`, then waits for the test to set `gate`."""
 
     def __init__(self, inner: Backend) -> None:
@@ -32,14 +40,14 @@ class GatedBackend:
     def close(self) -> None:
         self.inner.close()
 
-    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         self.started.set()
         if not self.gate.wait(GATE_LIMIT_S):
             raise AssertionError("the test never opened the gate")
         return self.inner.generate(spec, context)
 
 
-class SteppedBackend:
+class SteppedBackend(_Wrapper):
     """Reports step 1 of each image, then waits for one `step_permits.release()` from the test
     before the rest; with `wait_for_cancel` it holds there until the generation is canceled."""
 
@@ -65,7 +73,7 @@ class SteppedBackend:
     def close(self) -> None:
         self.inner.close()
 
-    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         if not self.hold(spec):
             return self.inner.generate(spec, context)
         context.report(1, 4)

@@ -9,9 +9,7 @@ import os
 import socket
 import threading
 
-from PIL import Image
-
-from limner.backends.base import GenerationContext, GenerationSpec
+from limner.backends.base import GenerationContext, GenerationSpec, Media
 from limner.backends.placeholder import PlaceholderBackend
 from tests.support.gated import GATE_LIMIT_S
 
@@ -95,7 +93,7 @@ class RemoteGatedBackend(PlaceholderBackend):
         host, port = address.split(":")
         self.address = (host, int(port))
 
-    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Image.Image:
+    def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         with socket.create_connection(self.address) as conn:
             conn.sendall(spec.prompt.encode() + b"\n")
             word = read_line(conn)

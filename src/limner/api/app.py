@@ -21,12 +21,14 @@ from limner.api.routes import (
     generations,
     health,
     images,
+    uploads,
     verify,
     webhook_secret,
 )
 from limner.api.shutdown import ShutdownClock
 from limner.backends.base import Backend
 from limner.config import Settings
+from limner.media.sweep import StorageSweeper
 from limner.retention import RetentionSweeper
 from limner.wiring import build_context
 
@@ -42,6 +44,12 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     """The application. Components are built here, from settings, never at import time."""
     settings = settings or Settings()
     context = build_context(settings, backend)
+    storage_sweeper = StorageSweeper(
+        database=context.database,
+        store=context.store,
+        interval_s=settings.storage_sweep_interval_s,
+        grace_s=settings.resolved_sweep_grace_s,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -49,12 +57,14 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         context.service.screening.report_at_start()  # logs loudly; jobs needing it fail closed
         context.recovery.start()  # frees the holds of processes that are gone, re-queues jobs
         context.jobs.start()
-        sweeper = _retention_sweeper(context)
+        retention = _retention_sweeper(context)
+        storage_sweeper.start()  # files a crash left without rows, and expired uploads
         clock = ShutdownClock(settings.shutdown_grace_s)
         clock.watch_signals()
         yield
-        if sweeper is not None:
-            sweeper.stop()
+        storage_sweeper.stop()
+        if retention is not None:
+            retention.stop()
         # uvicorn has stopped accepting and given running requests the grace period
         clock.begin()
         context.jobs.stop(timeout=clock.remaining())  # a running job gets what is left of it
@@ -70,7 +80,17 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.state.limner = context
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
-    for module in (generate, account, generations, events, webhook_secret, images, verify, health):
+    for module in (
+        generate,
+        account,
+        generations,
+        events,
+        webhook_secret,
+        uploads,
+        images,
+        verify,
+        health,
+    ):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

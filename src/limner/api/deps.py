@@ -7,6 +7,7 @@ request without a valid key is answered 401 before its body is even read.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -89,19 +90,26 @@ def reading_caller(
     return caller
 
 
-async def read_limited_body(request: Request, limit: int) -> bytes:
-    """The raw body, refused with `payload_too_large` past `limit` bytes (streamed, not trusted)."""
+async def limited_stream(
+    request: Request, limit: int, *, reported: int | None = None
+) -> AsyncGenerator[bytes, None]:
+    """The body as it streams in, refused with `payload_too_large` once past `limit` bytes (a
+    declared length past it is refused unread). `reported` is the limit the error names, when
+    the caller allows some framing around it (multipart)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(limit)
-    chunks: list[bytes] = []
+        raise PayloadTooLarge(reported or limit)
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+            raise PayloadTooLarge(reported or limit)
+        yield chunk
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with `payload_too_large` past `limit` bytes (streamed, not trusted)."""
+    return b"".join([chunk async for chunk in limited_stream(request, limit)])
 
 
 #: deeper than any valid body (the contract nests two levels); refused before anything walks it

@@ -112,3 +112,13 @@ class WebhookDeliveryPublic(BaseModel):
 
 class WebhookLogPublic(BaseModel):
     deliveries: list[WebhookDeliveryPublic]
+
+
+class UploadPublic(BaseModel):
+    """An uploaded input picture; pass `id` as `image` or `mask` of a generation."""
+
+    id: str = Field(examples=["upl_abc12345"])
+    width: int
+    height: int
+    sha256: str = Field(description="Of the stored picture (after its metadata was stripped).")
+    expires_at: str = Field(examples=["2025-12-26T10:30:00Z"])

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -25,6 +27,7 @@ from limner.client._models import (
     Event,
     Generation,
     GenerationPage,
+    Upload,
     WebhookLog,
     WebhookSecret,
 )
@@ -59,6 +62,27 @@ def _expect_no_content(response: httpx.Response) -> None:
 
 def _generate_body(prompt: str, options: dict[str, Any]) -> dict[str, Any]:
     return {"prompt": prompt, **{k: v for k, v in options.items() if v is not None}}
+
+
+#: an upload's source: a path to a picture file, or its bytes
+UploadSource = str | os.PathLike[str] | bytes
+
+_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+
+
+def _upload_files(source: UploadSource, content_type: str | None) -> dict[str, Any]:
+    """The multipart `file` field for `POST /api/v1/uploads`."""
+    if isinstance(source, bytes):
+        name, data = "upload", source
+    else:
+        path = Path(source)
+        name, data = path.name, path.read_bytes()
+    if content_type is None:
+        content_type = next(
+            (media for magic, media in _SIGNATURES if data.startswith(magic)),
+            "image/webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else None,
+        )
+    return {"file": (name, data, content_type or "application/octet-stream")}
 
 
 def _key_header(idempotency_key: str | None) -> dict[str, str]:
@@ -239,6 +263,20 @@ class Client:
         response = self._http.post(f"/api/v1/generations/{generation_id}/webhook/resend")
         return _parse(WebhookLog, response)
 
+    def upload(self, source: UploadSource, *, content_type: str | None = None) -> Upload:
+        """Upload a picture (a file path or bytes; PNG, JPEG or WebP) for image-input requests;
+        the server strips its metadata and keeps it for this key until `expires_at`."""
+        response = self._http.post("/api/v1/uploads", files=_upload_files(source, content_type))
+        return _parse(Upload, response)
+
+    def get_upload(self, upload_id: str) -> Upload:
+        return _parse(Upload, self._http.get(f"/api/v1/uploads/{upload_id}"))
+
+    def delete_upload(self, upload_id: str) -> None:
+        response = self._http.delete(f"/api/v1/uploads/{upload_id}")
+        if response.status_code != 204:
+            raise error_for(response.status_code, _body(response))
+
     def download(self, image_url: str) -> bytes:
         response = self._http.get(image_url)
         if response.status_code != 200:
@@ -354,6 +392,19 @@ class AsyncClient:
     async def resend_webhook(self, generation_id: str) -> WebhookLog:
         response = await self._http.post(f"/api/v1/generations/{generation_id}/webhook/resend")
         return _parse(WebhookLog, response)
+
+    async def upload(self, source: UploadSource, *, content_type: str | None = None) -> Upload:
+        """Upload a picture (a file path or bytes; PNG, JPEG or WebP) for image-input requests."""
+        files = _upload_files(source, content_type)
+        return _parse(Upload, await self._http.post("/api/v1/uploads", files=files))
+
+    async def get_upload(self, upload_id: str) -> Upload:
+        return _parse(Upload, await self._http.get(f"/api/v1/uploads/{upload_id}"))
+
+    async def delete_upload(self, upload_id: str) -> None:
+        response = await self._http.delete(f"/api/v1/uploads/{upload_id}")
+        if response.status_code != 204:
+            raise error_for(response.status_code, _body(response))
 
     async def download(self, image_url: str) -> bytes:
         response = await self._http.get(image_url)

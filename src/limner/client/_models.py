@@ -104,3 +104,13 @@ class Event(_Model):
     event: str
     data: dict[str, Any]
     id: str | None = None
+
+
+class Upload(_Model):
+    """An uploaded input picture: use `id` as `image` or `mask` of a generation."""
+
+    id: str
+    width: int
+    height: int
+    sha256: str
+    expires_at: str

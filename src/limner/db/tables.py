@@ -272,3 +272,36 @@ class Instance(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# -- stored media: uploads now, outputs as the engine records them (migration 0008) -----------
+
+
+class MediaObject(Base):
+    """A stored media object with its owner, kind and expiry (`limner.media`).
+
+    An upload (`kind="upload"`) lives until `expires_at`; the storage sweep deletes it then. The
+    row is written only after its bytes are stored, so a crash in between leaves a file with no
+    row, which the sweep also removes once it is older than the grace period."""
+
+    __tablename__ = "media_objects"
+
+    #: `upl_...` for uploads
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    #: upload | output
+    kind: Mapped[str] = mapped_column(String(16))
+    #: the storage token naming the bytes (never shown to clients for uploads)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: the generation that made it (outputs only)
+    generation_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: None: kept as long as its owner (outputs)
+    expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )

@@ -315,7 +315,8 @@ class GenerationService:
         *,
         account: AccountRef,
     ) -> tuple[str, str]:
-        media = plan.runner.run(plan.spec(generation_id, seed), context)
+        # the key is the runner's unit of fairness: one key cannot take every slot
+        media = plan.runner.run(plan.spec(generation_id, seed), context, owner=str(account.id))
         image = media.image
         caption = plan.request.caption()
         if caption is not None:

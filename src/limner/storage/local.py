@@ -1,14 +1,22 @@
-"""Images on local disk under `<data_dir>/images/<token[:2]>/<token>.<ext>`."""
+"""Media on local disk under `<data_dir>/images/<token[:2]>/<token>.<ext>`."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from limner.errors import NotFound
 from limner.fileperms import make_private_dirs
-from limner.storage.base import EXTENSIONS, StoredImage, validate_token
+from limner.storage.base import (
+    EXTENSIONS,
+    StoredImage,
+    StoredObjectInfo,
+    parse_object_name,
+    validate_token,
+)
 
 
 class LocalImageStore:
@@ -46,6 +54,33 @@ class LocalImageStore:
 
     def delete(self, token: str, media_type: str) -> None:
         self.path_for(token, media_type).unlink(missing_ok=True)
+
+    def list_objects(self) -> Iterator[StoredObjectInfo]:
+        for path in self.root.glob("*/*"):
+            parsed = parse_object_name(path.name)
+            if parsed is None or parsed[0][:2] != path.parent.name:
+                continue
+            try:
+                modified = path.stat().st_mtime
+            except FileNotFoundError:  # deleted while we listed
+                continue
+            yield StoredObjectInfo(
+                token=parsed[0],
+                media_type=parsed[1],
+                modified_at=datetime.fromtimestamp(modified, UTC),
+            )
+
+    def remove_partial_writes(self, older_than: datetime) -> int:
+        """Delete temporary files of writes a crash interrupted (before their rename)."""
+        removed = 0
+        for path in self.root.glob("*/.tmp-*"):
+            try:
+                if datetime.fromtimestamp(path.stat().st_mtime, UTC) < older_than:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def check(self) -> bool:
         return os.access(self.root, os.W_OK)

@@ -7,12 +7,19 @@ instance roles); the endpoint and region from settings.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from limner.errors import ConfigurationError, LimnerError, NotFound
-from limner.storage.base import EXTENSIONS, StoredImage, validate_token
+from limner.storage.base import (
+    EXTENSIONS,
+    StoredImage,
+    StoredObjectInfo,
+    parse_object_name,
+    validate_token,
+)
 
 
 class StorageUnavailable(LimnerError):
@@ -92,6 +99,26 @@ class S3ImageStore:
         self._call(
             "delete_object", Bucket=self.location.bucket, Key=self.key_for(token, media_type)
         )
+
+    def list_objects(self) -> Iterator[StoredObjectInfo]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        prefix = f"{self.location.prefix}/" if self.location.prefix else ""
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.location.bucket, Prefix=prefix
+        )
+        try:
+            for page in pages:
+                for item in page.get("Contents", []):
+                    shard, _, name = str(item["Key"]).removeprefix(prefix).partition("/")
+                    parsed = parse_object_name(name)
+                    if parsed is None or parsed[0][:2] != shard:
+                        continue
+                    yield StoredObjectInfo(
+                        token=parsed[0], media_type=parsed[1], modified_at=item["LastModified"]
+                    )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"S3 list_objects_v2 failed: {exc}") from exc
 
     def check(self) -> bool:
         self._call("head_bucket", Bucket=self.location.bucket)

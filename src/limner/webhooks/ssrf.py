@@ -1,26 +1,32 @@
-"""The webhook target guard: a server must not be talked into calling its own network.
+"""The outbound target guard: a server must not be talked into calling its own network.
 
 Every address the host resolves to must be globally routable: loopback, private, link-local
 (cloud metadata at 169.254.169.254), multicast, reserved, unspecified and shared (CGNAT)
 addresses are refused. IPv6 forms that carry an IPv4 address (IPv4-mapped `::ffff:0:0/96`,
 IPv4-compatible `::/96`, 6to4 `2002::/16`, Teredo `2001::/32`, NAT64 `64:ff9b::/96`) are judged
-by the IPv4 address inside too, since a gateway would deliver them there. The check runs at submit
-(answering `validation_error` on `webhook_url`) and again before every attempt, and the attempt
-connects to the address that was checked (`pinned`), so DNS cannot change it in between
-(rebinding). `LIMNER_WEBHOOK_ALLOW_PRIVATE=true` lifts the check, for operators whose receivers are
-internal.
+by the IPv4 address inside too, since a gateway would deliver them there.
+
+Webhooks check at submit (answering `validation_error` on `webhook_url`) and again before every
+attempt, and the attempt connects to the address that was checked (`pinned`), so DNS cannot
+change it in between (rebinding). https:// media references (`limner.media.fetch`) check each hop
+and connect to the address that was checked too. `LIMNER_WEBHOOK_ALLOW_PRIVATE=true` lifts the
+check for webhooks, `LIMNER_MEDIA_FETCH_ALLOW_PRIVATE=true` for media, for operators whose hosts
+are internal.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from limner.errors import UnsafeWebhookTarget
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: decides whether one resolved address may be contacted
+AddressPolicy = Callable[[IPAddress], bool]
 
 #: NAT64's well-known prefix (RFC 6052): the last 32 bits are the IPv4 destination
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -63,7 +69,12 @@ def is_public(address: IPAddress) -> bool:
     return _routable(address) and all(_routable(v4) for v4 in inner)
 
 
-def resolve(host: str, port: int) -> list[IPAddress]:
+def any_address(_address: IPAddress) -> bool:
+    """The policy of an operator who allowed private targets."""
+    return True
+
+
+def resolve(host: str, port: int, *, field: str = "webhook_url") -> list[IPAddress]:
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
@@ -71,8 +82,28 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeWebhookTarget(f"webhook_url: the host {host!r} does not resolve") from exc
+        raise UnsafeWebhookTarget(
+            f"{field}: the host {host!r} does not resolve", field=field
+        ) from exc
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+def guarded_addresses(
+    host: str, port: int, *, allowed: AddressPolicy, field: str
+) -> list[IPAddress]:
+    """The host's addresses, or `UnsafeWebhookTarget` (on `field`) unless `allowed` accepts
+    every one of them (one bad address is enough: DNS may hand it out next time)."""
+    addresses = resolve(host, port, field=field)
+    if not addresses:
+        raise UnsafeWebhookTarget(f"{field}: the host {host!r} does not resolve", field=field)
+    for address in addresses:
+        if not allowed(address):
+            raise UnsafeWebhookTarget(
+                f"{field}: {host!r} resolves to {address}, which is not a public address "
+                "(loopback, private, link-local and reserved targets are refused)",
+                field=field,
+            )
+    return addresses
 
 
 def check_target(url: str, *, allow_private: bool) -> IPAddress:
@@ -81,16 +112,9 @@ def check_target(url: str, *, allow_private: bool) -> IPAddress:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    addresses = resolve(host, port)
-    if not addresses:
-        raise UnsafeWebhookTarget(f"webhook_url: the host {host!r} does not resolve")
-    if not allow_private:
-        for address in addresses:
-            if not is_public(address):
-                raise UnsafeWebhookTarget(
-                    f"webhook_url: {host!r} resolves to {address}, which is not a public "
-                    "address (loopback, private, link-local and reserved targets are refused)"
-                )
+    addresses = guarded_addresses(
+        host, port, allowed=any_address if allow_private else is_public, field="webhook_url"
+    )
     return addresses[0]
 
 

@@ -19,7 +19,10 @@ router = APIRouter(tags=["images"])
     "/generations/{filename}",
     response_class=Response,
     responses={
-        200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The image bytes."},
+        200: {
+            "content": {media_type: {} for media_type in EXTENSIONS},
+            "description": "The stored bytes, with their MIME type.",
+        },
         307: {"description": "With presigned delivery: a short-lived URL on the object store."},
         **error_responses(404),
     },

@@ -12,7 +12,6 @@ import gc
 import logging
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import torch
 from diffusers import AutoPipelineForText2Image, DiffusionPipeline
 
 from limner.backends.diffusers.registry import ModelPreset, is_local_source
+from limner.devices.residency import Resident, ResidentSet
 from limner.errors import ConfigurationError
 
 __all__ = [
@@ -249,11 +249,12 @@ def release_memory() -> None:
 
 
 class PipelineCache:
-    """Loaded pipelines, least recently used first out, within `budget_bytes` (None: no limit).
+    """The text-to-image pipelines of this backend, kept in the device's `ResidentSet`.
 
-    A pipeline bigger than the whole budget is still kept (alone): serving slowly beats failing.
-    Eviction only drops the cache's reference; a generation already running keeps its pipeline
-    until it finishes.
+    The set owns "what is loaded within the budget" (least recently used out); other kinds of
+    model on the same device (inpainting, reference encoders, video) pass the same set and their
+    own keys, so they share one budget. Eviction only drops the reference; a generation already
+    running keeps its pipeline until it finishes.
     """
 
     def __init__(
@@ -261,65 +262,27 @@ class PipelineCache:
         loader: Callable[[ModelPreset], LoadedPipeline],
         *,
         budget_bytes: int | None = None,
+        resident: ResidentSet[LoadedPipeline] | None = None,
     ) -> None:
         self._loader = loader
-        self.budget_bytes = budget_bytes
-        self._entries: OrderedDict[Hashable, LoadedPipeline] = OrderedDict()
-        self._known_sizes: dict[Hashable, int] = {}
-        self._lock = threading.Lock()
-        self._load_locks: dict[Hashable, threading.Lock] = {}
+        self.resident: ResidentSet[LoadedPipeline] = resident or ResidentSet(
+            budget_bytes=budget_bytes, on_evict=lambda _keys: release_memory()
+        )
+
+    @property
+    def budget_bytes(self) -> int | None:
+        return self.resident.budget_bytes
 
     def get(self, preset: ModelPreset) -> LoadedPipeline:
-        key = preset.weights_key()
-        with self._lock:
-            entry = self._hit(key)
-            if entry is not None:
-                return entry
-            load_lock = self._load_locks.setdefault(key, threading.Lock())
-        with load_lock:  # one load per model, even when many requests arrive at once
-            with self._lock:
-                entry = self._hit(key)
-                if entry is not None:
-                    return entry
-                evicted = self._evict(incoming=self._known_sizes.get(key, 0), keep=None)
-            if evicted:
-                release_memory()
-            entry = self._loader(preset)
-            with self._lock:
-                self._known_sizes[key] = entry.size_bytes
-                self._entries[key] = entry
-                evicted = self._evict(incoming=0, keep=key)
-            if evicted:
-                release_memory()
-            return entry
+        def load() -> Resident[LoadedPipeline]:
+            loaded = self._loader(preset)
+            return Resident(loaded, loaded.size_bytes)
+
+        return self.resident.get(preset.weights_key(), load)
 
     def loaded_keys(self) -> list[Hashable]:
         """Keys from least to most recently used."""
-        with self._lock:
-            return list(self._entries)
+        return self.resident.loaded_keys()
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-        release_memory()
-
-    def _hit(self, key: Hashable) -> LoadedPipeline | None:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-        return entry
-
-    def _evict(self, *, incoming: int, keep: Hashable | None) -> list[Hashable]:
-        if self.budget_bytes is None:
-            return []
-        evicted = []
-        used = sum(entry.size_bytes for entry in self._entries.values())
-        for key in list(self._entries):
-            if used + incoming <= self.budget_bytes:
-                break
-            if key == keep:
-                continue
-            used -= self._entries.pop(key).size_bytes
-            evicted.append(key)
-            log.info("evicted pipeline %s to stay within %d bytes", key, self.budget_bytes)
-        return evicted
+        self.resident.clear()
