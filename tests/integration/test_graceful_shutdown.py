@@ -48,6 +48,7 @@ def env(tmp_path: Path, gate: GateServer) -> dict[str, str]:
         LIMNER_DATA_DIR=str(tmp_path / "data"),
         LIMNER_SHUTDOWN_GRACE_S=GRACE_S,
         LIMNER_GENERATION_WORKERS="4",
+        LIMNER_GENERATION_PER_KEY_LIMIT="4",  # one key's job and two requests run side by side
         LIMNER_QUEUE_WORKERS="1",
         LIMNER_QUEUE_POLL_S="0.05",
         LIMNER_PROVENANCE_C2PA="false",
@@ -113,6 +114,7 @@ def test_sigterm_under_load_loses_and_double_charges_nothing(env, gate: GateServ
     finally:
         if process.poll() is None:
             process.kill()
+            process.wait(timeout=60)
 
     finished = answers["request that finishes"]
     assert isinstance(finished, httpx.Response) and finished.status_code == 200, finished

@@ -1,6 +1,7 @@
 """A gate across processes: a server under test (started with `python -m
 tests.support.gated_serve`) announces each generation to the test over a loopback socket and
-waits for the test's word before doing the work. Generations are named by their prompt."""
+waits for the test's word before doing the work. Generations are named by the test's prompt (the
+backend sees the built prompt, which holds it, so a name matches any arrival containing it)."""
 
 from __future__ import annotations
 
@@ -43,16 +44,19 @@ class GateServer:
                     self._go(prompt)
                 self._changed.notify_all()
 
+    def _has_seen(self, prompt: str) -> bool:
+        return any(prompt in seen for seen in self._seen)
+
     def wait_for(self, *prompts: str) -> None:
         with self._changed:
             arrived = self._changed.wait_for(
-                lambda: all(p in self._seen for p in prompts), timeout=GATE_LIMIT_S
+                lambda: all(self._has_seen(p) for p in prompts), timeout=GATE_LIMIT_S
             )
-        assert arrived, f"never arrived: {[p for p in prompts if p not in self._seen]}"
+        assert arrived, f"never arrived: {[p for p in prompts if not self._has_seen(p)]}"
 
     def release(self, prompt: str) -> None:
         with self._changed:
-            self._go(prompt)
+            self._go(next(built for built in self._arrived if prompt in built))
 
     def _go(self, prompt: str) -> None:
         conn = self._arrived.pop(prompt)

@@ -151,6 +151,15 @@ def _create(key_dir: Path, common_name: str) -> None:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    """Write whole or not at all: a process that finds the file (outside the creation lock) must
+    never read it half-written, so the bytes go to a temporary name that is then linked in."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)  # fails if the file exists: never overwrite a key
+    finally:
+        temporary.unlink(missing_ok=True)

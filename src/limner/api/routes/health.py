@@ -16,7 +16,7 @@ router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
 
 
-@router.get("/healthz", response_model=HealthPublic)
+@router.get("/healthz", response_model=HealthPublic, response_model_exclude_none=True)
 def healthz() -> HealthPublic:
     return HealthPublic(status="ok")
 
