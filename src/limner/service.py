@@ -362,10 +362,16 @@ class GenerationService:
         if verdict.allowed:
             return
         self._refuse(
-            account, verdict.field or "prompt", verdict.rule or "blocked", request.style.value
+            account,
+            verdict.field or "prompt",
+            verdict.rule or "blocked",
+            request.style.value,
+            message=verdict.message,
         )
 
-    def _refuse(self, account: AccountRef, field: str, rule: str, style: str) -> None:
+    def _refuse(
+        self, account: AccountRef, field: str, rule: str, style: str, *, message: str | None = None
+    ) -> None:
         with self.database.transaction() as session:
             record_refusal(
                 session=session,
@@ -375,7 +381,7 @@ class GenerationService:
                 rule=rule,
                 style=style,
             )
-        raise ContentBlocked(field=field, rule=rule)
+        raise ContentBlocked(field=field, rule=rule, message=message)
 
     def _produce(
         self,

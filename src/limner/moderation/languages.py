@@ -7,6 +7,8 @@ How a text is identified, and why:
 
 - Letters of a script Limner has no rules for (Greek, Hebrew, Thai, ...) make up most of the
   text: unsupported, without asking a model.
+- A text of fewer than two distinct words is not identified: it is read with every language's
+  rules, like a trait value.
 - Kana, Hangul or Han make up most of the letters: Japanese (any kana), Korean (Hangul) or
   Chinese (Han only). Script decides these exactly; a statistical model adds nothing.
 - Otherwise `py3langid` (its model ships in the wheel; chosen over `lingua-language-detector` by
@@ -22,6 +24,7 @@ How a text is identified, and why:
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +60,12 @@ SUPPORTED: dict[str, str] = {
     "vi": "Vietnamese",
 }
 
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+
 #: the probability the supported languages must hold together when the top one is not ours
-MIN_SUPPORTED_CONFIDENCE = 0.3
+MIN_SUPPORTED_CONFIDENCE = 0.25
+#: a supported language this probable (or ranked first) counts as identified for its ambiguous words
+LIKELY_CONFIDENCE = 0.2
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class Identification:
     supported: bool
     #: probability of the top language (1.0 where script decided)
     confidence: float
+    #: supported languages likely enough that their ambiguous words count ("kind" in German)
+    likely: frozenset[str] = frozenset()
 
 
 def supported_list() -> str:
@@ -85,6 +94,10 @@ def identify(text: str) -> Identification:
     if letters["other"] * 2 >= total:
         return Identification(languages=("other",), supported=False, confidence=1.0)
     cjk = letters["kana"] + letters["hangul"] + letters["han"]
+    if cjk * 2 < total and len(set(_WORDS.findall(text.casefold()))) < 2:
+        # One word (or one repeated): no model can tell its language; like a trait value it is
+        # read with every language's rules instead.
+        return Identification(languages=(), supported=True, confidence=0.0)
     if cjk * 2 >= total:
         if letters["kana"]:
             code = "ja"
@@ -92,13 +105,23 @@ def identify(text: str) -> Identification:
             code = "ko"
         else:
             code = "zh"
-        return Identification(languages=(code,), supported=True, confidence=1.0)
+        return Identification(
+            languages=(code,), supported=True, confidence=1.0, likely=frozenset({code})
+        )
     ranked = _identifier().rank(text)
     languages = tuple(str(code) for code, _ in ranked[:5])
     supported_share = sum(float(p) for code, p in ranked if code in SUPPORTED)
     supported = languages[0] in SUPPORTED or supported_share >= MIN_SUPPORTED_CONFIDENCE
+    likely = frozenset(
+        str(code)
+        for index, (code, p) in enumerate(ranked[:5])
+        if code in SUPPORTED and (index == 0 or float(p) >= LIKELY_CONFIDENCE)
+    )
     return Identification(
-        languages=languages, supported=supported, confidence=float(ranked[0][1])
+        languages=languages,
+        supported=supported,
+        confidence=float(ranked[0][1]),
+        likely=likely,
     )
 
 

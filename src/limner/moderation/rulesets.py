@@ -32,7 +32,7 @@ from limner.moderation.scripts import (
     scripts_of,
 )
 
-__all__ = ["Analyzed", "LanguageRules", "load_rules"]
+__all__ = ["Analyzed", "LanguageRules", "Terms", "load_rules"]
 
 ADULT_AGE = 18
 # languages num2words reads numbers in (the others' number words are in their data files)
@@ -109,7 +109,7 @@ class _CjkTerms:
         return match.group() if match else None
 
 
-class _Terms:
+class Terms:
     """One list of terms, each matched in the form its script needs."""
 
     def __init__(self, terms: Sequence[str], *, allow: Sequence[str] = ()) -> None:
@@ -196,10 +196,10 @@ class LanguageRules:
 
     code: str
     name: str
-    minor: _Terms
-    minor_if_identified: _Terms
-    sexual: _Terms
-    sexual_if_identified: _Terms
+    minor: Terms
+    minor_if_identified: Terms
+    sexual: Terms
+    sexual_if_identified: Terms
     ages: _Ages
 
     def find_minor(self, text: Analyzed, *, identified: bool) -> tuple[str, str] | None:
@@ -234,10 +234,10 @@ def _load(code: str, extra_dir: Path | None) -> LanguageRules:
     return LanguageRules(
         code=code,
         name=data["name"],
-        minor=_Terms([*data.get("minor", []), *extra_minor], allow=allow),
-        minor_if_identified=_Terms(data.get("minor_if_identified", []), allow=allow),
-        sexual=_Terms([*data.get("sexual", []), *extra_sexual], allow=data.get("allow_sexual", [])),
-        sexual_if_identified=_Terms(data.get("sexual_if_identified", [])),
+        minor=Terms([*data.get("minor", []), *extra_minor], allow=allow),
+        minor_if_identified=Terms(data.get("minor_if_identified", []), allow=allow),
+        sexual=Terms([*data.get("sexual", []), *extra_sexual], allow=data.get("allow_sexual", [])),
+        sexual_if_identified=Terms(data.get("sexual_if_identified", [])),
         ages=_Ages(code, data.get("ages", {})),
     )
 
