@@ -183,8 +183,7 @@ def test_every_adult_field_is_covered() -> None:
     from limner.domain.requests import Appearance
 
     traits = {f"appearance.{name}" for name in Appearance().free_text_fields()} | {
-        f"appearance.{name}"
-        for name in ("ethnicity", "hair_style", "hair_color", "eye_color", "body_type", "breast_size")
+        f"appearance.{name}" for name in Appearance.model_fields if name not in ("gender", "age")
     }
     assert {"prompt", "snap_caption.text"} <= set(ADULT_FIELDS)
     assert any(field in traits for field in ADULT_FIELDS)

@@ -21,7 +21,7 @@ __all__ = ["cjk_minor_age"]
 
 ADULT_AGE = 18
 _HAN_DIGITS = {
-    "〇": 0,
+    "\u3007": 0,  # ideographic zero
     "零": 0,
     "一": 1,
     "二": 2,
@@ -45,16 +45,14 @@ for _t, _ten in enumerate(_KOREAN_TENS):
 _KOREAN["스무"] = 20  # 스물 before a counter
 _SINO_KOREAN = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
 
-_HAN_RUN = "[〇零一二两兩三四五六七八九十]+"
+_HAN_RUN = "[\u3007零一二两兩三四五六七八九十]+"
 _PATTERNS = (
     # "14歳", "14才", "14岁", "14歲", "14살", "14세" (the CJK view keeps only CJK and digits, so a
     # digit run is the whole number)
     re.compile(r"(?P<d>\d{1,3})(?:歳|才|岁|歲|살|세)"),
     re.compile(rf"(?P<h>{_HAN_RUN})(?:歳|才|岁|歲)"),
     re.compile(
-        "(?P<k>"
-        + "|".join(sorted((w for w in _KOREAN if w), key=len, reverse=True))
-        + ")살"
+        "(?P<k>" + "|".join(sorted((w for w in _KOREAN if w), key=len, reverse=True)) + ")살"
     ),
     re.compile("(?P<s>[일이삼사오육칠팔구]?십[일이삼사오육칠팔구]?)세"),
 )

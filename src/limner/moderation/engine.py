@@ -150,9 +150,9 @@ class RuleModerator:
 
         if adult or sexual:
             for field in fields:
-                found = self._minor(field)
-                if found is not None:
-                    rule, match, language = found
+                minor = self._minor(field)
+                if minor is not None:
+                    rule, match, language = minor
                     return Review(Verdict.block(field.path, rule), languages, match, language)
             for field in fields:
                 name = self._real_people.find(field.text)

@@ -80,7 +80,7 @@ class Identification:
 
 
 def supported_list() -> str:
-    """"English (en), Spanish (es), ...": for refusal messages and the CLI."""
+    """ "English (en), Spanish (es), ...": for refusal messages and the CLI."""
     return ", ".join(f"{name} ({code})" for code, name in SUPPORTED.items())
 
 

@@ -47,9 +47,7 @@ class RealPeople:
         self._exact = Terms(names)
         latin = {normalize(name) for name in names if name.isascii() and not name.endswith("*")}
         candidates = [
-            name
-            for name in latin
-            if name and (" " in name or len(name) >= MIN_SINGLE_NAME)
+            name for name in latin if name and (" " in name or len(name) >= MIN_SINGLE_NAME)
         ]
         self._by_words: dict[int, list[str]] = {}
         for name in candidates:

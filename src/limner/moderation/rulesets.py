@@ -44,7 +44,9 @@ _ARABIC_PREFIX = "(?:[\u0648\u0641])?(?:[\u0628\u0644\u0643])?(?:\u0627\u0644)?"
 # "trente et un"): a unit after them is part of an adult age in *another* language's numbers
 # ("vinte e cinco anos" must not read as Spanish "cinco años").
 _TENS_WORDS: set[str] = set()
-_JOINERS = frozenset({"e", "y", "et", "und", "en", "i", "and", "va", "ve", "dan", "\u0438", "\u0456", "\u0648"})
+_JOINERS = frozenset(
+    {"e", "y", "et", "und", "en", "i", "and", "va", "ve", "dan", "\u0438", "\u0456", "\u0648"}
+)
 _B = NOT_AFTER_WORD
 _E = NOT_BEFORE_WORD
 

@@ -27,9 +27,9 @@ Han, kana, Hangul and digits kept, so no separator, Latin letter or symbol insid
 from __future__ import annotations
 
 import functools
-from collections import Counter
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 __all__ = ["NativeViews", "fold_term", "letter_scripts", "native_views", "scripts_of"]
@@ -86,9 +86,7 @@ NOT_AFTER_WORD = r"(?<![^\W_])(?<![\u0900-\u097f])"
 NOT_BEFORE_WORD = r"(?![^\W_])(?![\u0900-\u097f])"
 _WORD = re.compile(rf"{WORD_CHAR}+")
 _SEPARATORS = re.compile(r"(?:(?![\u0900-\u097f])[\W_])+")
-_SINGLES_RUN = re.compile(
-    rf"{NOT_AFTER_WORD}{WORD_CHAR}(?: {WORD_CHAR})+{NOT_BEFORE_WORD}"
-)
+_SINGLES_RUN = re.compile(rf"{NOT_AFTER_WORD}{WORD_CHAR}(?: {WORD_CHAR})+{NOT_BEFORE_WORD}")
 _NOT_CJK = re.compile(r"[^0-9\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
 
 

@@ -6,6 +6,7 @@ pair that is exactly a listed real person is left out by the test that uses it.
 
 from __future__ import annotations
 
+# fmt: off
 FIRST_NAMES: list[str] = [
     "Emma", "Olivia", "Sophia", "Mia", "Isabella", "Charlotte", "Amelia", "Harper", "Emily",
     "Abigail", "Ella", "Grace", "Chloe", "Lily", "Hannah", "Sarah", "Anna", "Laura", "Julia",
@@ -38,3 +39,4 @@ SURNAMES: list[str] = [
     "Singh", "Kumar", "Gupta", "Santoso", "Wijaya", "Nguyen", "Tran", "Le", "Pham", "Stone",
     "Watts", "Swan", "Robinson", "Morgan", "Reeves", "Holland", "Grant", "Lawson", "Gomes",
 ]
+# fmt: on

@@ -23,7 +23,9 @@ BLOCK_ADULT = [
     for text in data["block_adult"]
     for field in ADULT_FIELDS
 ]
-BLOCK_ANY = [(code, style, text) for code, data in LANGUAGES.items() for style, text in data["block_any"]]
+BLOCK_ANY = [
+    (code, style, text) for code, data in LANGUAGES.items() for style, text in data["block_any"]
+]
 ALLOW_ADULT = [
     (code, text, field)
     for code, data in LANGUAGES.items()
