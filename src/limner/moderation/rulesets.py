@@ -160,6 +160,10 @@ class _Ages:
             alternation = "|".join(re.escape(w) for w in sorted(ordinals, key=len, reverse=True))
             patterns.append(rf"{_B}(?P<o>{alternation}) (?:{'|'.join(ordinal_after)}){_E}")
         self._patterns = tuple(re.compile(p) for p in patterns)
+        # Every age form needs one of its age words; most texts have none, and looking for them
+        # first is about ten times cheaper than the full patterns.
+        words = [*after, *before, *ordinal_after]
+        self._trigger = re.compile("|".join(words)) if words else None
 
     def find(self, text: Analyzed) -> str | None:
         if self._code in _CJK:
@@ -167,6 +171,8 @@ class _Ages:
         if not self._patterns:
             return None
         views = (text.native.words, text.ascii.ages, *text.ascii.words)
+        if self._trigger is not None and not any(self._trigger.search(v) for v in views):
+            return None
         for pattern in self._patterns:
             for view in views:
                 for match in pattern.finditer(view):
