@@ -161,7 +161,9 @@ def http_timings(rounds: int) -> list[float]:
             issued = keys.create_key(session=session)
             ledger.grant(session=session, account_id=issued.account_id, amount=1_000_000)
         headers = {"Authorization": f"Bearer {issued.key}"}
-        bodies = [{**request_body(style, fields), "async": True} for style, fields in corpus_cases()]
+        bodies = [
+            {**request_body(style, fields), "async": True} for style, fields in corpus_cases()
+        ]
         with TestClient(app) as client:
             for body in bodies[:20]:  # warm-up
                 client.post("/api/v1/generate", json=body, headers=headers)
