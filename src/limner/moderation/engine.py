@@ -43,6 +43,7 @@ from limner.domain.styles import is_adult_style
 from limner.moderation.ages import mentions_minor_age
 from limner.moderation.base import ModerationRequest, TextField, Verdict
 from limner.moderation.languages import SUPPORTED, Identification, identify, supported_list
+from limner.moderation.languages import preload as preload_language_model
 from limner.moderation.lexicon import (
     MINOR_PATTERNS,
     MINOR_TERMS,
@@ -212,7 +213,11 @@ def default_moderator(
     extra_blocked_terms: Iterable[str] = (),
     extra_dir: Path | None = None,
 ) -> RuleModerator:
-    """The moderator the service uses: shipped lists plus the operator's additions."""
+    """The moderator the service uses: shipped lists plus the operator's additions.
+
+    The language model is loaded here, at start-up, not on the first adult-style request.
+    """
+    preload_language_model()
     return RuleModerator(
         extra_real_people=extra_real_people,
         extra_blocked_terms=extra_blocked_terms,

@@ -35,6 +35,7 @@ __all__ = [
     "SUPPORTED",
     "Identification",
     "identify",
+    "preload",
     "supported_list",
 ]
 
