@@ -187,3 +187,17 @@ def test_every_adult_field_is_covered() -> None:
     }
     assert {"prompt", "snap_caption.text"} <= set(ADULT_FIELDS)
     assert any(field in traits for field in ADULT_FIELDS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "селфи Тейлор Свифт",
+        "テイラー・スウィフトの自撮り",
+        "泰勒·斯威夫特自拍",
+        "Taylor Swfit selfie",
+    ],
+)
+def test_real_people_across_scripts_and_spellings(client_and_headers, text: str) -> None:
+    client, headers = client_and_headers
+    assert_refused(client, headers, {"style": "nude", "prompt": text}, "prompt")

@@ -14,7 +14,7 @@ import functools
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -126,13 +126,27 @@ class Terms:
                 latin.append(term)
         self._latin = TermSet(latin)
         self._native = _NativeTerms(native)
-        self._cjk = _CjkTerms(cjk, allow)
+        self._cjk = _CjkTerms(cjk, [word for word in allow if not scripts_of(word) <= {"latin"}])
+        # Latin near misses ("nữ sinh viên", a university student, holds "nữ sinh", a
+        # schoolgirl) are masked in the word views before the terms are looked for.
+        latin_allow = sorted(
+            {normalize(word) for word in allow if scripts_of(word) <= {"latin"}} - {""},
+            key=len,
+            reverse=True,
+        )
+        self._latin_allow = (
+            re.compile(rf"(?<![a-z0-9])(?:{'|'.join(map(re.escape, latin_allow))})(?![a-z0-9])")
+            if latin_allow
+            else None
+        )
 
     def find(self, text: Analyzed) -> str | None:
+        views = text.ascii
+        if self._latin_allow is not None:
+            mask = self._latin_allow
+            views = replace(views, words=tuple(mask.sub("#", view) for view in views.words))
         return (
-            self._latin.find(text.ascii)
-            or self._native.find(text.native)
-            or self._cjk.find(text.native)
+            self._latin.find(views) or self._native.find(text.native) or self._cjk.find(text.native)
         )
 
 

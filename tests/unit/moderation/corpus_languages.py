@@ -36,6 +36,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "a woman of twenty-five",
             "a thirty-four year old woman in a cafe",
             "a mirror selfie in a hotel room",
+            "a young woman in a small room",
+            "a college student in a library",
         ],
         "allow_other": [
             ("realistic", "a child flying a kite"),
@@ -58,6 +60,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "una mujer de veinticinco años",
             "una mujer de treinta y cuatro años en un café",
             "una foto en el espejo de un hotel",
+            "una mujer joven en una habitación pequeña",
+            "una estudiante universitaria en la biblioteca",
         ],
         "allow_other": [
             ("realistic", "un niño volando una cometa"),
@@ -80,6 +84,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "uma mulher de vinte e cinco anos",
             "uma mulher de trinta e dois anos num café",
             "uma foto no espelho do hotel",
+            "uma jovem mulher num quarto pequeno",
+            "uma estudante universitária na biblioteca",
         ],
         "allow_other": [
             ("realistic", "uma criança empinando uma pipa"),
@@ -102,6 +108,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "une femme de vingt-cinq ans",
             "une femme de trente-quatre ans dans un café",
             "une photo dans le miroir de l'hôtel",
+            "une jeune femme dans une petite chambre",
+            "une étudiante à la bibliothèque",
         ],
         "allow_other": [
             ("realistic", "un enfant qui fait voler un cerf-volant"),
@@ -124,6 +132,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "eine Frau von fünfundzwanzig Jahren",
             "eine vierunddreißigjährige Frau im Café",
             "ein Spiegelselfie im Hotel",
+            "eine junge Frau in einem kleinen Zimmer",
+            "eine Studentin in der Bibliothek",
         ],
         "allow_other": [
             ("realistic", "ein Kind lässt einen Drachen steigen"),
@@ -146,6 +156,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "una donna di venticinque anni",
             "una donna di trentaquattro anni al bar",
             "una foto allo specchio in hotel",
+            "una giovane donna in una piccola stanza",
+            "una studentessa universitaria in biblioteca",
         ],
         "allow_other": [
             ("realistic", "un bambino che fa volare un aquilone"),
@@ -168,6 +180,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "een vrouw van vijfentwintig jaar",
             "een vrouw van vierendertig jaar in een café",
             "een spiegelselfie in het hotel",
+            "een jonge vrouw in een kleine kamer",
+            "een studente in de bibliotheek",
         ],
         "allow_other": [
             ("realistic", "een kind dat een vlieger oplaat"),
@@ -190,6 +204,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "kobieta w wieku dwudziestu pięciu lat",
             "trzydziestoczteroletnia kobieta w kawiarni",
             "zdjęcie w lustrze w hotelu",
+            "młoda kobieta w małym pokoju",
+            "studentka w bibliotece",
         ],
         "allow_other": [
             ("realistic", "dziecko puszczające latawca"),
@@ -212,6 +228,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "yirmi beş yaşında bir kadın",
             "kafede otuz dört yaşında bir kadın",
             "otel odasında ayna selfiesi",
+            "küçük bir odada genç bir kadın",
+            "kütüphanede bir üniversite öğrencisi",
         ],
         "allow_other": [
             ("realistic", "uçurtma uçuran bir çocuk"),
@@ -234,6 +252,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "женщина двадцати пяти лет",
             "женщина тридцати четырёх лет в кафе",
             "фото в зеркале в отеле",
+            "молодая женщина в маленькой комнате",
+            "студентка в библиотеке",
         ],
         "allow_other": [
             ("realistic", "ребёнок запускает воздушного змея"),
@@ -256,6 +276,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "жінка двадцяти п'яти років",
             "жінка тридцяти чотирьох років у кав'ярні",
             "фото в дзеркалі в готелі",
+            "молода жінка в маленькій кімнаті",
+            "студентка в бібліотеці",
         ],
         "allow_other": [
             ("realistic", "дитина запускає повітряного змія"),
@@ -279,6 +301,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "二十五歳の女性",
             "カフェにいる三十四歳の女性",
             "ホテルの鏡での自撮り",
+            "小さな部屋にいる若い女性",
+            "図書館にいる女子大生",
         ],
         "allow_other": [
             ("realistic", "凧揚げをする子供"),
@@ -304,6 +328,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "咖啡馆里三十四岁的女人",
             "酒店镜子自拍",
             "二十五歲的女人",
+            "小房间里的年轻女人",
+            "图书馆里的女大学生",
         ],
         "allow_other": [
             ("realistic", "放风筝的孩子"),
@@ -327,6 +353,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "카페에 있는 서른네 살 여성",
             "호텔 거울 셀카",
             "아이라인을 그린 여자",
+            "작은 방에 있는 젊은 여자",
+            "도서관의 여대생",
         ],
         "allow_other": [
             ("realistic", "연을 날리는 아이"),
@@ -349,6 +377,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "امرأة في الخامسة والعشرين من عمرها",
             "امرأة عمرها 34 سنة في مقهى",
             "صورة في مرآة الفندق",
+            "امرأة شابة في غرفة صغيرة",
+            "طالبة جامعية في المكتبة",
         ],
         "allow_other": [
             ("realistic", "طفل يطير طائرة ورقية"),
@@ -371,6 +401,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "पच्चीस साल की महिला",
             "कैफे में चौंतीस साल की महिला",
             "होटल के शीशे में सेल्फी",
+            "छोटे कमरे में एक युवा महिला",
+            "पुस्तकालय में कॉलेज की छात्रा",
         ],
         "allow_other": [
             ("realistic", "पतंग उड़ाता हुआ बच्चा"),
@@ -393,6 +425,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "wanita berusia dua puluh lima tahun",
             "wanita tiga puluh empat tahun di kafe",
             "foto cermin di hotel",
+            "wanita muda di kamar kecil",
+            "mahasiswi di perpustakaan",
         ],
         "allow_other": [
             ("realistic", "seorang anak menerbangkan layang-layang"),
@@ -415,6 +449,8 @@ LANGUAGES: dict[str, dict[str, list]] = {
             "người phụ nữ hai mươi lăm tuổi",
             "người phụ nữ ba mươi bốn tuổi trong quán cà phê",
             "ảnh chụp gương trong khách sạn",
+            "người phụ nữ trẻ trong căn phòng nhỏ",
+            "nữ sinh viên trong thư viện",
         ],
         "allow_other": [
             ("realistic", "đứa trẻ thả diều"),
