@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from limner.domain.styles import is_adult_style
-from limner.moderation.ages import mentions_minor_age
+from limner.moderation.ages import mentions_minor_age, minor_ages
 from limner.moderation.base import ModerationRequest, TextField, Verdict
 from limner.moderation.languages import SUPPORTED, Identification, identify, supported_list
 from limner.moderation.languages import preload as preload_language_model
@@ -181,7 +181,8 @@ class RuleModerator:
     def _minor(self, field: AnalyzedField) -> tuple[str, str, str] | None:
         views = field.text.ascii
         if mentions_minor_age(views):
-            return "minor_age", views.words[0], "en"
+            ages = [age for view in (views.ages, *views.words) for age in minor_ages(view)]
+            return "minor_age", f"an age of {ages[0]}" if ages else "an age", "en"
         term = self._minor_terms.find(views)
         if term is not None:
             return "minor_term", term, "en"

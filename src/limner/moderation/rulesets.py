@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from limner.moderation.cjk import cjk_minor_age
-from limner.moderation.lexicon import TermSet, _parse_terms
+from limner.moderation.lexicon import TermSet, read_term_file
 from limner.moderation.normalize import TextViews, normalize
 from limner.moderation.scripts import (
     NOT_AFTER_WORD,
@@ -271,7 +271,7 @@ def _shipped(code: str) -> dict[str, Any]:
 
 
 def _operator_terms(path: Path) -> tuple[str, ...]:
-    return _parse_terms(path.read_text(encoding="utf-8")) if path.is_file() else ()
+    return read_term_file(path) if path.is_file() else ()
 
 
 def _number_words(code: str, ages: dict[str, Any]) -> dict[str, int]:
