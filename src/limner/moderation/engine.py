@@ -27,7 +27,8 @@ whatever language it is identified as: mixed-language text cannot slip between r
 identification decides two things only: the adult style's language policy, and the few words
 that are minor words in one language and ordinary in another (German "Kind"), which count where
 that language is likely. Trait values (`appearance.*`) are too short to identify; they are read
-with every language's rules, the ambiguous words included.
+with every language's rules, the ambiguous words included (so are other texts too short to
+identify, `languages.MIN_IDENTIFIED_WORDS`).
 
 A child flying a kite in the realistic style is allowed: a minor indicator alone is refused only
 in the adult style.

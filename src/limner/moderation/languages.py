@@ -7,8 +7,10 @@ How a text is identified, and why:
 
 - Letters of a script Limner has no rules for (Greek, Hebrew, Thai, ...) make up most of the
   text: unsupported, without asking a model.
-- A text of fewer than two distinct words is not identified: it is read with every language's
-  rules, like a trait value.
+- A text of fewer than `MIN_IDENTIFIED_WORDS` distinct words ("sunday mood", "blonde") is not
+  identified: no identifier tells the language of two words apart (measured: two-word captions
+  in English were placed in Nigerian Pidgin, Welsh or Hausa), so it is read with every language's
+  rules instead, like a trait value.
 - Kana, Hangul or Han make up most of the letters: Japanese (any kana), Korean (Hangul) or
   Chinese (Han only). Script decides these exactly; a statistical model adds nothing.
 - Otherwise `py3langid` (its model ships in the wheel; chosen over `lingua-language-detector` by
@@ -31,6 +33,7 @@ from typing import Any
 from limner.moderation.scripts import letter_scripts
 
 __all__ = [
+    "MIN_IDENTIFIED_WORDS",
     "MIN_SUPPORTED_CONFIDENCE",
     "SUPPORTED",
     "Identification",
@@ -61,6 +64,8 @@ SUPPORTED: dict[str, str] = {
     "vi": "Vietnamese",
 }
 
+#: texts with fewer distinct words (of two letters or more) are not identified
+MIN_IDENTIFIED_WORDS = 3
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
 #: the probability the supported languages must hold together when the top one is not ours
@@ -95,10 +100,12 @@ def identify(text: str) -> Identification:
     if letters["other"] * 2 >= total:
         return Identification(languages=("other",), supported=False, confidence=1.0)
     cjk = letters["kana"] + letters["hangul"] + letters["han"]
-    if cjk * 2 < total and len(set(_WORDS.findall(text.casefold()))) < 2:
-        # One word (or one repeated): no model can tell its language; like a trait value it is
-        # read with every language's rules instead.
-        return Identification(languages=(), supported=True, confidence=0.0)
+    if cjk * 2 < total and len(set(_WORDS.findall(text.casefold()))) < MIN_IDENTIFIED_WORDS:
+        # Too short for any model to tell its language: like a trait value, it is read with
+        # every language's rules instead, the ambiguous words of each included.
+        return Identification(
+            languages=(), supported=True, confidence=0.0, likely=frozenset(SUPPORTED)
+        )
     if cjk * 2 >= total:
         if letters["kana"]:
             code = "ja"

@@ -109,8 +109,10 @@ def test_identify_unsupported(text: str) -> None:
     assert not identify(text).supported
 
 
-@pytest.mark.parametrize("text", ["blonde", "x" * 200, "15", "l l l l l", ""])
-def test_one_word_is_not_identified(text: str) -> None:
+@pytest.mark.parametrize(
+    "text", ["blonde", "x" * 200, "15", "l l l l l", "", "sunday mood", "gym time", "ciao bella"]
+)
+def test_fewer_than_three_words_are_not_identified(text: str) -> None:
     found = identify(text)
 
     assert found.supported and found.languages == ()
