@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from limner.moderation.cjk import cjk_minor_age
 from limner.moderation.languages import identify
@@ -116,3 +118,12 @@ def test_fewer_than_three_words_are_not_identified(text: str) -> None:
     found = identify(text)
 
     assert found.supported and found.languages == ()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40))
+def test_native_words_are_a_fixed_point(text: str) -> None:
+    # Folding twice changes nothing, so a term written in any variant folds to what text does.
+    once = native_views(text).words
+
+    assert native_views(once).words == once
