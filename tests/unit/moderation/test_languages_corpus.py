@@ -142,3 +142,21 @@ def test_mixed_language_text_is_read_with_every_rule_set(moderator: RuleModerato
     verdict = moderator.check(adult_request("prompt", "a photo of a pretty школьница at the beach"))
 
     assert (verdict.allowed, verdict.rule) == (False, "minor_term")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a joshi kousei at the beach",
+        "shoujo selfie in a hotel",
+        "a devochka on a bed",
+        "a luoli character",
+        "eorini at the pool",
+        "chhoti ladki selfie",
+    ],
+)
+def test_romanised_minor_words_are_refused(moderator: RuleModerator, text: str) -> None:
+    # Prompts often write Japanese, Chinese, Korean, Russian or Hindi words in Latin letters.
+    verdict = moderator.check(adult_request("prompt", text))
+
+    assert (verdict.allowed, verdict.rule) == (False, "minor_term")
