@@ -365,6 +365,48 @@ def moderation_log(
     console.print(table)
 
 
+@moderation_app.command("check")
+def moderation_check(
+    text: Annotated[str, typer.Argument(help="The text to check, as a user would send it.")],
+    style: Annotated[str, typer.Option(help="realistic | anime | nude")] = "realistic",
+    field: Annotated[
+        str, typer.Option(help="The field it came in: prompt, appearance.body_type, ...")
+    ] = "prompt",
+) -> None:
+    """For abuse review: the verdict, the languages identified and the rule that matched.
+
+    This is operator-side, so it names the matched text; HTTP refusals never do. Exits 1 when
+    the text is refused.
+    """
+    from limner.domain.styles import Style
+    from limner.moderation import ModerationRequest, TextField
+    from limner.wiring import build_moderator
+
+    try:
+        chosen = Style(style)
+    except ValueError:
+        err_console.print(f"unknown style {style!r}: one of {', '.join(s.value for s in Style)}")
+        raise typer.Exit(2) from None
+    fields = [TextField(field, text)]
+    if field != "prompt":
+        fields.insert(0, TextField("prompt", "a photo"))
+    review = build_moderator(Settings()).review(
+        ModerationRequest(style=chosen, fields=tuple(fields))
+    )
+    verdict = review.verdict
+    languages = ", ".join(review.languages.get(field, ())) or "not identified (a trait value)"
+    console.print(f"verdict: {'allowed' if verdict.allowed else 'refused'}", highlight=False)
+    console.print(f"languages: {languages}", highlight=False)
+    if not verdict.allowed:
+        console.print(f"field: {verdict.field}", highlight=False)
+        console.print(f"rule: {verdict.rule}", highlight=False)
+        if review.language:
+            console.print(f"language: {review.language}", highlight=False)
+        if review.match:
+            console.print(f"matched: {review.match}", highlight=False)
+        raise typer.Exit(1)
+
+
 @app.command()
 def verify(
     image: Annotated[

@@ -224,6 +224,7 @@ def build_moderator(settings: Settings) -> RuleModerator:
         return default_moderator(
             extra_real_people=read_term_file(extra_people) if extra_people else (),
             extra_blocked_terms=read_term_file(blocked) if blocked else (),
+            extra_dir=settings.data_dir / "moderation",
         )
     except OSError as exc:
         raise ConfigurationError(f"cannot read a moderation term file: {exc}") from exc

@@ -162,9 +162,15 @@ class Planner:
         )
         if not verdict.allowed:
             self._refuse(
-                account, verdict.field or "prompt", verdict.rule or "blocked", request.style.value
+                account,
+                verdict.field or "prompt",
+                verdict.rule or "blocked",
+                request.style.value,
+                message=verdict.message,
             )
 
-    def _refuse(self, account: AccountRef, field: str, rule: str, style: str) -> None:
+    def _refuse(
+        self, account: AccountRef, field: str, rule: str, style: str, *, message: str | None = None
+    ) -> None:
         self.record_refusal(account, field, rule, style)
-        raise ContentBlocked(field=field, rule=rule)
+        raise ContentBlocked(field=field, rule=rule, message=message)

@@ -7,15 +7,27 @@ use `limner.moderation.normalize.normalize` (not re-exported here: it would shad
 from __future__ import annotations
 
 from limner.moderation.base import ModerationRequest, TextField, TextModerator, Verdict
-from limner.moderation.engine import RuleModerator, default_moderator
+from limner.moderation.engine import (
+    AnalyzedField,
+    Review,
+    RuleModerator,
+    analyze_field,
+    default_moderator,
+)
+from limner.moderation.languages import SUPPORTED, identify
 from limner.moderation.lexicon import read_term_file
 
 __all__ = [
+    "SUPPORTED",
+    "AnalyzedField",
     "ModerationRequest",
+    "Review",
     "RuleModerator",
     "TextField",
     "TextModerator",
     "Verdict",
+    "analyze_field",
     "default_moderator",
+    "identify",
     "read_term_file",
 ]

@@ -3,7 +3,8 @@
 This module owns reading ages out of normalised text (`normalize.TextViews`). An age counts only
 when it is written as an age: followed by an age unit ("15yo", "15 y/o", "16 years old",
 "twelve-year-old", "6 months old"), after an age word ("aged fifteen", "age: 16"), after a bound
-("under 18", "not yet 18"), after a subject ("she is 15", "just turned 14"), as a birthday ("her
+("under 18", "not yet 18"), after a subject ("she is 15", "just turned 14"), after an appearance
+verb ("looks 14", "appears to be fifteen", "seems 16 at most"), as a birthday ("her
 15th birthday") or as a school grade ("5th grade", "grade 7", "fifth grader"). A bare number is
 never an age: "3 cats", "1 2 3 4 apples", "a 1990s car" and "the 15th floor" say nothing about
 anyone's age.
@@ -90,6 +91,16 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             rf"\b(?:i am|i m|im|she is|shes|she s|he is|hes|he s|who is|is only|turned|turning)"
             # "she is 5'4" is a height: a second number follows
+            rf" (?P<n>{_NUM})\b(?! \d)" + _MEASURE,
+            "years",
+        ),
+        # "looks 14", "appears to be fifteen", "seems 16 at most", "could pass for 15": the
+        # apparent age is what a picture shows, so it counts like a stated one
+        (
+            r"\b(?:looks?|looking|appears?|appearing|seems?|seeming|passes|passing|pass)"
+            r"(?: (?:to be|like|for|as))?"
+            r"(?: (?:about|around|roughly|maybe|only|barely|just|under|like|at most|no more than|"
+            r"no older than|not older than|younger than))?"
             rf" (?P<n>{_NUM})\b(?! \d)" + _MEASURE,
             "years",
         ),

@@ -34,14 +34,17 @@ class Verdict:
     field: str | None = None
     #: internal rule id for the audit log ("minor_age", "minor_term", ...); never the matched text
     rule: str | None = None
+    #: a refusal message for the user where the default one would not say enough (it lists the
+    #: supported languages for `unsupported_language`); never the matched text
+    message: str | None = None
 
     @classmethod
     def allow(cls) -> Verdict:
         return cls(allowed=True)
 
     @classmethod
-    def block(cls, field: str, rule: str) -> Verdict:
-        return cls(allowed=False, field=field, rule=rule)
+    def block(cls, field: str, rule: str, *, message: str | None = None) -> Verdict:
+        return cls(allowed=False, field=field, rule=rule, message=message)
 
 
 class TextModerator(Protocol):

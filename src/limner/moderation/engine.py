@@ -7,17 +7,28 @@ the field that carried the refused indicator and never the matched text.
 
 Rules, checked in this order (the first refusal wins, most serious first):
 
-==================  =====================================================================
-rule                refused when
-==================  =====================================================================
-minor_age           an age under 18 is stated (digits or words) in any field, and the
-minor_term          style is the adult one or any field carries sexual/nudity wording;
-                    a minor-coded word or phrase in the same conditions
-real_person_sexual  a real person is named and some field carries sexual/nudity wording
-real_person_adult   a real person is named in the adult style (which only makes sexual
-                    imagery), even without sexual wording
-operator_term       a term from the operator's extra blocked list appears, in any style
-==================  =====================================================================
+====================  ===================================================================
+rule                  refused when
+====================  ===================================================================
+minor_age             an age under 18 is stated (digits or words, in any supported
+                      language) in any field, and the style is the adult one or any
+                      field carries sexual/nudity wording (in any supported language);
+minor_term            a minor-coded word or phrase in the same conditions
+real_person_sexual    a real person is named and some field carries sexual/nudity wording
+real_person_adult     a real person is named in the adult style (which only makes sexual
+                      imagery), even without sexual wording
+unsupported_language  the adult style, and a free-text field (not a trait value) is not
+                      identified as a supported language (`languages`)
+operator_term         a term from the operator's extra blocked list appears, in any style
+====================  ===================================================================
+
+Every field goes through the same analysis (`analyze_field`) and every supported language's rules,
+whatever language it is identified as: mixed-language text cannot slip between rule sets. The
+identification decides two things only: the adult style's language policy, and the few words
+that are minor words in one language and ordinary in another (German "Kind"), which count where
+that language is likely. Trait values (`appearance.*`) are too short to identify; they are read
+with every language's rules, the ambiguous words included (so are other texts too short to
+identify, `languages.MIN_IDENTIFIED_WORDS`).
 
 A child flying a kite in the realistic style is allowed: a minor indicator alone is refused only
 in the adult style.
@@ -26,10 +37,14 @@ in the adult style.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 from limner.domain.styles import is_adult_style
-from limner.moderation.ages import mentions_minor_age
-from limner.moderation.base import ModerationRequest, Verdict
+from limner.moderation.ages import mentions_minor_age, minor_ages
+from limner.moderation.base import ModerationRequest, TextField, Verdict
+from limner.moderation.languages import SUPPORTED, Identification, identify, supported_list
+from limner.moderation.languages import preload as preload_language_model
 from limner.moderation.lexicon import (
     MINOR_PATTERNS,
     MINOR_TERMS,
@@ -37,17 +52,71 @@ from limner.moderation.lexicon import (
     TermSet,
     shipped_real_people,
 )
-from limner.moderation.normalize import TextViews, analyze
+from limner.moderation.normalize import analyze
+from limner.moderation.people import RealPeople
+from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules
+from limner.moderation.scripts import native_views
 
-__all__ = ["RuleModerator", "default_moderator"]
+__all__ = [
+    "AnalyzedField",
+    "Review",
+    "RuleModerator",
+    "analyze_field",
+    "default_moderator",
+    "is_trait",
+]
+
+#: the refusal message of `unsupported_language`; it names no matched text
+UNSUPPORTED_MESSAGE = (
+    "The adult style accepts text only in the languages Limner moderates: {languages}. "
+    "Please write the request in one of them."
+)
+
+
+@dataclass(frozen=True)
+class AnalyzedField:
+    """One free-text field, analysed once for every rule (the single entry point for fields)."""
+
+    path: str
+    text: Analyzed
+    #: None for trait values, which are not identified
+    identification: Identification | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """A verdict with what an operator needs to review it (`limner moderation check`).
+
+    `match` and `language` name what matched; they are for the operator's console and never go
+    into an HTTP response or the refusal log.
+    """
+
+    verdict: Verdict
+    #: field path -> the languages identified in it (best first; empty for trait values)
+    languages: dict[str, tuple[str, ...]]
+    match: str | None = None
+    language: str | None = None
+
+
+def is_trait(path: str) -> bool:
+    """Trait values (`appearance.*`) are short descriptors: read, never identified."""
+    return path.startswith("appearance.")
+
+
+def analyze_field(field: TextField) -> AnalyzedField:
+    """Every field of every kind, now and later (names, descriptions), is analysed here."""
+    text = Analyzed(ascii=analyze(field.text), native=native_views(field.text))
+    identification = None if is_trait(field.path) else identify(field.text)
+    return AnalyzedField(path=field.path, text=text, identification=identification)
 
 
 class RuleModerator:
     """Rule-based text moderation (implements `limner.moderation.base.TextModerator`).
 
     `extra_real_people` and `extra_blocked_terms` let an operator add names and terms (see
-    `lexicon.read_term_file` for reading them from a file); nothing here can remove a shipped rule.
-    `real_people` replaces the shipped name list and exists for tests.
+    `lexicon.read_term_file` for reading them from a file), and `extra_dir` holds the operator's
+    words per language (`<code>/minor.txt`, `<code>/sexual.txt`); nothing here can remove a shipped
+    rule. `real_people` replaces the shipped name list and exists for tests.
     """
 
     def __init__(
@@ -56,46 +125,103 @@ class RuleModerator:
         extra_real_people: Iterable[str] = (),
         extra_blocked_terms: Iterable[str] = (),
         real_people: Iterable[str] | None = None,
+        extra_dir: Path | None = None,
     ) -> None:
         names = shipped_real_people() if real_people is None else tuple(real_people)
         self._minor_terms = TermSet(MINOR_TERMS, patterns=MINOR_PATTERNS)
         self._sexual_terms = TermSet(SEXUAL_TERMS)
-        self._real_people = TermSet((*names, *extra_real_people))
+        self._languages: tuple[LanguageRules, ...] = load_rules(SUPPORTED, extra_dir=extra_dir)
+        self._real_people = RealPeople((*names, *extra_real_people))
         self._operator_terms = TermSet(extra_blocked_terms)
 
     def check(self, request: ModerationRequest) -> Verdict:
         """Return the first refusal found, or `Verdict.allow()`."""
-        fields = [(field.path, analyze(field.text)) for field in request.fields]
+        return self.review(request).verdict
+
+    def review(self, request: ModerationRequest) -> Review:
+        """The verdict with the languages identified and what matched (for operators)."""
+        fields = [analyze_field(field) for field in request.fields]
+        languages = {
+            field.path: field.identification.languages if field.identification else ()
+            for field in fields
+        }
         adult = is_adult_style(request.style)
-        sexual_words = any(self._sexual_terms.matches(views) for _, views in fields)
+        sexual = next(
+            (found for field in fields if (found := self._sexual(field)) is not None), None
+        )
 
-        if adult or sexual_words:
-            for path, views in fields:
-                rule = self._minor_rule(views)
-                if rule is not None:
-                    return Verdict.block(path, rule)
-            for path, views in fields:
-                if self._real_people.matches(views):
-                    rule = "real_person_sexual" if sexual_words else "real_person_adult"
-                    return Verdict.block(path, rule)
+        if adult or sexual:
+            for field in fields:
+                minor = self._minor(field)
+                if minor is not None:
+                    rule, match, language = minor
+                    return Review(Verdict.block(field.path, rule), languages, match, language)
+            for field in fields:
+                name = self._real_people.find(field.text)
+                if name is not None:
+                    rule = "real_person_sexual" if sexual else "real_person_adult"
+                    return Review(Verdict.block(field.path, rule), languages, name)
 
-        for path, views in fields:
-            if self._operator_terms.matches(views):
-                return Verdict.block(path, "operator_term")
-        return Verdict.allow()
+        if adult:
+            for field in fields:
+                if field.identification is not None and not field.identification.supported:
+                    verdict = Verdict.block(
+                        field.path,
+                        "unsupported_language",
+                        message=UNSUPPORTED_MESSAGE.format(languages=supported_list()),
+                    )
+                    first = field.identification.languages[:1]
+                    return Review(verdict, languages, None, first[0] if first else None)
 
-    def _minor_rule(self, views: TextViews) -> str | None:
+        for field in fields:
+            term = self._operator_terms.find(field.text.ascii)
+            if term is not None:
+                return Review(Verdict.block(field.path, "operator_term"), languages, term)
+        return Review(Verdict.allow(), languages)
+
+    def _minor(self, field: AnalyzedField) -> tuple[str, str, str] | None:
+        views = field.text.ascii
         if mentions_minor_age(views):
-            return "minor_age"
-        if self._minor_terms.matches(views):
-            return "minor_term"
+            ages = [age for view in (views.ages, *views.words) for age in minor_ages(view)]
+            return "minor_age", f"an age of {ages[0]}" if ages else "an age", "en"
+        term = self._minor_terms.find(views)
+        if term is not None:
+            return "minor_term", term, "en"
+        for rules in self._languages:
+            found = rules.find_minor(field.text, identified=_likely(field, rules.code))
+            if found is not None:
+                return found[0], found[1], rules.code
+        return None
+
+    def _sexual(self, field: AnalyzedField) -> str | None:
+        term = self._sexual_terms.find(field.text.ascii)
+        if term is not None:
+            return term
+        for rules in self._languages:
+            term = rules.find_sexual(field.text, identified=_likely(field, rules.code))
+            if term is not None:
+                return term
         return None
 
 
+def _likely(field: AnalyzedField, code: str) -> bool:
+    # Trait values are not identified: every language's ambiguous words count for them.
+    return field.identification is None or code in field.identification.likely
+
+
 def default_moderator(
-    *, extra_real_people: Iterable[str] = (), extra_blocked_terms: Iterable[str] = ()
+    *,
+    extra_real_people: Iterable[str] = (),
+    extra_blocked_terms: Iterable[str] = (),
+    extra_dir: Path | None = None,
 ) -> RuleModerator:
-    """The moderator the service uses: shipped lists plus the operator's additions."""
+    """The moderator the service uses: shipped lists plus the operator's additions.
+
+    The language model is loaded here, at start-up, not on the first adult-style request.
+    """
+    preload_language_model()
     return RuleModerator(
-        extra_real_people=extra_real_people, extra_blocked_terms=extra_blocked_terms
+        extra_real_people=extra_real_people,
+        extra_blocked_terms=extra_blocked_terms,
+        extra_dir=extra_dir,
     )

@@ -236,15 +236,28 @@ def _parse_terms(text: str) -> tuple[str, ...]:
 
 
 class TermSet:
-    """A compiled whole-word matcher for a list of terms (and optional extra regexes)."""
+    """A compiled whole-word matcher for a list of terms (and optional extra regexes).
+
+    A term ending in "*" is a stem: it matches any word that starts with it ("nackt*").
+    """
 
     def __init__(self, terms: Iterable[str], *, patterns: Iterable[str] = ()) -> None:
-        keys = sorted({_key(normalize(term)) for term in terms} - {""}, key=len, reverse=True)
+        terms = tuple(terms)
+        stems = sorted(
+            {_key(normalize(term[:-1])) for term in terms if term.endswith("*")} - {""},
+            key=len,
+            reverse=True,
+        )
+        whole = [term for term in terms if not term.endswith("*")]
+        keys = sorted({_key(normalize(term)) for term in whole} - {""}, key=len, reverse=True)
         # A multi-word term also matches written as one word ("highschool").
         keys += sorted({key.replace(" ", "") for key in keys if " " in key}, key=len, reverse=True)
-        self._empty = not keys
-        body = _alternation(keys)
-        self._words = re.compile(rf"(?<![a-z0-9])(?:{body})(?:e?s)?(?![a-z0-9])")
+        self._empty = not keys and not stems
+        body = _alternation(keys + stems)
+        self._words = re.compile(
+            rf"(?<![a-z0-9])(?:(?:{_alternation(keys)})(?:e?s)?|(?:{_alternation(stems)})[a-z0-9]*+)"
+            r"(?![a-z0-9])"
+        )
         self._anywhere = re.compile(rf"(?:{body})")
         self._patterns = tuple(re.compile(pattern) for pattern in patterns)
 
@@ -253,13 +266,26 @@ class TermSet:
 
     def matches(self, views: TextViews) -> bool:
         """Whether any view of the text contains one of the terms."""
+        return self.find(views) is not None
+
+    def find(self, views: TextViews) -> str | None:
+        """The first matched text (normalised), or None; for operator review, never for users."""
         if not self:
-            return False
-        if any(self._words.search(_key(view)) for view in views.words):
-            return True
-        if any(self._anywhere.search(_key(word)) for word in views.glued):
-            return True
-        return any(pattern.search(view) for pattern in self._patterns for view in views.words)
+            return None
+        for view in views.words:
+            match = self._words.search(_key(view))
+            if match:
+                return match.group()
+        for word in views.glued:
+            match = self._anywhere.search(_key(word))
+            if match:
+                return match.group()
+        for pattern in self._patterns:
+            for view in views.words:
+                match = pattern.search(view)
+                if match:
+                    return match.group()
+        return None
 
 
 def _key(view: str) -> str:

@@ -39,7 +39,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["TextViews", "analyze", "normalize"]
+from limner.moderation.scripts import NativeViews
+
+__all__ = ["Analyzed", "TextViews", "analyze", "normalize"]
 
 # Hangul fillers and the braille blank render as nothing but are letters/symbols to Unicode, so
 # category checks alone miss them.
@@ -178,6 +180,14 @@ class TextViews:
     glued: tuple[str, ...]
     #: digits kept and split from letters, no leet folding: for ages written in digits
     ages: str
+
+
+@dataclass(frozen=True)
+class Analyzed:
+    """One field's text in every form the rules read: these views and `scripts`' native ones."""
+
+    ascii: TextViews
+    native: NativeViews
 
 
 def normalize(text: str) -> str:

@@ -1,0 +1,80 @@
+"""Real people: names with their aliases and transliterations, and misspellings of them.
+
+This module owns matching a text against the real-people list (`data/real_people.txt`, one
+person per line, aliases separated by "|"). Exact names and aliases in every script are matched
+like the language rules' terms (`rulesets`); misspellings of Latin names are matched with
+`rapidfuzz` on word windows as long as the name.
+
+Why the fuzzy rule has the shape it has:
+
+- Only names of two or more words, or single names of at least `MIN_SINGLE_NAME` letters, are
+  compared: a short single name ("Obama") one letter off is too often an ordinary word.
+- A window is compared with `fuzz.ratio` (normalised Levenshtein similarity, 0 to 100) against
+  names with the same number of words, and also glued to one word against the glued names.
+- `FUZZY_THRESHOLD` was chosen on a benign corpus of ordinary names (tests/unit/moderation/
+  benign_names.py: common first names alone and first-name + surname pairs from the supported
+  languages; numbers in bench/results/real-people-fuzzy.md): above every benign score, below the
+  score of every one-letter misspelling of a listed name of ten or more letters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz, process
+
+from limner.moderation.normalize import normalize
+from limner.moderation.rulesets import Analyzed, Terms
+
+__all__ = ["FUZZY_THRESHOLD", "MIN_SINGLE_NAME", "RealPeople", "split_aliases"]
+
+#: the least `fuzz.ratio` score at which a window is read as a listed name
+FUZZY_THRESHOLD = 90.0
+#: single-word names shorter than this are matched exactly only
+MIN_SINGLE_NAME = 7
+
+
+def split_aliases(lines: Iterable[str]) -> tuple[str, ...]:
+    """Every name and alias of the list's lines ("Taylor Swift | Тейлор Свифт" -> both)."""
+    return tuple(alias.strip() for line in lines for alias in line.split("|") if alias.strip())
+
+
+class RealPeople:
+    """The real-people matcher: exact in every script, fuzzy for Latin names."""
+
+    def __init__(self, lines: Iterable[str], *, fuzzy: bool = True) -> None:
+        names = split_aliases(lines)
+        self._exact = Terms(names)
+        latin = {normalize(name) for name in names if name.isascii() and not name.endswith("*")}
+        candidates = [
+            name for name in latin if name and (" " in name or len(name) >= MIN_SINGLE_NAME)
+        ]
+        self._by_words: dict[int, list[str]] = {}
+        for name in candidates:
+            self._by_words.setdefault(name.count(" ") + 1, []).append(name)
+        self._glued = sorted({name.replace(" ", "") for name in candidates})
+        self._fuzzy = fuzzy and bool(candidates)
+
+    def find(self, text: Analyzed) -> str | None:
+        """The matched name or window, or None (for operator review, never for users)."""
+        exact = self._exact.find(text)
+        if exact or not self._fuzzy:
+            return exact
+        return self._find_fuzzy(text.ascii.words[0].split())
+
+    def _find_fuzzy(self, words: Sequence[str]) -> str | None:
+        for size, names in self._by_words.items():
+            for start in range(len(words) - size + 1):
+                window = " ".join(words[start : start + size])
+                if _best(window, names) or _best(window.replace(" ", ""), self._glued):
+                    return window
+        return None
+
+
+def _best(window: str, names: list[str]) -> bool:
+    if not names or len(window) < MIN_SINGLE_NAME:
+        return False
+    return (
+        process.extractOne(window, names, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+        is not None
+    )

@@ -1,0 +1,80 @@
+"""`limner moderation check`: the operator's view of a verdict, through the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import limner
+
+LIMNER = [sys.executable, "-m", "limner.cli"]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    values = {k: v for k, v in os.environ.items() if not k.startswith("LIMNER_")}
+    values["LIMNER_DATA_DIR"] = str(tmp_path / "data")
+    values["COLUMNS"] = "200"
+    source = str(Path(limner.__file__).resolve().parents[1])
+    values["PYTHONPATH"] = os.pathsep.join(filter(None, [source, values.get("PYTHONPATH")]))
+    return values
+
+
+def check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*LIMNER, "moderation", "check", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_refusal_names_languages_rule_and_match(env: dict[str, str]) -> None:
+    result = check(env, "una niña de catorce años", "--style", "nude")
+
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert "verdict: refused" in lines
+    assert any(line.startswith("languages: es") for line in lines)
+    assert "rule: minor_age" in lines
+    assert "language: es" in lines
+    assert "matched: catorce anos" in lines
+
+
+def test_an_unsupported_language_is_named(env: dict[str, str]) -> None:
+    result = check(env, "en kvinna läser på stranden i solnedgången", "--style", "nude")
+
+    assert result.returncode == 1, result.stderr
+    assert "rule: unsupported_language" in result.stdout
+    assert "languages: sv" in result.stdout
+
+
+def test_an_allowed_text(env: dict[str, str]) -> None:
+    result = check(env, "a lighthouse at dusk", "--style", "nude")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "verdict: allowed"
+
+
+def test_operator_words_are_read_from_the_data_dir(env: dict[str, str]) -> None:
+    words = Path(env["LIMNER_DATA_DIR"]) / "moderation" / "fr"
+    words.mkdir(parents=True)
+    (words / "minor.txt").write_text("marmot\n", encoding="utf-8")
+
+    result = check(env, "une marmot sur la plage", "--style", "nude")
+
+    assert result.returncode == 1, result.stdout
+    assert "matched: marmot" in result.stdout
+
+
+def test_a_trait_value_is_not_identified(env: dict[str, str]) -> None:
+    result = check(env, "blonde", "--style", "nude", "--field", "appearance.hair_color")
+
+    assert result.returncode == 0, result.stderr
+    assert "languages: not identified (a trait value)" in result.stdout

@@ -1,0 +1,70 @@
+"""Real people across scripts and spellings, and the fuzzy threshold's benign corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from limner.domain.styles import Style
+from limner.moderation import ModerationRequest, TextField, default_moderator
+from limner.moderation.lexicon import shipped_real_people
+from limner.moderation.normalize import analyze, normalize
+from limner.moderation.people import RealPeople, split_aliases
+from limner.moderation.rulesets import Analyzed
+from limner.moderation.scripts import native_views
+from tests.unit.moderation.benign_names import FIRST_NAMES, SURNAMES
+
+PEOPLE = RealPeople(shipped_real_people())
+
+
+def found(text: str) -> str | None:
+    return PEOPLE.find(Analyzed(ascii=analyze(text), native=native_views(text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Taylor Swift",
+        "Тейлор Свифт на пляже",
+        "テイラー・スウィフトの写真",
+        "泰勒·斯威夫特",
+        "테일러 스위프트",
+        "Путина в бане",  # an inflected form
+        "صورة ترامب",  # with no prefix
+        "والترامب",  # with attached prefixes
+        "Taylor Swfit",  # one-letter misspellings
+        "Scarlet Johansson",
+        "Scarlett Johanson",
+        "Margo Robbie",
+        "Zelenskyy",
+        "taylorswfit",
+    ],
+)
+def test_real_people_in_every_script_and_spelling(text: str) -> None:
+    assert found(text) is not None
+
+
+def test_common_first_names_alone_never_trigger() -> None:
+    hits = [name for name in FIRST_NAMES if found(name)]
+
+    assert hits == []
+
+
+def test_benign_name_pairs_rarely_trigger() -> None:
+    # The fuzzy threshold was chosen on this corpus (bench/results/real-people-fuzzy.md): a few
+    # pairs one or two letters from a listed name are refused in the adult style, and no more.
+    listed = {normalize(name) for name in split_aliases(shipped_real_people())}
+    pairs = [f"{first} {last}" for first in FIRST_NAMES for last in SURNAMES]
+    benign = [pair for pair in pairs if normalize(pair) not in listed]
+
+    hits = [pair for pair in benign if found(pair)]
+
+    assert len(hits) <= 0.0005 * len(benign), hits
+
+
+def test_adult_style_refuses_a_transliterated_name() -> None:
+    fields = (TextField("prompt", "селфи Тейлор Свифт"),)
+    request = ModerationRequest(style=Style.nude, fields=fields)
+
+    verdict = default_moderator().check(request)
+
+    assert (verdict.allowed, verdict.rule) == (False, "real_person_adult")
