@@ -11,14 +11,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from limner import __version__, keys, ledger
+from limner import __version__, firstrun, keys, ledger
+from limner.cli_errors import LimnerTyper
 from limner.clock import isoformat_z
 from limner.config import BackendName, Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.errors import LimnerError
 
-app = typer.Typer(help="Limner: a self-hosted image-generation API server.", no_args_is_help=True)
+app = LimnerTyper(help="Limner: a self-hosted image-generation API server.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -69,11 +70,14 @@ def serve(
     ray_address: Annotated[
         str | None, typer.Option(help="Ray cluster to join (ray://host:10001); default: local.")
     ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Once listening, print this file's key with the export lines to copy."),
+    ] = None,
 ) -> None:
     """Start the HTTP API server."""
-    import uvicorn
-
     from limner.api import create_app
+    from limner.cli_serve import serve_with_banner
 
     if backend is not None:
         os.environ["LIMNER_BACKEND"] = backend.value
@@ -98,7 +102,10 @@ def serve(
         f"Limner {__version__} on http://{host}:{port} "
         f"(backend: {settings.backend.value}, data: {settings.data_dir})"
     )
-    uvicorn.run(application, host=host, port=port, log_level=log_level)
+    url = firstrun.local_url(host, port)
+    firstrun.record_server_url(settings.data_dir, url)  # `limner generate` finds it there
+    banner = firstrun.ready_banner(url, firstrun.read_key_file(key_file) if key_file else None)
+    serve_with_banner(application, banner=banner, host=host, port=port, log_level=log_level)
 
 
 def _serve_processes(
@@ -113,6 +120,7 @@ def _serve_processes(
             "(LIMNER_DATABASE_URL, LIMNER_REDIS_URL) keep limits exact; see docs/scaling.md"
         )
     _database()  # migrate once here, before the workers race to it
+    firstrun.record_server_url(settings.data_dir, firstrun.local_url(host, port))
     from limner.api.app import build_stamper
 
     build_stamper(settings)  # likewise the provenance key, made on first start
@@ -181,8 +189,12 @@ def keys_create(
     sfw_only: Annotated[
         bool, typer.Option("--sfw-only", help="Screen every output of this key for nudity.")
     ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the key to this file (mode 0600) instead of printing it."),
+    ] = None,
 ) -> None:
-    """Create an API key. The key is printed once, as the last line."""
+    """Create an API key. The key is printed once, as the last line (or written to --out)."""
     settings, database = _database()
     try:
         with database.transaction() as session:
@@ -201,6 +213,10 @@ def keys_create(
         f"(daily allowance {settings.daily_allowance(plan)}, granted {credits})"
         + (", SFW-only." if sfw_only else ".")
     )
+    if out is not None:
+        firstrun.write_secret_file(out, issued.key)
+        console.print(f"The key is in {out} (readable by you only).")
+        return
     console.print("Store it now; it cannot be shown again:", style="bold")
     print(issued.key)
 
@@ -225,7 +241,11 @@ def keys_sfw(
 def keys_list() -> None:
     """List keys by prefix, with their plans and balances."""
     settings, database = _database()
-    table = Table("prefix", "name", "plan", "available", "granted", "sfw", "created", "revoked")
+    table = Table()
+    # the prefix is what `credits grant` takes: never cut, whatever the terminal width
+    table.add_column("prefix", no_wrap=True, min_width=len("lmn_00000000"))
+    for header in ("name", "plan", "available", "granted", "sfw", "created", "revoked"):
+        table.add_column(header)
     with database.transaction() as session:
         for account in keys.list_accounts(session=session):
             balance = ledger.balance(
@@ -444,8 +464,13 @@ def generate(
     n: Annotated[int, typer.Option("--n", help="Images to make (seed, seed+1, ...).")] = 1,
     out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
     url: Annotated[
-        str, typer.Option(envvar="LIMNER_URL", help="Server URL.")
-    ] = "http://127.0.0.1:8000",
+        str | None,
+        typer.Option(
+            envvar="LIMNER_URL",
+            help="Server URL; default: the one this data dir last served on, else "
+            "http://127.0.0.1:8000.",
+        ),
+    ] = None,
     api_key: Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")] = "",
 ) -> None:
     """Generate on a Limner server (LIMNER_URL, LIMNER_API_KEY), following its progress, and
@@ -458,6 +483,7 @@ def generate(
     if not api_key:
         err_console.print("[red]error:[/red] set LIMNER_API_KEY or pass --api-key")
         raise typer.Exit(1)
+    url = url or firstrun.recorded_server_url(Settings().data_dir) or firstrun.DEFAULT_URL
     options: dict[str, Any] = {"style": style, "quality": quality, "n": n}
     if seed is not None:
         options["seed"] = seed

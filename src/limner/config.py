@@ -136,7 +136,9 @@ class Settings(BaseSettings):
         try:
             parse_rate_limit(value)
         except ValueError as exc:
-            raise ValueError(f"not a rate limit like '10/minute': {value!r}") from exc
+            raise ValueError(
+                f"it should be one rate limit like '10/minute' or '100/hour', not {value!r}"
+            ) from exc
         return value
 
     @field_validator("public_url")

@@ -101,7 +101,8 @@ class DatabaseCollector(Collector):
             ).one()
             durations = session.execute(
                 select(
-                    func.count(), func.sum(self._seconds(Generation.created_at, Generation.completed_at))
+                    func.count(),
+                    func.sum(self._seconds(Generation.created_at, Generation.completed_at)),
                 ).where(Generation.status == "completed", Generation.completed_at.is_not(None))
             ).one()
             by_status = session.execute(
@@ -131,9 +132,7 @@ class DatabaseCollector(Collector):
         )
         oldest.add_metric([], _age_s(queued[1]))
         yield oldest
-        yield _summary(
-            "limner_queue_wait_seconds", "Time from submit to a worker's claim.", waits
-        )
+        yield _summary("limner_queue_wait_seconds", "Time from submit to a worker's claim.", waits)
         yield _summary(
             "limner_generation_seconds",
             "Total time of completed generations, from request to stored images.",
@@ -180,13 +179,17 @@ class GpuMemoryCollector(Collector):
         if torch is None or not torch.cuda.is_available():
             return
         family = GaugeMetricFamily(
-            "limner_gpu_memory_bytes", "CUDA memory held by this process.", labels=["device", "kind"]
+            "limner_gpu_memory_bytes",
+            "CUDA memory held by this process.",
+            labels=["device", "kind"],
         )
         for index in range(torch.cuda.device_count()):
             device = f"cuda:{index}"
             family.add_metric([device, "allocated"], torch.cuda.memory_allocated(index))
             family.add_metric([device, "reserved"], torch.cuda.memory_reserved(index))
-            family.add_metric([device, "total"], torch.cuda.get_device_properties(index).total_memory)
+            family.add_metric(
+                [device, "total"], torch.cuda.get_device_properties(index).total_memory
+            )
         yield family
 
 

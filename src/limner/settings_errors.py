@@ -22,7 +22,7 @@ def describe_settings_error(error: ValidationError) -> str:
     field = ".".join(str(part) for part in first.get("loc", ()) if not isinstance(part, int))
     name = f"LIMNER_{field.split('.')[0].upper()}" if field else "a LIMNER_ setting"
     reason = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-    reason = reason.replace("Input should be", "accepted:")
+    reason = reason.replace("Input should be", "it should be")
     shown = ""
     if field and not any(hint in field for hint in _SECRET_HINTS) and "input" in first:
         shown = f"={first['input']!r}"

@@ -49,9 +49,7 @@ def test_generate_shows_the_image_credits_and_headers(page: Any, settings_factor
 
         image = page.locator("#images .output img").first
         expect(image).to_be_visible()
-        page.wait_for_function(
-            "document.querySelector('#images .output img').naturalWidth === 512"
-        )
+        page.wait_for_function("document.querySelector('#images .output img').naturalWidth === 512")
         expect(page.locator("#job-status")).to_have_text("completed · 1 credit")
         expect(page.locator("#account-credits")).to_have_text("24")
         expect(page.locator('#response-info dd[data-name="request id"]')).to_have_text(
@@ -142,9 +140,9 @@ def test_api_reference_pages_load_offline(page: Any, settings_factory) -> None:
         needed = ("document", "script", "stylesheet", "font", "fetch", "xhr")
         page.on(
             "request",
-            lambda request: requested.append(request.url)
-            if request.resource_type in needed
-            else None,
+            lambda request: (
+                requested.append(request.url) if request.resource_type in needed else None
+            ),
         )
         page.goto(f"{base_url}/docs")
         expect(page.locator(".swagger-ui .info .title")).to_contain_text("Limner")

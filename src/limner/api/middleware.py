@@ -114,5 +114,5 @@ def _route_template(scope: Scope, root_path: str) -> str:
         return path
     mounted = scope.get("root_path", "")
     if mounted != root_path:  # a Mount moved its prefix into root_path
-        return f"{mounted[len(root_path):]}/{{path}}"
+        return f"{mounted[len(root_path) :]}/{{path}}"
     return "unmatched"

@@ -1,4 +1,4 @@
-"""The browser playground: `/playground` (and `/` sends people there), assets shipped in the package.
+"""The browser playground at `/playground` (`/` leads there), its assets shipped in the package.
 
 Plain HTML, CSS and JavaScript modules under `limner/static/playground`; nothing is built and
 nothing is loaded from another host, so it works on a machine without internet.
@@ -18,9 +18,7 @@ PLAYGROUND_DIR = Path(str(files("limner") / "static" / "playground"))
 
 def install_playground(app: FastAPI) -> None:
     """Serve the playground page, its assets, and the redirect from `/`."""
-    app.mount(
-        "/playground/assets", StaticFiles(directory=PLAYGROUND_DIR), name="playground-assets"
-    )
+    app.mount("/playground/assets", StaticFiles(directory=PLAYGROUND_DIR), name="playground-assets")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
