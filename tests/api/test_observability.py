@@ -211,3 +211,17 @@ def test_json_formatter_outside_a_request() -> None:
         assert json.loads(JsonFormatter().format(record))["request_id"] == "abc123"
     finally:
         request_id_var.reset(token)
+
+
+def test_the_grafana_dashboard_queries_metrics_that_exist(client: TestClient) -> None:
+    dashboard = json.loads(
+        (Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json").read_text()
+    )
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    used = {name for expr in exprs for name in re.findall(r"\blimner_[a-z_]+", expr)}
+    exposed = set(client.get("/metrics").text.split())  # the # HELP/TYPE lines name every family
+    exposed_names = {word for word in exposed if word.startswith("limner_")}
+    families = {re.sub(r"_(bucket|sum|count|total|created)$", "", name) for name in exposed_names}
+    families.add("limner_gpu_memory_bytes")  # only where CUDA is present
+    for name in used:
+        assert re.sub(r"_(bucket|sum|count|total)$", "", name) in families, name
