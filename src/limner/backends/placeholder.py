@@ -78,16 +78,17 @@ def render_placeholder(spec: GenerationSpec) -> Image.Image:
         colour = (*tuple(int(c) for c in rng.integers(0, 256, size=3)), 110)
         draw.ellipse((x0 - radius, y0 - radius, x0 + radius, y0 + radius), fill=colour)
 
-    # one line in the bottom edge strip, which no caption position covers (see caption.py)
-    font = ImageFont.load_default(size=max(9, round(height * EDGE_MARGIN * 0.42)))
+    # one line on a dark band in the bottom edge strip, which no caption position covers
+    # (caption.EDGE_MARGIN), so the label and a caption bar never overlap
+    _, band_top, _, _ = label_box((width, height))
+    draw.rectangle((0, band_top, width, height), fill=(0, 0, 0, 120))
+    font = ImageFont.load_default(size=max(9, round(height * EDGE_MARGIN * 0.45)))
     draw.text(
         (width / 2, label_centre_y(height)),
         f"PLACEHOLDER · {spec.style} · {spec.quality} · seed {spec.seed}",
         font=font,
-        fill=(255, 255, 255, 235),
+        fill=(255, 255, 255, 240),
         anchor="mm",
-        stroke_width=1,
-        stroke_fill=(0, 0, 0, 200),
     )
     return image
 
