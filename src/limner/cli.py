@@ -166,6 +166,9 @@ def worker(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    from limner.logs import configure_logging
+
+    configure_logging(settings.log_format)
     context.service.screening.report_at_start()
     context.recovery.start()
     context.jobs.start()
