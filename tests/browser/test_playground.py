@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.sync_api import expect
 
 from limner import keys, ledger
@@ -20,14 +21,14 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "playground.
 
 @contextmanager
 def playground(
-    settings_factory: Callable[..., Settings], **overrides: object
+    settings_factory: Callable[..., Settings], plan: str = "free", **overrides: object
 ) -> Iterator[tuple[str, str]]:
     """A live server; yields (base URL, a key with 20 granted credits)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_app(settings_factory(public_url=base_url, **overrides))
     with app.state.limner.database.transaction() as session:
-        issued = keys.create_key(session=session, plan="free", name="browser")
+        issued = keys.create_key(session=session, plan=plan, name="browser")
         ledger.grant(session=session, account_id=issued.account_id, amount=20)
     with running(app, port=port):
         yield base_url, issued.key
@@ -41,7 +42,9 @@ def open_with_key(page: Any, base_url: str, key: str) -> None:
     expect(page.locator("#account-credits")).to_have_text("25")  # 5 daily + 20 granted
 
 
-def test_generate_shows_the_image_credits_and_headers(page: Any, settings_factory) -> None:
+def test_generate_shows_the_image_credits_and_headers(
+    page: Any, settings_factory, tmp_path: Path
+) -> None:
     with playground(settings_factory) as (base_url, key):
         open_with_key(page, base_url, key)
         page.fill("#prompt", "a lighthouse at dusk")
@@ -59,6 +62,13 @@ def test_generate_shows_the_image_credits_and_headers(page: Any, settings_factor
         expect(page.locator("#gallery-grid .tile")).to_have_count(1)
         download = page.locator("#images .output a[download]")
         expect(download).to_have_attribute("href", image.get_attribute("src"))
+        # the verify drop zone recognises the image as this server's
+        png = tmp_path / "made-here.png"
+        png.write_bytes(httpx.get(image.get_attribute("src")).content)
+        page.set_input_files("#verify-file", str(png))
+        expect(page.locator("#verify-result .verdict")).to_contain_text(
+            "Made by this server: generation gen_"
+        )
         # the key lives in this tab's session storage only
         assert page.evaluate("sessionStorage.getItem('limner.apiKey')") == key
         assert page.evaluate("localStorage.length") == 0
@@ -150,3 +160,25 @@ def test_api_reference_pages_load_offline(page: Any, settings_factory) -> None:
         expect(page.locator("h1").first).to_contain_text("Limner")
         outside = [url for url in requested if not url.startswith((base_url, "data:", "blob:"))]
         assert outside == []
+
+
+def test_the_gallery_pages_through_the_generations(page: Any, settings_factory) -> None:
+    with playground(settings_factory, plan="pro") as (base_url, key):
+        headers = {"Authorization": f"Bearer {key}"}
+        for index in range(13):  # one more than a page
+            body = {"prompt": f"a lighthouse, study {index}", "seed": index}
+            answer = httpx.post(f"{base_url}/api/v1/generate", json=body, headers=headers)
+            assert answer.status_code == 200, answer.text
+        page.goto(f"{base_url}/playground")
+        page.fill("#api-key", key)
+        page.click("#key-use")
+        tiles = page.locator("#gallery-grid .tile")
+        expect(tiles).to_have_count(12)
+        newest = tiles.first.get_attribute("data-id")
+        expect(page.locator("#page-newer")).to_be_disabled()
+        page.click("#page-older")
+        expect(tiles).to_have_count(1)
+        expect(page.locator("#page-older")).to_be_disabled()
+        page.click("#page-newer")
+        expect(tiles).to_have_count(12)
+        expect(tiles.first).to_have_attribute("data-id", newest or "")
