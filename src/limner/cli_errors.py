@@ -7,9 +7,10 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from limner.errors import ConfigurationError
-from limner.settings_errors import describe_settings_error, is_settings_error
+from limner.settings_errors import describe, is_settings_error
 
 
 class LimnerTyper(typer.Typer):
@@ -19,10 +20,10 @@ class LimnerTyper(typer.Typer):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().__call__(*args, **kwargs)
-        except ValidationError as error:
+        except (ValidationError, SettingsError) as error:
             if not is_settings_error(error):
                 raise
-            print(f"error: {describe_settings_error(error)}", file=sys.stderr)
+            print(f"error: {describe(error)}", file=sys.stderr)
             sys.exit(2)
         except ConfigurationError as error:
             print(f"error: {error.message}", file=sys.stderr)

@@ -6,13 +6,28 @@ Values are not echoed for settings that may hold secrets (keys, URLs with passwo
 
 from __future__ import annotations
 
+import re
+
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 _SECRET_HINTS = ("key", "secret", "url", "password", "token")
 
 
 def is_settings_error(error: BaseException) -> bool:
-    return isinstance(error, ValidationError) and error.title == "Settings"
+    return isinstance(error, SettingsError) or (
+        isinstance(error, ValidationError) and error.title == "Settings"
+    )
+
+
+def describe(error: BaseException) -> str:
+    """One line for either kind of settings error."""
+    if isinstance(error, ValidationError):
+        return describe_settings_error(error)
+    # pydantic-settings could not even decode the value (a list or object setting)
+    match = re.search(r'field "(\w+)"', str(error))
+    name = f"LIMNER_{match.group(1).upper()}" if match else "a LIMNER_ setting"
+    return f"{name} is not accepted: it should be JSON (a list such as [0, 5, 300])"
 
 
 def describe_settings_error(error: ValidationError) -> str:

@@ -79,6 +79,15 @@ def test_an_invalid_choice_names_what_is_accepted(env: dict[str, str]) -> None:
     )
 
 
+def test_an_undecodable_list_setting_is_one_line_too(env: dict[str, str]) -> None:
+    result = run_cli("keys", "list", env={**env, "LIMNER_WEBHOOK_RETRY_SCHEDULE_S": "banana"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: LIMNER_WEBHOOK_RETRY_SCHEDULE_S is not accepted: it should be JSON "
+        "(a list such as [0, 5, 300])"
+    ]
+
+
 def test_serve_prints_the_exports_last_and_generate_finds_the_server(
     env: dict[str, str], tmp_path: Path
 ) -> None:
