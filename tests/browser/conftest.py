@@ -22,8 +22,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # module scope, not session: while Playwright's sync API is open, the main thread has a
+    # running event loop, which breaks later tests that call asyncio.run()
     if not os.path.exists(CHROMIUM):
         _unavailable(f"no chromium at {CHROMIUM} (apt-get install chromium)")
     try:
