@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from limner import __version__, keys, ledger
+from limner import __version__, firstrun, keys, ledger
+from limner.cli_errors import LimnerTyper
 from limner.clock import isoformat_z
 from limner.config import BackendName, Settings, WorkerTier
 from limner.db.engine import Database
@@ -24,7 +25,7 @@ from limner.privacy import confine_scratch_files
 if TYPE_CHECKING:
     from limner.client import Client
 
-app = typer.Typer(help="Limner: a self-hosted image-generation API server.", no_args_is_help=True)
+app = LimnerTyper(help="Limner: a self-hosted image-generation API server.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -80,10 +81,15 @@ def serve(
     ray_address: Annotated[
         str | None, typer.Option(help="Ray cluster to join (ray://host:10001); default: local.")
     ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Once listening, print this file's key with the export lines to copy."),
+    ] = None,
 ) -> None:
     """Start the HTTP API server."""
     from limner.api import create_app
-    from limner.api.server import serve as serve_app
+    from limner.api.server import uvicorn_options
+    from limner.cli_serve import serve_with_banner
 
     if backend is not None:
         os.environ["LIMNER_BACKEND"] = backend.value
@@ -111,7 +117,17 @@ def serve(
         f"Limner {__version__} on http://{host}:{port} "
         f"(backend: {settings.backend.value}, data: {settings.data_dir})"
     )
-    serve_app(application, settings, host=host, port=port, log_level=log_level)
+    url = firstrun.local_url(host, port)
+    firstrun.record_server_url(settings.data_dir, url)  # `limner generate` finds it there
+    banner = firstrun.ready_banner(url, firstrun.read_key_file(key_file) if key_file else None)
+    serve_with_banner(
+        application,
+        banner=banner,
+        host=host,
+        port=port,
+        log_level=log_level,
+        **uvicorn_options(settings),  # the header limits, protocol and proxy trust of `serve`
+    )
 
 
 def _print_runtime(backend: object) -> None:
@@ -139,6 +155,7 @@ def _serve_processes(
             "(LIMNER_DATABASE_URL, LIMNER_REDIS_URL) keep limits exact; see docs/scaling.md"
         )
     _database()  # migrate once here, before the workers race to it
+    firstrun.record_server_url(settings.data_dir, firstrun.local_url(host, port))
     from limner.wiring import build_stamper
 
     build_stamper(settings)  # likewise the provenance key, made on first start
@@ -187,6 +204,9 @@ def worker(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    from limner.logs import configure_logging
+
+    configure_logging(settings.log_format)
     context.service.screening.report_at_start()
     context.recovery.start()
     context.jobs.start()
@@ -212,8 +232,12 @@ def keys_create(
     sfw_only: Annotated[
         bool, typer.Option("--sfw-only", help="Screen every output of this key for nudity.")
     ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the key to this file (mode 0600) instead of printing it."),
+    ] = None,
 ) -> None:
-    """Create an API key. The key is printed once, as the last line."""
+    """Create an API key. The key is printed once, as the last line (or written to --out)."""
     settings, database = _database()
     try:
         with database.transaction() as session:
@@ -232,6 +256,10 @@ def keys_create(
         f"(daily allowance {settings.daily_allowance(plan)}, granted {credits})"
         + (", SFW-only." if sfw_only else ".")
     )
+    if out is not None:
+        firstrun.write_secret_file(out, issued.key)
+        console.print(f"The key is in {out} (readable by you only).")
+        return
     console.print("Store it now; it cannot be shown again:", style="bold")
     print(issued.key)
 
@@ -256,7 +284,11 @@ def keys_sfw(
 def keys_list() -> None:
     """List keys by prefix, with their plans and balances."""
     settings, database = _database()
-    table = Table("prefix", "name", "plan", "available", "granted", "sfw", "created", "revoked")
+    table = Table()
+    # the prefix is what `credits grant` takes: never cut, whatever the terminal width
+    table.add_column("prefix", no_wrap=True, min_width=len("lmn_00000000"))
+    for header in ("name", "plan", "available", "granted", "sfw", "created", "revoked"):
+        table.add_column(header)
     with database.transaction() as session:
         for account in keys.list_accounts(session=session):
             balance = ledger.balance(
@@ -510,6 +542,22 @@ def db_upgrade() -> None:
     console.print(f"Database at {settings.resolved_database_url()} is up to date.")
 
 
+#: the client commands' server: LIMNER_URL, else the one this data dir last served on
+ServerUrl = Annotated[
+    str | None,
+    typer.Option(
+        envvar="LIMNER_URL",
+        help="Server URL; default: the one this data dir last served on, else "
+        "http://127.0.0.1:8000.",
+    ),
+]
+ApiKey = Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")]
+
+
+def _server_url(url: str | None) -> str:
+    return url or firstrun.recorded_server_url(Settings().data_dir) or firstrun.DEFAULT_URL
+
+
 @app.command()
 def generate(
     prompt: Annotated[str, typer.Argument(help="What to generate.")],
@@ -518,10 +566,8 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible result.")] = None,
     n: Annotated[int, typer.Option("--n", help="Images to make (seed, seed+1, ...).")] = 1,
     out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
-    url: Annotated[
-        str, typer.Option(envvar="LIMNER_URL", help="Server URL.")
-    ] = "http://127.0.0.1:8000",
-    api_key: Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")] = "",
+    url: ServerUrl = None,
+    api_key: ApiKey = "",
 ) -> None:
     """Generate on a Limner server (LIMNER_URL, LIMNER_API_KEY), following its progress, and
     save the images."""
@@ -533,6 +579,7 @@ def generate(
     if not api_key:
         err_console.print("[red]error:[/red] set LIMNER_API_KEY or pass --api-key")
         raise typer.Exit(1)
+    url = _server_url(url)
     options: dict[str, Any] = {"style": style, "quality": quality, "n": n}
     if seed is not None:
         options["seed"] = seed
@@ -577,7 +624,7 @@ def generate(
 
 
 @contextmanager
-def _server_client(url: str, api_key: str) -> Iterator[Client]:
+def _server_client(url: str | None, api_key: str) -> Iterator[Client]:
     """The SDK client of a client command; an API or connection error ends it in one line."""
     import httpx
 
@@ -586,6 +633,7 @@ def _server_client(url: str, api_key: str) -> Iterator[Client]:
     if not api_key:
         err_console.print("[red]error:[/red] set LIMNER_API_KEY or pass --api-key")
         raise typer.Exit(1)
+    url = _server_url(url)
     try:
         with Client(url, api_key) as client:
             yield client
@@ -599,14 +647,10 @@ def _server_client(url: str, api_key: str) -> Iterator[Client]:
         raise typer.Exit(1) from error
 
 
-ServerUrl = Annotated[str, typer.Option(envvar="LIMNER_URL", help="Server URL.")]
-ApiKey = Annotated[str, typer.Option(envvar="LIMNER_API_KEY", help="API key.")]
-
-
 @app.command()
 def delete(
     generation_id: Annotated[str, typer.Argument(help="The generation to erase (gen_...).")],
-    url: ServerUrl = "http://127.0.0.1:8000",
+    url: ServerUrl = None,
     api_key: ApiKey = "",
 ) -> None:
     """Erase one of your finished generations on a Limner server: its images and prompt."""
@@ -618,7 +662,7 @@ def delete(
 @app.command()
 def upload(
     file: Annotated[Path, typer.Argument(help="A PNG, JPEG or WebP picture.", exists=True)],
-    url: ServerUrl = "http://127.0.0.1:8000",
+    url: ServerUrl = None,
     api_key: ApiKey = "",
 ) -> None:
     """Upload a picture to a Limner server for image-input requests; prints its upl_ id."""

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 from limits import parse as parse_rate_limit
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class BackendName(StrEnum):
@@ -21,6 +22,11 @@ class BackendName(StrEnum):
 class ImageDelivery(StrEnum):
     proxy = "proxy"  #: `/generations/{token}.png` streams the bytes from the store
     presigned = "presigned"  #: it answers 307 to a short-lived presigned store URL
+
+
+class LogFormat(StrEnum):
+    text = "text"  #: human-readable lines
+    json = "json"  #: one JSON object per line, with the request id
 
 
 class WorkerTier(StrEnum):
@@ -131,13 +137,29 @@ class Settings(BaseSettings):
         25, ge=25, le=70, description="Faces estimated younger are refused; may only be raised."
     )
 
+    # browsers and operators (docs/deployment.md)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser, comma-separated; '*' for any.",
+    )
+    log_format: LogFormat = Field(LogFormat.text, description="text or json (one object a line).")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
     @field_validator("rate_limit_free", "rate_limit_pro", "rate_limit_read", "rate_limit_anonymous")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         try:
             parse_rate_limit(value)
         except ValueError as exc:
-            raise ValueError(f"not a rate limit like '10/minute': {value!r}") from exc
+            raise ValueError(
+                f"it should be one rate limit like '10/minute' or '100/hour', not {value!r}"
+            ) from exc
         return value
 
     @model_validator(mode="after")

@@ -22,10 +22,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(app: FastAPI) -> Iterator[str]:
-    """Serve `app` as `limner serve` would (same protocol and limits) until the block ends;
-    yields the base URL."""
-    port = free_port()
+def running(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """Serve `app` as `limner serve` would (same protocol and limits) until the block ends, on
+    `port` (default a free one); yields the base URL."""
+    port = port or free_port()
     options = uvicorn_options(app.state.limner.settings)
     server = uvicorn.Server(
         uvicorn.Config(

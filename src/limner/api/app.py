@@ -12,7 +12,10 @@ from fastapi.openapi.utils import get_openapi
 
 from limner import __version__
 from limner.api.context import AppContext
+from limner.api.docs_pages import install_docs
 from limner.api.errors import install_error_handlers
+from limner.api.metrics import install_observability
+from limner.api.playground import install_playground
 from limner.api.ratelimit_headers import RateLimitHeadersMiddleware
 from limner.api.routes import (
     account,
@@ -76,10 +79,20 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         context.service.backends.close()
         context.database.dispose()
 
-    app = FastAPI(title="Limner", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Limner",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served from local files by install_docs, not from a CDN
+        redoc_url=None,
+    )
     app.state.limner = context
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
+    install_observability(app, settings, context.database)
+    install_docs(app)
+    install_playground(app)
     for module in (
         generate,
         account,

@@ -18,6 +18,7 @@ from limner.backends.base import GenerationContext, GenerationSpec, Media
 from limner.domain.prompts import PromptOptions
 from limner.domain.styles import Gender, Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed
+from limner.imaging.caption import EDGE_MARGIN
 
 SIZES: dict[Quality, tuple[int, int]] = {Quality.fast: (512, 512), Quality.hires: (1024, 1024)}
 
@@ -97,16 +98,26 @@ def render_placeholder(spec: GenerationSpec) -> Image.Image:
         colour = (*tuple(int(c) for c in rng.integers(0, 256, size=3)), 110)
         draw.ellipse((x0 - radius, y0 - radius, x0 + radius, y0 + radius), fill=colour)
 
-    font = ImageFont.load_default(size=max(12, width // 16))
-    label = f"PLACEHOLDER\n{spec.style} · {spec.quality}\nseed {spec.seed}"
-    draw.multiline_text(
-        (width / 2, height / 2),
-        label,
+    # one line on a dark band in the bottom edge strip, which no caption position covers
+    # (caption.EDGE_MARGIN), so the label and a caption bar never overlap
+    _, band_top, _, _ = label_box((width, height))
+    draw.rectangle((0, band_top, width, height), fill=(0, 0, 0, 120))
+    font = ImageFont.load_default(size=max(9, round(height * EDGE_MARGIN * 0.45)))
+    draw.text(
+        (width / 2, label_centre_y(height)),
+        f"PLACEHOLDER · {spec.style} · {spec.quality} · seed {spec.seed}",
         font=font,
-        fill=(255, 255, 255, 230),
+        fill=(255, 255, 255, 240),
         anchor="mm",
-        align="center",
-        stroke_width=2,
-        stroke_fill=(0, 0, 0, 200),
     )
     return image
+
+
+def label_box(size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Where the label may ink: the bottom strip below every caption position."""
+    width, height = size
+    return (0, height - round(height * EDGE_MARGIN) + 1, width, height)
+
+
+def label_centre_y(height: int) -> float:
+    return height - height * EDGE_MARGIN / 2

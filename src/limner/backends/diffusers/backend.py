@@ -353,7 +353,7 @@ class DiffusersBackend:
         except Exception as exc:  # huggingface_hub raises several unrelated types here
             if self.download and not hub_offline():
                 raise ConfigurationError(
-                    f"{where}.pipeline: cannot download {preset.pipeline!r}: {exc}"
+                    f"{where}.pipeline: cannot download {preset.pipeline!r}: {_reason(exc)}"
                 ) from exc
             raise ConfigurationError(
                 f"{where}.pipeline: Hub model {preset.pipeline!r} is not in the local Hugging Face "
@@ -386,3 +386,17 @@ _ADULT_HINT = (
     "; the adult style needs a checkpoint the operator supplies (see the models file), "
     "or set `enabled = false` for it"
 )
+
+
+def _reason(error: BaseException) -> str:
+    """The innermost cause of a Hub failure, with the outer message: huggingface_hub wraps the
+    real reason (a DNS failure, a 401, a missing revision) and says "see the stacktrace above",
+    which a command-line user never sees."""
+    chain = [error]
+    while (cause := chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 10:
+        chain.append(cause)
+    root = chain[-1]
+    outer = str(error).split(" Please check out the root cause", 1)[0].strip()
+    if root is error:
+        return outer
+    return f"{type(root).__name__}: {root} ({outer})"

@@ -1,0 +1,201 @@
+// Wires the playground together: the key, the account, a generation's life, cancel, the gallery.
+import { ApiError, call, events, onResponse, storeKey, storedKey } from "./api.js";
+import { plainWords } from "./errors.js";
+import { requestBody, setUpForm } from "./form.js";
+import { loadGallery, setUpGallery } from "./gallery.js";
+import { setUpVerify } from "./verify.js";
+
+const $ = (selector) => document.querySelector(selector);
+let current = null; // {id, abort} of the generation being followed
+
+function showHeaders(headers, status) {
+  const info = $("#response-info");
+  const reset = headers.get("X-RateLimit-Reset");
+  const rows = [
+    ["last answer", String(status)],
+    ["requests left", headers.get("X-RateLimit-Remaining") && `${headers.get("X-RateLimit-Remaining")} of ${headers.get("X-RateLimit-Limit")}`],
+    ["limit resets", reset && new Date(Number(reset) * 1000).toLocaleTimeString()],
+    ["request id", headers.get("X-Request-Id")],
+  ].filter(([, value]) => value);
+  info.replaceChildren(
+    ...rows.flatMap(([name, value]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = name;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      dd.dataset.name = name;
+      return [dt, dd];
+    }),
+  );
+  info.hidden = false;
+}
+
+function showError(error) {
+  const box = $("#error");
+  const words = error instanceof ApiError ? plainWords(error.status, error.body) : { code: "error", title: String(error.message || error), detail: "" };
+  box.replaceChildren();
+  const title = document.createElement("strong");
+  title.textContent = words.title;
+  const detail = document.createElement("p");
+  detail.textContent = words.detail;
+  const code = document.createElement("code");
+  code.textContent = words.code;
+  box.append(title, detail, code);
+  box.dataset.code = words.code;
+  box.hidden = false;
+}
+
+function setStatus(text, kind) {
+  const status = $("#job-status");
+  status.textContent = text;
+  status.className = `status status-${kind}`;
+}
+
+async function refreshAccount() {
+  if (!storedKey()) {
+    $("#account").hidden = true;
+    return;
+  }
+  try {
+    const account = await call("GET", "/api/v1/account");
+    $("#account-prefix").textContent = account.key_prefix;
+    $("#account-credits").textContent = String(account.credits_available);
+    $("#account-plan").textContent = `${account.plan} plan`;
+    $("#account").hidden = false;
+  } catch (error) {
+    $("#account").hidden = true;
+    showError(error);
+  }
+}
+
+function renderImages(generation) {
+  const list = generation.images && generation.images.length ? generation.images : [{ url: generation.image_url, seed: generation.seed }];
+  $("#images").replaceChildren(
+    ...list.map((image, index) => {
+      const figure = document.createElement("figure");
+      figure.className = "output";
+      const img = document.createElement("img");
+      img.src = image.url;
+      img.alt = `Generated image ${index + 1}, seed ${image.seed}`;
+      const caption = document.createElement("figcaption");
+      const seed = document.createElement("span");
+      seed.className = "muted";
+      seed.textContent = `seed ${image.seed}`;
+      const download = document.createElement("a");
+      download.href = image.url;
+      download.download = `${generation.id}${list.length > 1 ? `-${index + 1}` : ""}.png`;
+      download.className = "btn btn-small";
+      download.textContent = "Download";
+      caption.append(seed, download);
+      figure.append(img, caption);
+      return figure;
+    }),
+  );
+  setStatus(`completed · ${generation.credits_used} credit${generation.credits_used === 1 ? "" : "s"}`, "completed");
+}
+
+function showProgress(fraction, text) {
+  $("#progress").hidden = false;
+  $("#progress-fill").style.width = `${Math.round(fraction * 100)}%`;
+  $("#progress-text").textContent = text;
+}
+
+async function follow(generation) {
+  const abort = new AbortController();
+  current = { id: generation.id, abort };
+  $("#cancel").disabled = false;
+  showProgress(0, `queued${generation.queue_position ? ` #${generation.queue_position}` : ""}`);
+  setStatus("queued", "queued");
+  try {
+    for await (const { event, data } of events(generation.id, abort.signal)) {
+      if (event === "queued") {
+        showProgress(0, `queued #${data.queue_position ?? "?"}`);
+      } else if (event === "running") {
+        setStatus("running", "running");
+        showProgress(0.02, "starting");
+      } else if (event === "progress") {
+        const done = (data.image - 1 + (data.total ? data.step / data.total : 0)) / data.images;
+        showProgress(done, `image ${data.image} of ${data.images} · step ${data.step} of ${data.total}`);
+      } else if (event === "completed") {
+        showProgress(1, "done");
+        renderImages(data);
+      } else if (event === "failed") {
+        setStatus("failed", "failed");
+        showError(new ApiError(503, data, new Headers()));
+      } else if (event === "canceled") {
+        setStatus("canceled · not charged", "canceled");
+        $("#progress-text").textContent = "canceled";
+      }
+    }
+  } catch (error) {
+    if (error.name !== "AbortError") showError(error);
+  } finally {
+    $("#cancel").disabled = true;
+    current = null;
+    $("#generate").disabled = false;
+    refreshAccount();
+    loadGallery(true);
+  }
+}
+
+async function generate(event) {
+  event.preventDefault();
+  $("#error").hidden = true;
+  if (!storedKey()) {
+    showError(new ApiError(401, { error: "missing_api_key", message: "Paste an API key first." }, new Headers()));
+    return;
+  }
+  $("#generate").disabled = true;
+  setStatus("submitting", "running");
+  try {
+    const generation = await call("POST", "/api/v1/generate", { json: { ...requestBody(), async: true } });
+    $("#images").replaceChildren();
+    await follow(generation);
+  } catch (error) {
+    setStatus("refused", "failed");
+    $("#progress").hidden = true;
+    showError(error);
+    $("#generate").disabled = false;
+    refreshAccount();
+  }
+}
+
+async function cancel() {
+  if (!current) return;
+  $("#cancel").disabled = true;
+  try {
+    await call("POST", `/api/v1/generations/${encodeURIComponent(current.id)}/cancel`);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function useKey(event) {
+  event.preventDefault();
+  const key = $("#api-key").value.trim();
+  storeKey(key);
+  $("#api-key").value = "";
+  keyChanged();
+}
+
+function keyChanged() {
+  const has = Boolean(storedKey());
+  $("#api-key").placeholder = has ? "Key in use (paste another to switch)" : "Paste an API key (lmn_…)";
+  $("#key-forget").hidden = !has;
+  $("#error").hidden = true;
+  refreshAccount();
+  if (has) loadGallery(true);
+}
+
+onResponse(showHeaders);
+setUpForm();
+setUpGallery();
+setUpVerify();
+$("#key-form").addEventListener("submit", useKey);
+$("#key-forget").addEventListener("click", () => {
+  storeKey("");
+  keyChanged();
+});
+$("#generate-form").addEventListener("submit", generate);
+$("#cancel").addEventListener("click", cancel);
+keyChanged();
