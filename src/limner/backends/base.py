@@ -22,6 +22,8 @@ from limner.errors import GenerationFailed
 
 #: progress(step, total_steps): called by a backend as work advances
 ProgressCallback = Callable[[int, int], None]
+#: preview(image): a rough picture of the work so far, for clients watching the progress
+PreviewCallback = Callable[[Image.Image], None]
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,21 @@ class GenerationContext:
 
     on_progress: ProgressCallback | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
+    #: set when someone watches the progress: a backend that can make previews cheaply does
+    on_preview: PreviewCallback | None = None
 
     def report(self, step: int, total: int) -> None:
         self.raise_if_canceled()
         if self.on_progress is not None:
             self.on_progress(step, total)
+
+    @property
+    def wants_previews(self) -> bool:
+        return self.on_preview is not None
+
+    def preview(self, image: Image.Image) -> None:
+        if self.on_preview is not None:
+            self.on_preview(image)
 
     def cancel(self) -> None:
         self.cancel_event.set()

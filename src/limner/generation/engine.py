@@ -210,12 +210,15 @@ class GenerationService:
             owner_account = session.get(Account, generation.account_id)
             assert owner_account is not None
         account = account_ref(owner_account)
+        # a queued job is what clients follow on the event stream: it gets previews where the
+        # model can make them cheaply; a synchronous request answers with the image itself
+        previews = plan is None
         plan = plan or self.planner.restore(generation, account)
         outputs = plan.kind.outputs(plan.request)
         made: list[tuple[int, str, str]] = []  # (seed, token, media type)
         error: LimnerError | None = None
         canceled = False
-        self.live.start(generation_id, context, images=outputs)
+        self.live.start(generation_id, context, images=outputs, previews=previews)
         try:
             for index in range(outputs):
                 seed = (generation.seed + index) % (MAX_SEED + 1)

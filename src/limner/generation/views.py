@@ -49,6 +49,11 @@ class ProgressPublic(BaseModel):
     images: int
     step: int
     total: int
+    preview: str | None = Field(
+        None,
+        description="A small JPEG of the image so far (`data:image/jpeg;base64,...`), where the "
+        "model has a tiny decoder to make one cheaply; absent otherwise.",
+    )
 
 
 class GenerationPublic(BaseModel):
@@ -146,6 +151,7 @@ def present(
             images=progress.images,
             step=progress.step,
             total=progress.total,
+            preview=progress.preview,
         )
         if progress
         else None,

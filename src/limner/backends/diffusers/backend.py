@@ -245,10 +245,30 @@ class DiffusersBackend:
         """The tiny VAE this preset decodes its final image with here, or None (the full VAE)."""
         if preset.tiny_vae is None or not preset.decodes_with_tiny_vae(self.device.type):
             return None
+        return self._tiny_vae(preset.tiny_vae)
+
+    def _tiny_vae(self, source: str) -> Any:
         with self._tiny_vae_lock:  # a few MB each: kept for the process, outside the LRU budget
-            if preset.tiny_vae not in self._tiny_vaes:
-                self._tiny_vaes[preset.tiny_vae] = load_tiny_vae(preset.tiny_vae, self.options)
-            return self._tiny_vaes[preset.tiny_vae]
+            if source not in self._tiny_vaes:
+                self._tiny_vaes[source] = load_tiny_vae(source, self.options)
+            return self._tiny_vaes[source]
+
+    def _previewer(self, preset: ModelPreset, context: GenerationContext) -> Any:
+        """Latents -> a rough picture, with the preset's tiny decoder (any device), or None."""
+        if preset.tiny_vae is None or not context.wants_previews:
+            return None
+        try:
+            decoder = self._tiny_vae(preset.tiny_vae)
+        except ConfigurationError:
+            return None  # previews are a nicety: the generation goes on without them
+
+        def preview(latents: Any) -> Image.Image:
+            # the tiny decoder reads the scaled latents of the sampler directly (TAESD's design)
+            pixels = decoder.decode(latents[:1].to(decoder.dtype)).sample
+            array = (pixels[0].float().clamp(-1, 1) + 1) * 127.5
+            return Image.fromarray(array.permute(1, 2, 0).round().byte().cpu().numpy())
+
+        return preview
 
     def _run(
         self,
@@ -268,12 +288,16 @@ class DiffusersBackend:
             raise GenerationFailed("The model for this style could not be loaded.") from exc
         pipe = loaded.prepare(preset, decoder)
 
+        previewer = self._previewer(preset, context)
+
         def on_step_end(
             pipe: Any, step: int, timestep: Any, kwargs: dict[str, Any]
         ) -> dict[str, Any]:
             # Some schedulers take two model calls per step; num_timesteps counts them all.
-            total = getattr(pipe, "num_timesteps", None) or steps
-            context.report(step + 1, int(total))
+            total = int(getattr(pipe, "num_timesteps", None) or steps)
+            context.report(step + 1, total)
+            if previewer is not None and step + 1 < total:  # the last step makes the real image
+                context.preview(previewer(kwargs["latents"]))
             return kwargs
 
         # A CPU generator gives the same noise for a seed whatever the device.
@@ -290,6 +314,7 @@ class DiffusersBackend:
                     generator=generator,
                     output_type="pil",
                     callback_on_step_end=on_step_end,
+                    callback_on_step_end_tensor_inputs=["latents"],
                 )
         except LimnerError:
             raise

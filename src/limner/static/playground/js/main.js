@@ -100,6 +100,19 @@ function showProgress(fraction, text) {
   $("#progress-text").textContent = text;
 }
 
+// a rough picture of the image so far, where the model has a tiny decoder to make one
+function showPreview(dataUrl) {
+  let img = $("#preview");
+  if (!img) {
+    img = document.createElement("img");
+    img.id = "preview";
+    img.alt = "preview of the image so far";
+    img.className = "preview";
+    $("#images").replaceChildren(img);
+  }
+  img.src = dataUrl;
+}
+
 async function follow(generation) {
   const abort = new AbortController();
   current = { id: generation.id, abort };
@@ -116,6 +129,7 @@ async function follow(generation) {
       } else if (event === "progress") {
         const done = (data.image - 1 + (data.total ? data.step / data.total : 0)) / data.images;
         showProgress(done, `image ${data.image} of ${data.images} · step ${data.step} of ${data.total}`);
+        if (data.preview) showPreview(data.preview);
       } else if (event === "completed") {
         showProgress(1, "done");
         renderImages(data);
