@@ -2,9 +2,10 @@
 
 Events (each `data` is JSON with the generation `id`): `queued` (when the position changes:
 `queue_position`, `estimated_wait_s`), `running`, `progress` (`image` of `images`, `step` of
-`total`, and `preview`, a small JPEG data URL, where the model has a tiny decoder), then one of `completed` (the generation body, with `image_url` and `images`),
-`failed` (`error`, `message`) or `canceled`, after which the stream ends. A comment line is
-sent every 15 s so proxies keep the connection open.
+`total`, and `preview`, a small JPEG data URL, where the model has a tiny decoder), then one of
+`completed` (the generation body, with `image_url` and `images`), `failed` (`error`, `message`)
+or `canceled`, after which the stream ends. A comment line is sent every 15 s so proxies keep the
+connection open.
 """
 
 from __future__ import annotations
