@@ -62,29 +62,38 @@ class Option:
     channels_last: bool
 
 
-def build(folder: Path, *, tiny: bool) -> tuple[Path, Path]:
-    """Save the SD-Turbo-shaped pipeline and a tiny decoder under `folder` (once)."""
+def build(folder: Path, *, tiny: bool, fp16_weights: bool = False) -> tuple[Path, Path]:
+    """Save the SD-Turbo-shaped pipeline and a tiny decoder under `folder` (once). With
+    `fp16_weights`, the weights are stored as the Hub's `fp16` variant, as SD-Turbo ships."""
     import torch
     from diffusers import AutoencoderTiny
 
-    pipe_dir, taesd_dir = folder / "sd-turbo", folder / "taesd"
+    pipe_dir = folder / ("sd-turbo-fp16" if fp16_weights else "sd-turbo")
+    taesd_dir = folder / "taesd"
     if not (pipe_dir / "model_index.json").exists():
         torch.manual_seed(0)
         pipe = build_sd_turbo(folder / "tok", tiny=tiny)
-        pipe.save_pretrained(pipe_dir, safe_serialization=True)
+        if fp16_weights:
+            pipe.to(torch.float16).save_pretrained(
+                pipe_dir, safe_serialization=True, variant="fp16"
+            )
+        else:
+            pipe.save_pretrained(pipe_dir, safe_serialization=True)
         del pipe
     if not (taesd_dir / "config.json").exists():
         AutoencoderTiny().save_pretrained(taesd_dir, safe_serialization=True)
     return pipe_dir, taesd_dir
 
 
-def bare(pipe_dir: Path, taesd_dir: Path, option: Option, runs: int, size: int) -> Row:
+def bare(
+    pipe_dir: Path, taesd_dir: Path, option: Option, runs: int, size: int, variant: str | None
+) -> Row:
     """diffusers alone, in this process, the way its docs show it."""
     import torch
     from diffusers import AutoencoderTiny, StableDiffusionPipeline
 
     dtype = getattr(torch, option.dtype)
-    pipe = StableDiffusionPipeline.from_pretrained(pipe_dir, torch_dtype=dtype)
+    pipe = StableDiffusionPipeline.from_pretrained(pipe_dir, torch_dtype=dtype, variant=variant)
     if option.decoder == "tiny":
         pipe.vae = AutoencoderTiny.from_pretrained(taesd_dir, torch_dtype=dtype)
     if option.channels_last:
@@ -104,7 +113,13 @@ def bare(pipe_dir: Path, taesd_dir: Path, option: Option, runs: int, size: int) 
 
 
 def served(
-    pipe_dir: Path, taesd_dir: Path, option: Option, runs: int, size: int, work: Path
+    pipe_dir: Path,
+    taesd_dir: Path,
+    option: Option,
+    runs: int,
+    size: int,
+    work: Path,
+    variant: str | None,
 ) -> Row:
     """`limner serve` in its own process, timed from the client over HTTP."""
     import httpx
@@ -114,6 +129,8 @@ def served(
     tiny = (
         f'tiny_vae = "{taesd_dir}"\ntiny_vae_use = "always"\n' if option.decoder == "tiny" else ""
     )
+    if variant:
+        tiny += f'variant = "{variant}"\n'
     tables = []
     for style in ("realistic", "anime", "nude"):
         for quality in ("fast", "hires"):
@@ -205,7 +222,9 @@ def _peak_rss_mib(pid: int) -> float | None:
     return None
 
 
-def options(quick: bool, bf16: bool) -> list[Option]:
+def options(quick: bool, bf16: bool, best_only: bool = False) -> list[Option]:
+    if best_only:
+        return [Option("bfloat16" if bf16 else "float32", "tiny", True)]
     dtypes = ["float32", "bfloat16"] if bf16 else ["float32"]
     chosen = [Option(d, v, True) for d in dtypes for v in ("full", "tiny")]
     chosen.insert(0, Option("float32", "full", False))  # the old default: nothing tuned
@@ -238,9 +257,13 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--tiny", action="store_true", help="tiny random models (smoke run)")
     parser.add_argument("--quick", action="store_true", help="only the baseline and the best")
+    parser.add_argument("--best-only", action="store_true", help="only the best combination")
     parser.add_argument("--only", choices=["diffusers", "limner"], default=None)
     parser.add_argument("--models-dir", type=Path, default=None, help="reuse saved models")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--fp16-weights", action="store_true", help="store the weights as the fp16 variant"
+    )
     args = parser.parse_args()
 
     import torch
@@ -249,17 +272,18 @@ def main() -> None:
 
     folder = args.models_dir or Path(tempfile.mkdtemp(prefix="limner-bench-cpu-"))
     size = 64 if args.tiny else args.size
-    pipe_dir, taesd_dir = build(folder, tiny=args.tiny)
+    pipe_dir, taesd_dir = build(folder, tiny=args.tiny, fp16_weights=args.fp16_weights)
+    variant = "fp16" if args.fp16_weights else None
     print(describe_machine())
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, bf16 {cpu_has_bf16()}")
     rows: list[Row] = []
-    for option in options(args.quick, cpu_has_bf16()):
+    for option in options(args.quick, cpu_has_bf16(), args.best_only):
         if args.only in (None, "diffusers"):
-            rows.append(bare(pipe_dir, taesd_dir, option, args.runs, size))
+            rows.append(bare(pipe_dir, taesd_dir, option, args.runs, size, variant))
             print(rows[-1], flush=True)
         if args.only in (None, "limner"):
             work = folder / f"serve-{option.dtype}-{option.decoder}-{option.channels_last}"
-            rows.append(served(pipe_dir, taesd_dir, option, args.runs, size, work))
+            rows.append(served(pipe_dir, taesd_dir, option, args.runs, size, work, variant))
             print(rows[-1], flush=True)
     baseline = rows[0].p50
     print()
