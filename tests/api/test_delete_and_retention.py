@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from limner.client import Client, LimnerAPIError
 from limner.clock import utcnow
 from limner.db.tables import Generation, LedgerEntry
 from tests.conftest import Key, KeyFactory
+from tests.support.cli import cli_env
 from tests.support.live_server import running
 
 PROMPT = "a lighthouse at dusk over a quiet harbour"
@@ -143,7 +143,7 @@ def test_sdk_and_cli_delete(app: FastAPI, make_key: KeyFactory, tmp_path: Path) 
         assert missing.value.status_code == 404
         result = subprocess.run(
             [sys.executable, "-m", "limner.cli", "delete", second.id],
-            env=_cli_env(tmp_path, LIMNER_URL=base_url, LIMNER_API_KEY=key.key),
+            env=cli_env(tmp_path / "cli-data", LIMNER_URL=base_url, LIMNER_API_KEY=key.key),
             capture_output=True,
             text=True,
             timeout=60,
@@ -169,7 +169,7 @@ def test_retention_sweep_erases_only_old_finished_generations(
         )
     result = subprocess.run(
         [sys.executable, "-m", "limner.cli", "retention", "sweep", "--days", "30"],
-        env=_cli_env(tmp_path, LIMNER_DATA_DIR=str(app.state.limner.settings.data_dir)),
+        env=cli_env(app.state.limner.settings.data_dir),
         capture_output=True,
         text=True,
         timeout=60,
@@ -180,43 +180,3 @@ def test_retention_sweep_erases_only_old_finished_generations(
     assert client.get(f"/api/v1/generations/{old}", headers=key.headers).status_code == 404
     assert client.get(f"/api/v1/generations/{recent}", headers=key.headers).status_code == 200
     assert len(image_files(app)) == 2  # the recent batch's two images
-
-
-def _cli_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    import os
-
-    import limner
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIMNER_")}
-    source = str(Path(limner.__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
-    env.setdefault("LIMNER_DATA_DIR", str(tmp_path / "cli-data"))
-    env.update(values)
-    return env
-
-
-def test_the_server_sweeps_at_start_when_retention_is_set(settings_factory) -> None:
-    from limner import keys
-    from limner.api import create_app
-
-    first = create_app(settings_factory())
-    with first.state.limner.database.transaction() as session:
-        issued = keys.create_key(session=session)
-    headers = {"Authorization": f"Bearer {issued.key}"}
-    with TestClient(first) as client:
-        old = client.post("/api/v1/generate", json={"prompt": PROMPT}, headers=headers).json()
-    with first.state.limner.database.transaction() as session:
-        session.execute(
-            update(Generation)
-            .where(Generation.id == old["id"])
-            .values(created_at=utcnow() - timedelta(days=8))
-        )
-
-    swept = create_app(settings_factory(retention_days=7))
-    with TestClient(swept) as client:
-        deadline = time.monotonic() + 60  # a bound on waiting for the sweep thread, not a timing
-        status = 200
-        while status == 200 and time.monotonic() < deadline:
-            status = client.get(f"/api/v1/generations/{old['id']}", headers=headers).status_code
-            time.sleep(0.05)
-        assert status == 404

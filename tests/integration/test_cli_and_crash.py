@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,36 +12,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-import limner
 from limner.config import Settings
 from limner.db.engine import Database
 from limner.db.tables import Generation, Reservation
+from tests.support.cli import cli_env, create_key, run_cli, start_server
 from tests.support.live_server import free_port, wait_until_ready
-
-LIMNER = [sys.executable, "-m", "limner.cli"]
-
-
-def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*LIMNER, *args], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    values = {k: v for k, v in os.environ.items() if not k.startswith("LIMNER_")}
-    values["LIMNER_DATA_DIR"] = str(tmp_path / "data")
-    values["COLUMNS"] = "200"
-    # the subprocess must run the code under test, not whatever `limner` is installed
-    source = str(Path(limner.__file__).resolve().parents[1])
-    values["PYTHONPATH"] = os.pathsep.join(filter(None, [source, values.get("PYTHONPATH")]))
-    return values
-
-
-def create_key(env: dict[str, str], *args: str) -> str:
-    result = run_cli("keys", "create", *args, env=env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
+    return cli_env(tmp_path / "data")
 
 
 def test_keys_and_credits_commands(env: dict[str, str]) -> None:
@@ -67,15 +44,6 @@ def test_keys_and_credits_commands(env: dict[str, str]) -> None:
     assert missing.returncode == 1 and "No key" in missing.stderr
     bad_plan = run_cli("keys", "create", "--plan", "gold", env=env)
     assert bad_plan.returncode == 1 and "plan" in bad_plan.stderr
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [*LIMNER, "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def test_cli_generate_against_a_live_server(env: dict[str, str], tmp_path: Path) -> None:

@@ -3,34 +3,19 @@ the key list at 80 columns, one-line setting errors, and the real reason of a fa
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import limner
+from tests.support.cli import LIMNER, cli_env, run_cli
 from tests.support.live_server import free_port
-
-LIMNER = [sys.executable, "-m", "limner.cli"]
-
-
-def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*LIMNER, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    values = {k: v for k, v in os.environ.items() if not k.startswith("LIMNER_")}
-    values["LIMNER_DATA_DIR"] = str(tmp_path / "data")
-    values["COLUMNS"] = "80"  # a plain terminal
-    source = str(Path(limner.__file__).resolve().parents[1])
-    values["PYTHONPATH"] = os.pathsep.join(filter(None, [source, values.get("PYTHONPATH")]))
-    return values
+    return cli_env(tmp_path / "data", columns=80)  # a plain terminal
 
 
 def test_keys_create_out_writes_a_private_file(env: dict[str, str], tmp_path: Path) -> None:

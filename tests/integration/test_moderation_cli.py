@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import limner
-
-LIMNER = [sys.executable, "-m", "limner.cli"]
+from tests.support.cli import LIMNER, cli_env
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    values = {k: v for k, v in os.environ.items() if not k.startswith("LIMNER_")}
-    values["LIMNER_DATA_DIR"] = str(tmp_path / "data")
-    values["COLUMNS"] = "200"
-    source = str(Path(limner.__file__).resolve().parents[1])
-    values["PYTHONPATH"] = os.pathsep.join(filter(None, [source, values.get("PYTHONPATH")]))
-    return values
+    return cli_env(tmp_path / "data")
 
 
 def check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

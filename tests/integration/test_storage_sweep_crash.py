@@ -4,7 +4,6 @@ removes it, and keeps the files of generations that have rows."""
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import threading
 import time
@@ -14,22 +13,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-import limner
 from limner.config import Settings
 from limner.db.engine import Database
 from limner.db.tables import Generation
-from tests.integration.test_cli_and_crash import create_key, run_cli, start_server
+from tests.support.cli import cli_env, create_key, run_cli, start_server
 from tests.support.live_server import free_port, wait_until_ready
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    values = {k: v for k, v in os.environ.items() if not k.startswith("LIMNER_")}
-    values["LIMNER_DATA_DIR"] = str(tmp_path / "data")
-    values["COLUMNS"] = "200"
-    source = str(Path(limner.__file__).resolve().parents[1])
-    values["PYTHONPATH"] = os.pathsep.join(filter(None, [source, values.get("PYTHONPATH")]))
-    return values
+    return cli_env(tmp_path / "data")
 
 
 def stored_files(data_dir: Path) -> set[str]:
