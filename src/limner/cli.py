@@ -236,12 +236,22 @@ def keys_create(
         Path | None,
         typer.Option(help="Write the key to this file (mode 0600) instead of printing it."),
     ] = None,
+    test: Annotated[
+        bool,
+        typer.Option(
+            "--test",
+            help="A test key: placeholder images only, never charged, its own rate limit "
+            '(LIMNER_RATE_LIMIT_TEST); every answer says "livemode": false.',
+        ),
+    ] = False,
 ) -> None:
     """Create an API key. The key is printed once, as the last line (or written to --out)."""
     settings, database = _database()
     try:
         with database.transaction() as session:
-            issued = keys.create_key(session=session, plan=plan, name=name, sfw_only=sfw_only)
+            issued = keys.create_key(
+                session=session, plan=plan, name=name, sfw_only=sfw_only, test=test
+            )
             if credits:
                 ledger.grant(
                     session=session,
@@ -251,11 +261,17 @@ def keys_create(
                 )
     except LimnerError as error:
         raise _fail(error) from error
-    console.print(
-        f"Created {plan} key {issued.prefix} "
-        f"(daily allowance {settings.daily_allowance(plan)}, granted {credits})"
-        + (", SFW-only." if sfw_only else ".")
-    )
+    if test:
+        console.print(
+            f"Created {plan} test key {issued.prefix} (placeholder images, never charged)"
+            + (", SFW-only." if sfw_only else ".")
+        )
+    else:
+        console.print(
+            f"Created {plan} key {issued.prefix} "
+            f"(daily allowance {settings.daily_allowance(plan)}, granted {credits})"
+            + (", SFW-only." if sfw_only else ".")
+        )
     if out is not None:
         firstrun.write_secret_file(out, issued.key)
         console.print(f"The key is in {out} (readable by you only).")
@@ -282,12 +298,12 @@ def keys_sfw(
 
 @keys_app.command("list")
 def keys_list() -> None:
-    """List keys by prefix, with their plans and balances."""
+    """List keys by prefix, with their plans, modes (live or test) and balances."""
     settings, database = _database()
     table = Table()
     # the prefix is what `credits grant` takes: never cut, whatever the terminal width
     table.add_column("prefix", no_wrap=True, min_width=len("lmn_00000000"))
-    for header in ("name", "plan", "available", "granted", "sfw", "created", "revoked"):
+    for header in ("name", "plan", "mode", "available", "granted", "sfw", "created", "revoked"):
         table.add_column(header)
     with database.transaction() as session:
         for account in keys.list_accounts(session=session):
@@ -298,6 +314,7 @@ def keys_list() -> None:
                 account.key_prefix,
                 account.name,
                 account.plan,
+                "live" if account.livemode else "test",
                 str(balance.available),
                 str(balance.granted),
                 "yes" if account.sfw_only else "",
