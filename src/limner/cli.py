@@ -108,7 +108,7 @@ def serve(
         return
     try:
         application = create_app(settings)
-        # a missing model stops the start here
+        # a preset without its model is disabled here (one warning line); none at all stops it
         application.state.limner.service.backends.check_ready()
     except LimnerError as error:
         raise _fail(error) from error
@@ -131,9 +131,12 @@ def serve(
 
 
 def _print_runtime(backend: object) -> None:
-    """One line per preset: what it runs on, so an operator sees what serves (also in /readyz)."""
+    """One line per serving preset: what it runs on, so an operator sees what serves (also in
+    /readyz). A disabled one has had its warning line already."""
     describe = getattr(backend, "describe", None)
     for row in describe() if describe is not None else []:
+        if row.get("disabled"):
+            continue
         threads = f", {row['threads']} threads" if row["threads"] else ""
         console.print(
             f"  {row['preset']}: {row['model']} on {row['device']} ({row['dtype']}{threads}), "
@@ -514,7 +517,9 @@ def models_list() -> None:
                 backend.check_source(preset, f"{style.value}.{quality.value}")
                 status = "[green]available[/green]"
             except LimnerError as error:
-                status = f"[red]missing[/red]: {error.message.split(': ', 2)[-1][:80]}"
+                # `serve` disables this preset (one warning line) and serves the others
+                reason = error.message.split(": ", 2)[-1][:80]
+                status = f"[red]missing[/red] (serve disables it): {reason}"
         table.add_row(
             style.value,
             quality.value,

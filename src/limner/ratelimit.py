@@ -1,8 +1,9 @@
 """Per-key and per-address rate limits with the `limits` library, and the header values.
 
 Classes of limit: `generate` (per key, by plan; test keys have their own, `generate:test`),
-`read` (per key, more generous) and `anonymous` (per client address, for requests without a valid key). Counters live in memory by
-default and in Redis when `LIMNER_REDIS_URL` is set, so limits hold across processes.
+`read` (per key, more generous) and `anonymous` (per client address, for requests without a
+valid key). Counters live in memory by default and in Redis when `LIMNER_REDIS_URL` is set, so
+limits hold across processes.
 """
 
 from __future__ import annotations

@@ -34,8 +34,7 @@ class AccountPublic(BaseModel):
     resets_at: str = Field(description="When the daily allowance refills (next UTC midnight).")
     livemode: bool = Field(
         True,
-        description="false for a test key: placeholder images, never charged, its own rate "
-        "limit.",
+        description="false for a test key: placeholder images, never charged, its own rate limit.",
     )
 
 
