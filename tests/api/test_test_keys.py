@@ -96,9 +96,12 @@ def test_a_test_key_is_never_charged_and_says_livemode_false(serve) -> None:
     assert account["livemode"] is False and account["credits_available"] == 0
     assert server.entries(account_id) == 0
     with server.database.read() as session:
-        assert session.scalar(
-            select(func.count()).select_from(Reservation).where(Reservation.status == "open")
-        ) == 0
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Reservation).where(Reservation.status == "open")
+            )
+            == 0
+        )
 
 
 def test_a_live_key_says_livemode_true_and_is_charged(serve) -> None:

@@ -209,9 +209,11 @@ def test_the_server_refuses_to_start_without_any_model(tmp_path: Path) -> None:
             diffusers_device="cpu",
         )
     )
-    with pytest.raises(ConfigurationError, match="no preset can serve.*does not exist"):
-        with TestClient(app):
-            pass
+    with (
+        pytest.raises(ConfigurationError, match=r"no preset can serve.*does not exist"),
+        TestClient(app),
+    ):
+        pass
 
 
 def test_models_list_shows_the_registry_and_availability(
