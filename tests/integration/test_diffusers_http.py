@@ -162,6 +162,36 @@ def test_a_test_key_gets_the_placeholder_on_a_diffusers_server(diffusers_app) ->
     assert len(client.app.state.limner.backend.cache.loaded_keys()) == 1
 
 
+def test_a_test_keys_queued_i2i_job_runs_on_a_server_whose_models_cannot(diffusers_app) -> None:
+    import base64
+    import time
+
+    client, live, _ = diffusers_app(queue_poll_s=0.05)
+    test = key_on(client, test=True)
+    picture = io.BytesIO()
+    Image.new("RGB", (48, 32), (30, 160, 90)).save(picture, format="PNG")
+    body = {
+        "prompt": "a lighthouse at dusk",
+        "type": "i2i",
+        "image": "data:image/png;base64," + base64.b64encode(picture.getvalue()).decode(),
+        "async": True,
+    }
+    # diffusers here makes text to image only, and a live request never falls to the placeholder
+    refused = client.post("/api/v1/generate", json=body, headers=live)
+    assert refused.status_code == 503 and refused.json()["error"] == "generation_failed"
+    # a test key's job is claimed all the same: every process keeps the placeholder for them
+    queued = client.post("/api/v1/generate", json=body, headers=test)
+    assert queued.status_code == 202, queued.text
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done = client.get(f"/api/v1/generations/{queued.json()['id']}", headers=test).json()
+        if done["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.05)
+    assert done["status"] == "completed" and done["livemode"] is False, done
+    assert done["credits_used"] == 0 and credits(client, live) == 5
+
+
 def test_a_missing_adult_model_disables_its_presets_and_the_rest_serve(
     diffusers_app, caplog: pytest.LogCaptureFixture
 ) -> None:
