@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from limner.clock import utcnow
@@ -67,12 +67,13 @@ class JobQueue:
             .limit(1)
         )
         if self.kinds is not None:
-            pick = pick.where(
-                or_(
-                    Job.kind.in_(sorted(self.kinds)),
-                    and_(Generation.livemode.is_(False), Job.kind.in_(sorted(self.test_kinds))),
+            claimable: ColumnElement[bool] = Job.kind.in_(sorted(self.kinds))
+            if self.test_kinds:
+                test_job = and_(
+                    Generation.livemode.is_(False), Job.kind.in_(sorted(self.test_kinds))
                 )
-            )
+                claimable = or_(claimable, test_job)
+            pick = pick.where(claimable)
         if not self.database.is_sqlite:
             pick = pick.with_for_update(skip_locked=True, of=Job)
         with self.database.transaction() as session:
