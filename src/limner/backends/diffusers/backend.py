@@ -110,6 +110,8 @@ class DiffusersBackend:
         #: enabled presets whose model `check_ready` found missing: what is missing, and why;
         #: replaced whole on each check, so readers in other threads see one state or the other
         self._missing: dict[tuple[Style, Quality], MissingModel] = {}
+        #: one check at a time (start-up, `/readyz` probes), so a change is reported once
+        self._check_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DiffusersBackend:
@@ -147,9 +149,9 @@ class DiffusersBackend:
             return None
         return (
             f"The '{style.value}' style at '{quality.value}' quality is not available on this "
-            f"server: its model is missing. The operator sets `{missing.setting}` of "
-            f"[{style.value}.{quality.value}] in the models file (LIMNER_MODELS_FILE) and "
-            "restarts; see docs/models.md."
+            f"server: its model is missing. The operator configures `{missing.setting}` of "
+            f"[{style.value}.{quality.value}] in the models file (LIMNER_MODELS_FILE); see "
+            "docs/models.md."
         )
 
     def disabled(self) -> dict[str, str]:
@@ -177,6 +179,12 @@ class DiffusersBackend:
         `ConfigurationError` naming the key for a setting that cannot work (an unknown class,
         LoRA without peft) or when no preset can serve. Called at start and by `/readyz`: a
         model put in place later serves from then on."""
+        with self._check_lock:
+            self._check_ready()
+        if self.preload:
+            self.warm_up()
+
+    def _check_ready(self) -> None:
         from diffusers.utils import is_peft_available
 
         enabled = self.registry.enabled_items()
@@ -209,8 +217,6 @@ class DiffusersBackend:
             )
         self._report_missing(missing)
         self._may_download = False
-        if self.preload:
-            self.warm_up()
 
     def _find_missing(
         self, preset: ModelPreset, where: str, found: set[tuple[str, str | None, str | None]]
