@@ -108,7 +108,7 @@ def serve(
         return
     try:
         application = create_app(settings)
-        # a missing model stops the start here
+        # a preset without its model is disabled here (one warning line); none at all stops it
         application.state.limner.service.backends.check_ready()
     except LimnerError as error:
         raise _fail(error) from error
@@ -131,9 +131,12 @@ def serve(
 
 
 def _print_runtime(backend: object) -> None:
-    """One line per preset: what it runs on, so an operator sees what serves (also in /readyz)."""
+    """One line per serving preset: what it runs on, so an operator sees what serves (also in
+    /readyz). A disabled one has had its warning line already."""
     describe = getattr(backend, "describe", None)
     for row in describe() if describe is not None else []:
+        if row.get("disabled"):
+            continue
         threads = f", {row['threads']} threads" if row["threads"] else ""
         console.print(
             f"  {row['preset']}: {row['model']} on {row['device']} ({row['dtype']}{threads}), "
@@ -236,12 +239,22 @@ def keys_create(
         Path | None,
         typer.Option(help="Write the key to this file (mode 0600) instead of printing it."),
     ] = None,
+    test: Annotated[
+        bool,
+        typer.Option(
+            "--test",
+            help="A test key: placeholder images only, never charged, its own rate limit "
+            '(LIMNER_RATE_LIMIT_TEST); every answer says "livemode": false.',
+        ),
+    ] = False,
 ) -> None:
     """Create an API key. The key is printed once, as the last line (or written to --out)."""
     settings, database = _database()
     try:
         with database.transaction() as session:
-            issued = keys.create_key(session=session, plan=plan, name=name, sfw_only=sfw_only)
+            issued = keys.create_key(
+                session=session, plan=plan, name=name, sfw_only=sfw_only, test=test
+            )
             if credits:
                 ledger.grant(
                     session=session,
@@ -251,11 +264,17 @@ def keys_create(
                 )
     except LimnerError as error:
         raise _fail(error) from error
-    console.print(
-        f"Created {plan} key {issued.prefix} "
-        f"(daily allowance {settings.daily_allowance(plan)}, granted {credits})"
-        + (", SFW-only." if sfw_only else ".")
-    )
+    if test:
+        console.print(
+            f"Created {plan} test key {issued.prefix} (placeholder images, never charged)"
+            + (", SFW-only." if sfw_only else ".")
+        )
+    else:
+        console.print(
+            f"Created {plan} key {issued.prefix} "
+            f"(daily allowance {settings.daily_allowance(plan)}, granted {credits})"
+            + (", SFW-only." if sfw_only else ".")
+        )
     if out is not None:
         firstrun.write_secret_file(out, issued.key)
         console.print(f"The key is in {out} (readable by you only).")
@@ -282,12 +301,12 @@ def keys_sfw(
 
 @keys_app.command("list")
 def keys_list() -> None:
-    """List keys by prefix, with their plans and balances."""
+    """List keys by prefix, with their plans, modes (live or test) and balances."""
     settings, database = _database()
     table = Table()
     # the prefix is what `credits grant` takes: never cut, whatever the terminal width
     table.add_column("prefix", no_wrap=True, min_width=len("lmn_00000000"))
-    for header in ("name", "plan", "available", "granted", "sfw", "created", "revoked"):
+    for header in ("name", "plan", "mode", "available", "granted", "sfw", "created", "revoked"):
         table.add_column(header)
     with database.transaction() as session:
         for account in keys.list_accounts(session=session):
@@ -298,6 +317,7 @@ def keys_list() -> None:
                 account.key_prefix,
                 account.name,
                 account.plan,
+                "live" if account.livemode else "test",
                 str(balance.available),
                 str(balance.granted),
                 "yes" if account.sfw_only else "",
@@ -497,7 +517,9 @@ def models_list() -> None:
                 backend.check_source(preset, f"{style.value}.{quality.value}")
                 status = "[green]available[/green]"
             except LimnerError as error:
-                status = f"[red]missing[/red]: {error.message.split(': ', 2)[-1][:80]}"
+                # `serve` disables this preset (one warning line) and serves the others
+                reason = error.message.split(": ", 2)[-1][:80]
+                status = f"[red]missing[/red] (serve disables it): {reason}"
         table.add_row(
             style.value,
             quality.value,

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # rate limits, in the `limits` notation ("10/minute", "100/hour;10/minute" is not allowed)
     rate_limit_free: str = "10/minute"
     rate_limit_pro: str = "60/minute"
+    #: generation requests of a test key (`limner keys create --test`), whatever its plan
+    rate_limit_test: str = "10/minute"
     rate_limit_read: str = "300/minute"
     rate_limit_anonymous: str = "30/minute"
     redis_url: str | None = Field(None, description="Shared rate-limit storage (redis://...).")
@@ -151,7 +153,13 @@ class Settings(BaseSettings):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
         return value
 
-    @field_validator("rate_limit_free", "rate_limit_pro", "rate_limit_read", "rate_limit_anonymous")
+    @field_validator(
+        "rate_limit_free",
+        "rate_limit_pro",
+        "rate_limit_test",
+        "rate_limit_read",
+        "rate_limit_anonymous",
+    )
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         try:

@@ -3,6 +3,9 @@
 A key looks like `lmn_<8 hex id>_<43 url-safe secret>`. The `lmn_<id>` prefix is stored in clear
 to find the account and to show in listings; the whole key is stored only as its SHA-256 (keys
 are 256-bit random, so a slow hash adds nothing) and compared in constant time.
+
+A test key (`test=True`, Stripe's test mode) has the same shape; its account row says
+`livemode = false`, which makes its requests use the placeholder backend and never charge it.
 """
 
 from __future__ import annotations
@@ -36,9 +39,16 @@ def hash_key(key: str) -> str:
 
 
 def create_key(
-    *, session: Session, plan: str = "free", name: str = "", sfw_only: bool = False
+    *,
+    session: Session,
+    plan: str = "free",
+    name: str = "",
+    sfw_only: bool = False,
+    test: bool = False,
 ) -> IssuedKey:
-    """Create an account with a new key. The clear key is returned once and never stored."""
+    """Create an account with a new key. The clear key is returned once and never stored.
+    A `test` key gets placeholder images and is never charged (its plan sets its allowance
+    shown and nothing else)."""
     if plan not in PLANS:
         raise ValidationFailed("plan", f"plan must be one of {', '.join(PLANS)}")
     while True:
@@ -55,6 +65,7 @@ def create_key(
         daily_remaining=0,
         granted_balance=0,
         sfw_only=sfw_only,
+        livemode=not test,
     )
     session.add(account)
     session.flush()

@@ -9,6 +9,10 @@ Concurrency: every mutation reads the account with `SELECT ... FOR UPDATE` (Post
 transaction that SQLite opens with `BEGIN IMMEDIATE`, so two reservations on one key serialise and
 neither can spend what the other took. CHECK constraints refuse negative balances underneath.
 All functions are keyword-only and work inside the caller's transaction.
+
+A test key's generation holds nothing (`hold_nothing`): a reservation of zero credits that writes
+no entry when it is made or settled, kept only because it names the process running the
+generation, which is how crash recovery finds the generations of a process that died.
 """
 
 from __future__ import annotations
@@ -95,9 +99,32 @@ def reserve(
     return reservation
 
 
+def hold_nothing(
+    *, session: Session, account_id: int, generation_id: str, owner: str | None = None
+) -> Reservation:
+    """A hold of zero credits for a generation that is never charged (a test key's): no balance
+    moves and no entry is written, now or when it settles; only its `owner` matters."""
+    reservation = Reservation(
+        id=new_reservation_id(),
+        account_id=account_id,
+        generation_id=generation_id,
+        status="open",
+        daily_amount=0,
+        granted_amount=0,
+        daily_date=utc_today(),
+        created_at=utcnow(),
+        owner=owner,
+    )
+    session.add(reservation)
+    session.flush()
+    return reservation
+
+
 def capture(*, session: Session, reservation_id: str) -> int:
     """Make a reservation's charge final; returns the credits charged."""
     reservation = _settle(session, reservation_id, "captured")
+    if _holds_nothing(reservation):
+        return 0
     _entry(session, reservation.account_id, "capture", 0, 0, reservation, "charged")
     return reservation.daily_amount + reservation.granted_amount
 
@@ -135,6 +162,8 @@ def capture_partial(*, session: Session, reservation_id: str, amount: int) -> in
 def release(*, session: Session, reservation_id: str, reason: str) -> None:
     """Give a reservation back. Daily credits return only on the day they were taken from."""
     reservation = _settle(session, reservation_id, "released")
+    if _holds_nothing(reservation):
+        return
     account = _locked_account(session, reservation.account_id)
     daily_back = reservation.daily_amount if account.daily_date == reservation.daily_date else 0
     account.daily_remaining += daily_back
@@ -248,6 +277,10 @@ def _settle(session: Session, reservation_id: str, new_status: str) -> Reservati
     reservation = session.get(Reservation, reservation_id, populate_existing=True)
     assert reservation is not None
     return reservation
+
+
+def _holds_nothing(reservation: Reservation) -> bool:
+    return reservation.daily_amount == 0 and reservation.granted_amount == 0
 
 
 def _entry(

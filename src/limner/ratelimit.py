@@ -1,8 +1,9 @@
 """Per-key and per-address rate limits with the `limits` library, and the header values.
 
-Four classes of limit: `generate` (per key, by plan), `read` (per key, more generous) and
-`anonymous` (per client address, for requests without a valid key). Counters live in memory by
-default and in Redis when `LIMNER_REDIS_URL` is set, so limits hold across processes.
+Classes of limit: `generate` (per key, by plan; test keys have their own, `generate:test`),
+`read` (per key, more generous) and `anonymous` (per client address, for requests without a
+valid key). Counters live in memory by default and in Redis when `LIMNER_REDIS_URL` is set, so
+limits hold across processes.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class RateLimiter:
         self._items: dict[str, RateLimitItem] = {
             "generate:free": parse(settings.rate_limit_free),
             "generate:pro": parse(settings.rate_limit_pro),
+            "generate:test": parse(settings.rate_limit_test),
             "read": parse(settings.rate_limit_read),
             "anonymous": parse(settings.rate_limit_anonymous),
         }

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from limner.backends import create_backend
 from limner.backends.base import Backend
-from limner.config import Settings, WorkerTier
+from limner.config import BackendName, Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.db.tables import Generation
@@ -85,18 +85,22 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
         lifecycle=lifecycle,
     )
     devices = DeviceTurns()  # one heavy job per device, whichever backend runs it
+
+    def runner_for(each: Backend) -> GenerationRunner:
+        return GenerationRunner(
+            each,
+            workers=settings.generation_workers,
+            queue_size=settings.generation_queue_size,
+            timeout_s=settings.generation_timeout_s,
+            per_key_limit=settings.generation_per_key_limit,
+            devices=devices,
+        )
+
+    runners = [runner_for(each) for each in (backend, *extra)]
+    # test keys always have the placeholder: the operator's own when listed, else one of theirs
+    test = next((r for r in runners if r.backend.name == BackendName.placeholder.value), None)
     backends = BackendSet(
-        [
-            GenerationRunner(
-                each,
-                workers=settings.generation_workers,
-                queue_size=settings.generation_queue_size,
-                timeout_s=settings.generation_timeout_s,
-                per_key_limit=settings.generation_per_key_limit,
-                devices=devices,
-            )
-            for each in (backend, *extra)
-        ]
+        runners, test=test or runner_for(create_backend(settings, BackendName.placeholder))
     )
     screening = ScreeningGate(
         build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
@@ -155,6 +159,7 @@ def build_jobs(
         workers=settings.queue_workers,
         owner=service.owner,
         kinds=service.backends.kinds(KINDS),
+        test_kinds=service.backends.test_kinds(KINDS),
     )
     workers = WorkerPool(
         service=service,

@@ -40,6 +40,24 @@ def open_with_key(page: Any, base_url: str, key: str) -> None:
     page.fill("#api-key", key)
     page.click("#key-use")
     expect(page.locator("#account-credits")).to_have_text("25")  # 5 daily + 20 granted
+    expect(page.locator("#account-test")).to_be_hidden()  # a live key
+
+
+def test_a_test_key_shows_test_mode(page: Any, settings_factory) -> None:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = create_app(settings_factory(public_url=base_url))
+    with app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session, name="browser", test=True)
+    with running(app, port=port):
+        page.goto(f"{base_url}/playground")
+        page.fill("#api-key", issued.key)
+        page.click("#key-use")
+        expect(page.locator("#account-test")).to_be_visible()
+        expect(page.locator("#account-test")).to_have_text("test mode")
+        page.fill("#prompt", "a lighthouse at dusk")
+        page.click("#generate")
+        expect(page.locator("#job-status")).to_have_text("completed · 0 credits")
 
 
 def test_generate_shows_the_image_credits_and_headers(

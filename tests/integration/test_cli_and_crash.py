@@ -46,6 +46,20 @@ def test_keys_and_credits_commands(env: dict[str, str]) -> None:
     assert bad_plan.returncode == 1 and "plan" in bad_plan.stderr
 
 
+def test_keys_create_test_makes_a_test_key_that_keys_list_shows_as_such(
+    env: dict[str, str],
+) -> None:
+    created = run_cli("keys", "create", "--test", "--name", "ci", env=env)
+    assert created.returncode == 0, created.stderr
+    assert "test key" in created.stdout
+    test_key = created.stdout.strip().splitlines()[-1]
+    live_key = create_key(env, "--name", "app")
+    rows = run_cli("keys", "list", env=env).stdout.splitlines()
+    test_row = next(line for line in rows if test_key[:12] in line)
+    live_row = next(line for line in rows if live_key[:12] in line)
+    assert "│ test" in test_row and "│ live" in live_row
+
+
 def test_cli_generate_against_a_live_server(env: dict[str, str], tmp_path: Path) -> None:
     key = create_key(env)
     port = free_port()

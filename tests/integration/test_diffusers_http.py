@@ -4,6 +4,8 @@ weight pipeline (SD and SDXL, built and saved by the test) -> caption -> provena
 from __future__ import annotations
 
 import io
+import json
+import logging
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,13 +42,21 @@ def diffusers_app(tmp_path: Path, model_dirs: dict[str, Path]) -> Iterator[Calla
     clients: list[TestClient] = []
 
     def make(
-        *, gated: bool = False, **overrides: object
+        *, gated: bool = False, adult_missing: bool = False, **overrides: object
     ) -> tuple[TestClient, dict[str, str], dict[str, Path]]:
         sd, sdxl = tmp_path / "sd", tmp_path / "sdxl"
         if not sd.exists():
             shutil.copytree(model_dirs["sd"], sd)
             shutil.copytree(model_dirs["sdxl"], sdxl)
         models = write_models_toml(tmp_path / "models.toml", sd, sdxl)
+        if adult_missing:  # as shipped: the adult style's checkpoint is the operator's to supply
+            text = models.read_text("utf-8")
+            for quality, folder in (("fast", sd), ("hires", sdxl)):
+                text = text.replace(
+                    f"[nude.{quality}]\npipeline = {json.dumps(str(folder))}",
+                    f"[nude.{quality}]\npipeline = {json.dumps(str(tmp_path / 'adult-style'))}",
+                )
+            models.write_text(text, "utf-8")
         values: dict[str, object] = {
             "data_dir": tmp_path / "data",
             "backend": "diffusers",
@@ -125,7 +135,98 @@ def test_timeout_then_busy(diffusers_app) -> None:
     assert credits(client, headers) == 5
 
 
-def test_the_server_refuses_to_start_without_its_models(tmp_path: Path) -> None:
+def key_on(client: TestClient, *, test: bool) -> dict[str, str]:
+    with client.app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session, test=test)
+    return {"Authorization": f"Bearer {issued.key}"}
+
+
+def test_a_test_key_gets_the_placeholder_on_a_diffusers_server(diffusers_app) -> None:
+    client, live, _ = diffusers_app()
+    test = key_on(client, test=True)
+    made = client.post("/api/v1/generate", json={"prompt": "a lighthouse at dusk"}, headers=test)
+    assert made.status_code == 200, made.text
+    body = made.json()
+    assert body["livemode"] is False and body["credits_used"] == 0
+    data = client.get(body["image_url"]).content
+    assert Image.open(io.BytesIO(data)).size == (512, 512)  # the placeholder's, not the model's
+    verified = client.post("/api/v1/verify", content=data, headers=test).json()
+    assert verified["placeholder"] is True
+    assert credits(client, test) == 5
+    # the live key beside it still gets the model's image, and pays
+    real = client.post("/api/v1/generate", json={"prompt": "a red bicycle"}, headers=live).json()
+    assert real["livemode"] is True and real["credits_used"] == 1
+    data = client.get(real["image_url"]).content
+    assert Image.open(io.BytesIO(data)).size == (TINY_IMAGE_SIZE, TINY_IMAGE_SIZE)
+    # no model was loaded for the test key: only the live request's SD pipeline
+    assert len(client.app.state.limner.backend.cache.loaded_keys()) == 1
+
+
+def test_a_test_keys_queued_i2i_job_runs_on_a_server_whose_models_cannot(diffusers_app) -> None:
+    import base64
+    import time
+
+    client, live, _ = diffusers_app(queue_poll_s=0.05)
+    test = key_on(client, test=True)
+    picture = io.BytesIO()
+    Image.new("RGB", (48, 32), (30, 160, 90)).save(picture, format="PNG")
+    body = {
+        "prompt": "a lighthouse at dusk",
+        "type": "i2i",
+        "image": "data:image/png;base64," + base64.b64encode(picture.getvalue()).decode(),
+        "async": True,
+    }
+    # diffusers here makes text to image only, and a live request never falls to the placeholder
+    refused = client.post("/api/v1/generate", json=body, headers=live)
+    assert refused.status_code == 503 and refused.json()["error"] == "generation_failed"
+    # a test key's job is claimed all the same: every process keeps the placeholder for them
+    queued = client.post("/api/v1/generate", json=body, headers=test)
+    assert queued.status_code == 202, queued.text
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done = client.get(f"/api/v1/generations/{queued.json()['id']}", headers=test).json()
+        if done["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.05)
+    assert done["status"] == "completed" and done["livemode"] is False, done
+    assert done["credits_used"] == 0 and credits(client, live) == 5
+
+
+def test_a_missing_adult_model_disables_its_presets_and_the_rest_serve(
+    diffusers_app, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="limner.backends.diffusers.backend")
+    client, headers, _ = diffusers_app(adult_missing=True)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    for preset in ("nude.fast", "nude.hires"):
+        lines = [line for line in warnings if f"preset {preset} is disabled" in line]
+        assert len(lines) == 1, warnings  # one line, naming the key and the path to fix
+        assert f"{preset}.pipeline" in lines[0] and "adult-style does not exist" in lines[0]
+        assert "\n" not in lines[0]
+    assert len(warnings) == 2  # and nothing about the presets that serve
+
+    body = {"prompt": "a portrait", "style": "nude", "appearance": {"gender": "female", "age": 35}}
+    refused = client.post("/api/v1/generate", json=body, headers=headers)
+    assert refused.status_code == 503
+    assert refused.json()["error"] == "generation_failed"
+    message = refused.json()["message"]
+    assert "`pipeline` of [nude.fast]" in message and "LIMNER_MODELS_FILE" in message
+    assert "adult-style" not in message  # the server's paths stay in its log
+    assert credits(client, headers) == 5  # refused before any credit was reserved
+
+    made = client.post("/api/v1/generate", json={"prompt": "a red bicycle"}, headers=headers)
+    assert made.status_code == 200 and made.json()["credits_used"] == 1
+
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"]["backend"] == "ok"
+    runtime = {row["preset"]: row for row in ready.json()["runtime"]}
+    assert "does not exist" in runtime["nude.hires"]["disabled"]
+    assert "disabled" not in runtime["realistic.fast"]
+    # the probe checked again and found the same: no second warning
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 2
+
+
+def test_the_server_refuses_to_start_without_any_model(tmp_path: Path) -> None:
     from limner.errors import ConfigurationError
 
     missing = tmp_path / "models.toml"
@@ -138,7 +239,10 @@ def test_the_server_refuses_to_start_without_its_models(tmp_path: Path) -> None:
             diffusers_device="cpu",
         )
     )
-    with pytest.raises(ConfigurationError, match="does not exist"), TestClient(app):
+    with (
+        pytest.raises(ConfigurationError, match=r"no preset can serve.*does not exist"),
+        TestClient(app),
+    ):
         pass
 
 

@@ -114,6 +114,19 @@ def test_sync_client_end_to_end(live) -> None:
             client.generation("gen_doesnotexist")
 
 
+def test_a_test_key_says_livemode_false_through_the_sdk(live) -> None:
+    base, key, app = live
+    with app.state.limner.database.transaction() as session:
+        test_key = keys.create_key(session=session, test=True).key
+    with Client(base, test_key) as client:
+        done = client.generate(PROMPT, seed=7)
+        assert done.livemode is False and done.credits_used == 0
+        assert client.account().livemode is False
+        assert client.generation(done.id).livemode is False
+    with Client(base, key) as client:
+        assert client.account().livemode is True
+
+
 def test_errors_are_typed(live) -> None:
     base, key, _app = live
     with Client(base, key) as client:

@@ -145,3 +145,28 @@ def test_the_database_refuses_negative_balances(database: Database, account_id: 
 
     with pytest.raises(IntegrityError), database.transaction() as session:
         session.execute(update(Account).values(granted_balance=-1))
+
+
+def test_a_hold_of_nothing_writes_no_entry_made_or_settled(
+    database: Database, account_id: int
+) -> None:
+    """A test key's generation: its zero hold only names the owner for crash recovery."""
+    held = []
+    for _ in range(3):
+        with database.transaction() as session:
+            held.append(
+                ledger.hold_nothing(
+                    session=session, account_id=account_id, generation_id="gen_t", owner="ins_x"
+                ).id
+            )
+    with database.transaction() as session:
+        assert ledger.capture(session=session, reservation_id=held[0]) == 0
+        assert ledger.capture_partial(session=session, reservation_id=held[1], amount=0) == 0
+        ledger.release(session=session, reservation_id=held[2], reason="failed")
+    with database.read() as session:
+        assert ledger.entries(session=session, account_id=account_id) == []
+        account = session.get(Account, account_id)
+        assert account.daily_date is None and account.granted_balance == 0  # not even a refill
+        assert ledger.audit(session=session, account_id=account_id).open_reservations == 0
+    with database.transaction() as session, pytest.raises(ledger.LedgerError):
+        ledger.release(session=session, reservation_id=held[2], reason="twice")  # settles once

@@ -15,7 +15,7 @@ from limner import keys, ledger
 from limner.clock import utcnow
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
-from limner.db.tables import Instance, Reservation
+from limner.db.tables import Generation, Instance, Reservation
 from limner.recovery import InstanceInfo, Recovery, RecoveryPolicy, host_identity, pid_alive
 
 POLICY = RecoveryPolicy(heartbeat_s=1, stale_after_s=60, unowned_after_s=300)
@@ -121,6 +121,44 @@ def test_a_previous_life_with_our_pid_is_gone(database: Database) -> None:
     assert me.sweep() == 1
     with database.read() as session:
         assert session.get(Reservation, held).status == "released"
+
+
+def test_a_test_keys_generation_of_a_gone_process_is_failed_without_ledger_entries(
+    database: Database,
+) -> None:
+    """A test key holds nothing, but its zero hold names the owner, so a crash is recovered."""
+    with database.transaction() as session:
+        account_id = keys.create_key(session=session, test=True).account_id
+        session.add(
+            Generation(
+                id="gen_testkeyrunning",
+                account_id=account_id,
+                status="running",
+                prompt="a lighthouse at dusk",
+                quality="fast",
+                style="realistic",
+                params={},
+                seed=1,
+                backend="placeholder",
+                created_at=utcnow(),
+                livemode=False,
+            )
+        )
+        session.flush()
+        ledger.hold_nothing(
+            session=session,
+            account_id=account_id,
+            generation_id="gen_testkeyrunning",
+            owner="ins_crashed",
+        )
+    register(database, InstanceInfo("ins_crashed", "other-host|pid:[1]", 4242), silent_s=120)
+    me = Recovery(database, POLICY)
+    me.register()
+    assert me.sweep() == 1
+    with database.read() as session:
+        generation = session.get(Generation, "gen_testkeyrunning")
+        assert generation.status == "failed" and generation.credits_used == 0
+        assert ledger.entries(session=session, account_id=account_id) == []
 
 
 def test_heartbeat_thread_and_clean_stop(database: Database) -> None:

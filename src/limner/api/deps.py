@@ -73,9 +73,12 @@ def generating_caller(
     context: ContextDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> AccountRef:
-    """An authenticated caller of a generation endpoint, counted against its plan's limit."""
+    """An authenticated caller of a generation endpoint, counted against its plan's limit (a
+    test key: the test keys' limit)."""
     caller = _authenticate(request, context, credentials)
-    _limited(f"generate:{caller.plan}", request, context, caller)
+    # a test key has its own limit (LIMNER_RATE_LIMIT_TEST), whatever its plan
+    policy = f"generate:{caller.plan}" if caller.livemode else "generate:test"
+    _limited(policy, request, context, caller)
     return caller
 
 

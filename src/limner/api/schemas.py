@@ -32,6 +32,10 @@ class AccountPublic(BaseModel):
     daily_credits_remaining: int
     granted_credits: int = Field(description="Granted or bought credits; they do not expire.")
     resets_at: str = Field(description="When the daily allowance refills (next UTC midnight).")
+    livemode: bool = Field(
+        True,
+        description="false for a test key: placeholder images, never charged, its own rate limit.",
+    )
 
 
 class PresetRuntimePublic(BaseModel):
@@ -44,6 +48,11 @@ class PresetRuntimePublic(BaseModel):
     threads: int | None = Field(None, description="CPU threads; null on a GPU.")
     decoder: str = Field(description="'full', or 'tiny (<model>)' for a tiny VAE decoder.")
     loaded: bool
+    disabled: str | None = Field(
+        None,
+        description="Why the preset is out of service (its model is missing, or `enabled = "
+        "false`) and what to configure; absent when it serves.",
+    )
 
 
 class HealthPublic(BaseModel):

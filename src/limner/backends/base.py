@@ -140,3 +140,13 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Release models and memory."""
+
+
+@runtime_checkable
+class ExplainsUnavailable(Protocol):
+    """A backend that can say why it does not make something it otherwise could (a preset whose
+    model is missing), so the refusal names what the operator has to configure."""
+
+    def unavailable_reason(self, style: Style, quality: Quality, kind: str = "t2i") -> str | None:
+        """A message for the caller, or None when this backend has no particular reason."""
+        ...

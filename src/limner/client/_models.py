@@ -47,6 +47,8 @@ class Generation(_Model):
     queue_position: int | None = None
     estimated_wait_s: int | None = None
     progress: Progress | None = None
+    #: False when a test key made it (a placeholder image, never charged)
+    livemode: bool = True
 
     @property
     def finished(self) -> bool:
@@ -68,6 +70,8 @@ class Account(_Model):
     daily_credits_remaining: int
     granted_credits: int
     resets_at: str
+    #: False for a test key (`limner keys create --test`)
+    livemode: bool = True
 
 
 class WebhookSecret(_Model):

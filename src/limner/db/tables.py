@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,6 +48,8 @@ class Account(Base):
     granted_balance: Mapped[int] = mapped_column(Integer, default=0)
     #: every output this key gets is screened for nudity (docs/safety.md)
     sfw_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: false for a test key: the placeholder backend only, never charged (docs/api.md)
+    livemode: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     # the database itself refuses a negative balance, whatever the code above it does
     __table_args__ = (
@@ -115,6 +118,8 @@ class Generation(Base):
     error_message: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: false when a test key made it (the placeholder backend, no credits); every body says it
+    livemode: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __table_args__ = (Index("ix_generations_account_created", "account_id", "created_at"),)
 

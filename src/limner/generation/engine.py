@@ -153,16 +153,22 @@ class GenerationService:
         generation_id = new_generation_id()
         seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
         now = utcnow()
+        # a queued job's hold belongs to the queue; the claiming process takes it over
+        owner = None if queued else self.owner
         with self.database.transaction() as session:
-            ledger.reserve(
-                session=session,
-                account_id=account.id,
-                amount=plan.cost,
-                allowance=self.allowance_for_plan[account.plan],
-                generation_id=generation_id,
-                # a queued job's hold belongs to the queue; the claiming process takes it over
-                owner=None if queued else self.owner,
-            )
+            if plan.livemode:
+                ledger.reserve(
+                    session=session,
+                    account_id=account.id,
+                    amount=plan.cost,
+                    allowance=self.allowance_for_plan[account.plan],
+                    generation_id=generation_id,
+                    owner=owner,
+                )
+            else:  # a test key: nothing moves, but recovery still learns who runs it
+                ledger.hold_nothing(
+                    session=session, account_id=account.id, generation_id=generation_id, owner=owner
+                )
             generation = Generation(
                 id=generation_id,
                 account_id=account.id,
@@ -174,6 +180,7 @@ class GenerationService:
                 seed=seed,
                 backend=plan.backend,
                 created_at=now,
+                livemode=plan.livemode,
             )
             job = None
             if queued:

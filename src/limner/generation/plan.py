@@ -2,7 +2,8 @@
 
 Everything that can refuse a request without making anything runs here, before any credit is
 reserved: a wrong field (400), moderation (403, recorded), screening that cannot run (503), a
-kind, style or quality no backend of this server can make (503 `NotAvailable`). The `Plan` then
+kind, style or quality no backend of this server can make (503 `NotAvailable`; a test key's
+request goes to the placeholder backend only, whatever serves live keys). The `Plan` then
 carries what the engine needs: the parsed request, its price, the screening for its outputs,
 its input pictures, the chosen backend and the prompt built once for every backend alike.
 """
@@ -44,6 +45,8 @@ class Plan:
     checks: Checks
     price_per_output: int
     inputs: tuple[Image.Image, ...] = field(default=(), repr=False)
+    #: false for a test key's request: the placeholder backend, priced at nothing, no credits
+    livemode: bool = True
 
     @property
     def cost(self) -> int:
@@ -109,7 +112,9 @@ class Planner:
         self._moderate(account, kind, request)
         checks = kind.checks(request, sfw_only=account.sfw_only)
         self.screening.require(checks)  # fail closed, before any credit or model is touched
-        runner = self.backends.pick(kind.capability, request.style, request.quality)
+        runner = self.backends.pick(
+            kind.capability, request.style, request.quality, livemode=account.livemode
+        )
         return self._finish(kind, request, runner, account, checks)
 
     def restore(self, generation: Generation, account: AccountRef) -> Plan:
@@ -119,8 +124,10 @@ class Planner:
         request = kind.request_model.model_validate(
             {**generation.params, "prompt": generation.prompt}
         )
-        runner = self.backends.named(generation.backend) or self.backends.pick(
-            kind.capability, request.style, request.quality
+        runner = self.backends.named(
+            generation.backend, livemode=account.livemode
+        ) or self.backends.pick(
+            kind.capability, request.style, request.quality, livemode=account.livemode
         )
         checks = kind.checks(request, sfw_only=account.sfw_only)
         return self._finish(kind, request, runner, account, checks)
@@ -148,8 +155,10 @@ class Planner:
             runner=runner,
             prompt=prompt,
             checks=checks,
-            price_per_output=kind.price_per_output(request),
+            # a test key is never charged: its price is nothing, so nothing is held or captured
+            price_per_output=kind.price_per_output(request) if account.livemode else 0,
             inputs=kind.inputs(request, account, self.resolve_image),
+            livemode=account.livemode,
         )
 
     def _moderate(self, account: AccountRef, kind: Kind, request: GenerateRequest) -> None:

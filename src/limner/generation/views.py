@@ -81,6 +81,10 @@ class GenerationPublic(BaseModel):
         None, description="Queued: estimated seconds until it runs, from recent run times."
     )
     progress: ProgressPublic | None = Field(None, description="Running: the latest step.")
+    livemode: bool = Field(
+        True,
+        description="false when a test key made it: a placeholder image, never charged.",
+    )
 
 
 def token_url(public_url: str, token: str, media_type: str) -> str:
@@ -155,4 +159,5 @@ def present(
         )
         if progress
         else None,
+        livemode=generation.livemode is not False,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from limner.clock import utcnow
@@ -35,11 +35,15 @@ class JobQueue:
         workers: int,
         owner: str | None = None,
         kinds: frozenset[str] | None = None,
+        test_kinds: frozenset[str] = frozenset(),
     ) -> None:
         self.lifecycle = lifecycle
         #: the kinds of job this process's backends can make (None: any); a worker claims only
         #: those, so a machine without, say, a video model leaves video jobs to one that has it
         self.kinds = kinds
+        #: the kinds of test keys' jobs it takes besides: every process has the placeholder
+        #: backend that test keys use, so any process can run them
+        self.test_kinds = test_kinds
         #: this process's instance id: a claimed job's credit hold is recorded as ours
         self.owner = owner
         self.database = database
@@ -63,7 +67,13 @@ class JobQueue:
             .limit(1)
         )
         if self.kinds is not None:
-            pick = pick.where(Job.kind.in_(sorted(self.kinds)))
+            claimable: ColumnElement[bool] = Job.kind.in_(sorted(self.kinds))
+            if self.test_kinds:
+                test_job = and_(
+                    Generation.livemode.is_(False), Job.kind.in_(sorted(self.test_kinds))
+                )
+                claimable = or_(claimable, test_job)
+            pick = pick.where(claimable)
         if not self.database.is_sqlite:
             pick = pick.with_for_update(skip_locked=True, of=Job)
         with self.database.transaction() as session:

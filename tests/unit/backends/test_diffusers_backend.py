@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -241,41 +243,97 @@ def test_disabled_preset_is_refused_and_skipped_by_check_ready(
         backend.generate(spec(Style.nude), GenerationContext())
 
 
-def test_check_ready_names_a_missing_folder(sized_registry: ModelRegistry, tmp_path: Path) -> None:
+def test_a_missing_folder_disables_its_preset_naming_the_key(
+    sized_registry: ModelRegistry, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     missing = tmp_path / "nowhere"
     backend = DiffusersBackend(
         with_presets(sized_registry, anime_hires={"pipeline": str(missing)}), device="cpu"
     )
-    with pytest.raises(
-        ConfigurationError, match=r"anime\.hires\.pipeline: model folder .*nowhere does not exist"
-    ):
-        backend.check_ready()
+    with caplog.at_level(logging.WARNING, logger="limner.backends.diffusers.backend"):
+        backend.check_ready()  # the other presets serve: not fatal
+        backend.check_ready()  # the same state found again says nothing more
+    warnings = [
+        r.getMessage() for r in caplog.records if r.name == "limner.backends.diffusers.backend"
+    ]
+    assert len(warnings) == 1, warnings
+    assert re.search(
+        r"preset anime\.hires is disabled .*anime\.hires\.pipeline: model folder .*nowhere "
+        r"does not exist",
+        warnings[0],
+    )
+    assert not backend.supports(Style.anime, Quality.hires)
+    assert backend.supports(Style.anime, Quality.fast) and backend.supports(
+        Style.nude, Quality.hires
+    )
+    reason = backend.unavailable_reason(Style.anime, Quality.hires)
+    assert reason is not None and "`pipeline` of [anime.hires]" in reason
+    assert str(missing) not in reason  # what the caller sees names the key, not the path
+    assert backend.unavailable_reason(Style.anime, Quality.fast) is None
+    assert "does not exist" in backend.disabled()["anime.hires"]
+    rows = {row["preset"]: row for row in backend.describe()}
+    assert "does not exist" in str(rows["anime.hires"]["disabled"])
+    assert "disabled" not in rows["anime.fast"]
+    with pytest.raises(GenerationFailed, match=r"`pipeline` of \[anime\.hires\]"):
+        backend.generate(spec(Style.anime, Quality.hires), GenerationContext())
 
 
-def test_check_ready_hints_at_the_operator_supplied_adult_checkpoint(
+def test_a_model_put_in_place_later_serves_after_the_next_check(
+    sized_registry: ModelRegistry, tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    later = tmp_path / "later"
+    backend = DiffusersBackend(
+        with_presets(sized_registry, realistic_fast={"pipeline": str(later)}), device="cpu"
+    )
+    backend.check_ready()
+    assert not backend.supports(Style.realistic, Quality.fast)
+    shutil.copytree(tiny_models["sd"], later)
+    backend.check_ready()  # what `/readyz` does on each probe
+    assert backend.supports(Style.realistic, Quality.fast)
+    assert "realistic.fast" not in backend.disabled()
+
+
+def test_start_fails_only_when_no_preset_can_serve(
+    sized_registry: ModelRegistry, tmp_path: Path
+) -> None:
+    gone = {"pipeline": str(tmp_path / "gone")}
+    registry = with_presets(
+        sized_registry,
+        **{f"{s.value}_{q.value}": gone for s in Style for q in Quality if s is not Style.nude},
+        nude_fast={"enabled": False},
+        nude_hires={"enabled": False},
+    )
+    with pytest.raises(ConfigurationError, match=r"no preset can serve.*realistic\.fast\.pipeline"):
+        DiffusersBackend(registry, device="cpu").check_ready()
+
+
+def test_a_missing_adult_checkpoint_hints_at_the_operator_supplied_one(
     sized_registry: ModelRegistry, tmp_path: Path
 ) -> None:
     backend = DiffusersBackend(
         with_presets(sized_registry, nude_fast={"pipeline": str(tmp_path / "adult")}), device="cpu"
     )
-    with pytest.raises(ConfigurationError, match=r"operator supplies.*enabled = false"):
-        backend.check_ready()
+    backend.check_ready()
+    assert re.search(r"operator supplies.*enabled = false", backend.disabled()["nude.fast"])
+    assert not backend.supports(Style.nude, Quality.fast)
+    assert backend.supports(Style.nude, Quality.hires)
 
 
-def test_check_ready_wants_a_diffusers_folder(
+def test_a_folder_that_is_no_diffusers_pipeline_disables_the_preset(
     sized_registry: ModelRegistry, tmp_path: Path
 ) -> None:
     (tmp_path / "weights.safetensors").write_bytes(b"")
     backend = DiffusersBackend(
         with_presets(sized_registry, realistic_fast={"pipeline": str(tmp_path)}), device="cpu"
     )
-    with pytest.raises(
-        ConfigurationError, match=r"realistic\.fast\.pipeline: .* has no model_index\.json"
-    ):
-        backend.check_ready()
+    backend.check_ready()
+    assert re.search(
+        r"realistic\.fast\.pipeline: .* has no model_index\.json",
+        backend.disabled()["realistic.fast"],
+    )
 
 
-def test_check_ready_refuses_an_uncached_hub_model(
+def test_an_uncached_hub_model_disables_the_preset(
     sized_registry: ModelRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -283,10 +341,11 @@ def test_check_ready_refuses_an_uncached_hub_model(
         with_presets(sized_registry, anime_fast={"pipeline": "limner-tests/not-a-real-model"}),
         device="cpu",
     )
-    with pytest.raises(
-        ConfigurationError, match=r"anime\.fast\.pipeline: Hub model .* not in the local"
-    ):
-        backend.check_ready()
+    backend.check_ready()
+    assert re.search(
+        r"anime\.fast\.pipeline: Hub model .* not in the local", backend.disabled()["anime.fast"]
+    )
+    assert "\n" not in backend.disabled()["anime.fast"]  # one line in the log
 
 
 @pytest.mark.parametrize(
@@ -401,14 +460,18 @@ def test_tiny_vae_decodes_the_final_image_where_the_preset_says(
     assert torch.get_num_threads() == 1
 
 
-def test_a_missing_tiny_vae_folder_stops_the_start_naming_the_key(
+def test_a_missing_tiny_vae_folder_disables_its_preset_naming_the_key(
     tiny_registry: ModelRegistry, tmp_path: Path
 ) -> None:
     registry = with_presets(tiny_registry, anime_fast={"tiny_vae": str(tmp_path / "nowhere")})
-    with pytest.raises(
-        ConfigurationError, match=r"anime\.fast\.tiny_vae: .* not an AutoencoderTiny"
-    ):
-        DiffusersBackend(registry, device="cpu").check_ready()
+    backend = DiffusersBackend(registry, device="cpu")
+    backend.check_ready()
+    assert re.search(
+        r"anime\.fast\.tiny_vae: .* not an AutoencoderTiny", backend.disabled()["anime.fast"]
+    )
+    reason = backend.unavailable_reason(Style.anime, Quality.fast)
+    assert reason is not None and "`tiny_vae` of [anime.fast]" in reason
+    assert backend.supports(Style.realistic, Quality.fast)  # same pipeline, no tiny decoder
 
 
 def test_bfloat16_on_cpu_generates(tiny_registry: ModelRegistry) -> None:

@@ -31,4 +31,5 @@ def get_account(caller: ReadingCaller, context: ContextDep) -> AccountPublic:
             daily_credits_remaining=balance.daily_remaining,
             granted_credits=balance.granted,
             resets_at=isoformat_z(balance.resets_at),
+            livemode=caller.livemode,
         )

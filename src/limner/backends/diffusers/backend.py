@@ -5,6 +5,12 @@ loaded on first use (or at start-up with `preload`) and kept in a memory-bounded
 drives a CPU `torch.Generator`, so a seed gives the same image on any device of the same kind. After
 every denoising step the pipeline calls back into `GenerationContext.report`, which raises
 `GenerationCanceled` once the generation is canceled or timed out: work stops at the next step.
+
+A preset whose model is missing (its pipeline folder, Hub cache entry, tiny decoder or LoRA) is
+disabled at start with one warning line naming the preset and what to fix, and the other presets
+serve: `supports()` answers False for it, so the plan refuses its requests (503) before any
+credit is reserved, and `describe()` (the start-up lines and `/readyz`) says why. Only when no
+preset can serve does `check_ready` stop the start.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +55,7 @@ from limner.domain.prompts import PromptOptions
 from limner.domain.styles import Gender, Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed, LimnerError
 
-__all__ = ["AUTO_BUDGET_FRACTION", "DiffusersBackend"]
+__all__ = ["AUTO_BUDGET_FRACTION", "DiffusersBackend", "MissingModel"]
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +103,15 @@ class DiffusersBackend:
             total = device_memory_bytes(self.device)
             memory_budget_bytes = int(total * AUTO_BUDGET_FRACTION) if total else None
         self.download = download
+        #: only the first check (at start) downloads; later ones (`/readyz`) look locally
+        self._may_download = download
         self.preload = preload
         self._cache = PipelineCache(self._load, budget_bytes=memory_budget_bytes)
+        #: enabled presets whose model `check_ready` found missing: what is missing, and why;
+        #: replaced whole on each check, so readers in other threads see one state or the other
+        self._missing: dict[tuple[Style, Quality], MissingModel] = {}
+        #: one check at a time (start-up, `/readyz` probes), so a change is reported once
+        self._check_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DiffusersBackend:
@@ -119,8 +134,36 @@ class DiffusersBackend:
 
     def supports(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
         """Text to image only (for now), and not for presets the operator disabled
-        (`enabled = false`)."""
-        return kind == "t2i" and self.registry.preset(style, quality).enabled
+        (`enabled = false`) or whose model `check_ready` found missing."""
+        return (
+            kind == "t2i"
+            and self.registry.preset(style, quality).enabled
+            and (style, quality) not in self._missing
+        )
+
+    def unavailable_reason(self, style: Style, quality: Quality, kind: str = "t2i") -> str | None:
+        """For a preset disabled because its model is missing: what the operator configures
+        (the models-file key, never a server path, since the caller sees it)."""
+        missing = self._missing.get((style, quality))
+        if kind != "t2i" or missing is None:
+            return None
+        return (
+            f"The '{style.value}' style at '{quality.value}' quality is not available on this "
+            f"server: its model is missing. The operator configures `{missing.setting}` of "
+            f"[{style.value}.{quality.value}] in the models file (LIMNER_MODELS_FILE); see "
+            "docs/models.md."
+        )
+
+    def disabled(self) -> dict[str, str]:
+        """Every preset out of service ("style.quality") and why, for `/readyz`."""
+        reasons = {
+            f"{style.value}.{quality.value}": "`enabled = false` in the models file"
+            for style, quality, preset in self.registry.items()
+            if not preset.enabled
+        }
+        for (style, quality), missing in self._missing.items():
+            reasons[f"{style.value}.{quality.value}"] = missing.detail
+        return reasons
 
     def prompt_options(
         self, style: Style, quality: Quality, gender: Gender | None
@@ -132,13 +175,23 @@ class DiffusersBackend:
         )
 
     def check_ready(self) -> None:
-        """Raise `ConfigurationError` naming the preset key when a model cannot be served."""
+        """Disable (with one warning line each) the presets whose model is missing; raise
+        `ConfigurationError` naming the key for a setting that cannot work (an unknown class,
+        LoRA without peft) or when no preset can serve. Called at start and by `/readyz`: a
+        model put in place later serves from then on."""
+        with self._check_lock:
+            self._check_ready()
+        if self.preload:
+            self.warm_up()
+
+    def _check_ready(self) -> None:
         from diffusers.utils import is_peft_available
 
         enabled = self.registry.enabled_items()
         if not enabled:
             raise ConfigurationError(f"{self.registry.source}: every preset is disabled")
-        checked: set[tuple[str, str | None, str | None]] = set()
+        found: set[tuple[str, str | None, str | None]] = set()
+        missing: dict[tuple[Style, Quality], MissingModel] = {}
         for style, quality, preset in enabled:
             where = f"{self.registry.source}: {style.value}.{quality.value}"
             try:
@@ -150,21 +203,66 @@ class DiffusersBackend:
                     resolve_scheduler_class(preset.scheduler)
                 except ConfigurationError as exc:
                     raise ConfigurationError(f"{where}.scheduler: {exc}") from exc
-            if preset.lora is not None:
-                if not is_peft_available():
-                    raise ConfigurationError(
-                        f"{where}.lora: LoRA presets need the 'peft' package: pip install peft"
-                    )
-                self._check_lora(preset, where)
-            if (preset.pipeline, preset.variant, preset.tiny_vae) not in checked:
-                self.check_source(preset, where)
-                checked.add((preset.pipeline, preset.variant, preset.tiny_vae))
-        if self.preload:
-            self.warm_up()
+            if preset.lora is not None and not is_peft_available():
+                raise ConfigurationError(
+                    f"{where}.lora: LoRA presets need the 'peft' package: pip install peft"
+                )
+            problem = self._find_missing(preset, where, found)
+            if problem is not None:
+                missing[(style, quality)] = problem
+        if len(missing) == len(enabled):
+            raise ConfigurationError(
+                "no preset can serve, every model is missing: "
+                + "; ".join(problem.detail for problem in missing.values())
+            )
+        self._report_missing(missing)
+        self._may_download = False
+
+    def _find_missing(
+        self, preset: ModelPreset, where: str, found: set[tuple[str, str | None, str | None]]
+    ) -> MissingModel | None:
+        """What of the preset's models is missing (the first), or None; `found` remembers the
+        sources already found, since presets often share one."""
+        checks: list[tuple[str, Callable[[], None]]] = []
+        if preset.lora is not None:
+            checks.append(("lora.path", lambda: self._check_lora(preset, where)))
+        source = (preset.pipeline, preset.variant, preset.tiny_vae)
+        if source not in found:
+            checks.append(("pipeline", lambda: self._check_pipeline_source(preset, where)))
+            if preset.tiny_vae is not None:
+                tiny = preset.tiny_vae
+                checks.append(("tiny_vae", lambda: self._check_tiny_vae_source(tiny, where)))
+        for setting, check in checks:
+            try:
+                check()
+            except ConfigurationError as exc:
+                # one line: a Hub error's text may carry line breaks
+                return MissingModel(setting=setting, detail=" ".join(exc.message.split()))
+        found.add(source)
+        return None
+
+    def _report_missing(self, missing: dict[tuple[Style, Quality], MissingModel]) -> None:
+        """One warning line per preset when it goes out of service, one info line when it comes
+        back; a check that finds the same state again says nothing."""
+        before = self._missing
+        for (style, quality), problem in missing.items():
+            if (style, quality) not in before:
+                log.warning(
+                    "preset %s.%s is disabled (its requests answer 503; the other presets "
+                    "serve): %s",
+                    style.value,
+                    quality.value,
+                    problem.detail,
+                )
+        for style, quality in before.keys() - missing.keys():
+            log.info("preset %s.%s has its model now and serves", style.value, quality.value)
+        self._missing = missing
 
     def describe(self) -> list[dict[str, object]]:
-        """What each enabled preset runs with, for the start-up log and `/readyz`."""
+        """What each enabled preset runs with, for the start-up log and `/readyz`; a disabled
+        preset (its model missing, or `enabled = false`) says why under `disabled`."""
         loaded = set(self._cache.loaded_keys())
+        disabled = self.disabled()
         return [
             {
                 "preset": f"{style.value}.{quality.value}",
@@ -176,13 +274,20 @@ class DiffusersBackend:
                 if preset.decodes_with_tiny_vae(self.device.type)
                 else "full",
                 "loaded": preset.weights_key() in loaded,
+                **(
+                    {"disabled": disabled[f"{style.value}.{quality.value}"]}
+                    if f"{style.value}.{quality.value}" in disabled
+                    else {}
+                ),
             }
-            for style, quality, preset in self.registry.enabled_items()
+            for style, quality, preset in self.registry.items()
         ]
 
     def warm_up(self) -> None:
-        """Load every enabled preset's pipeline; with `compile`, also run each once to compile."""
+        """Load every serving preset's pipeline; with `compile`, also run each once to compile."""
         for style, quality, preset in self.registry.enabled_items():
+            if (style, quality) in self._missing:
+                continue
             try:
                 loaded = self._cache.get(preset)
             except ConfigurationError as exc:
@@ -206,7 +311,8 @@ class DiffusersBackend:
         if not self.supports(spec.style, spec.quality, spec.kind):
             # the plan refuses these before any credit is held; kept for direct callers
             raise GenerationFailed(
-                f"The '{spec.style.value}' style at '{spec.quality.value}' quality "
+                self.unavailable_reason(spec.style, spec.quality, spec.kind)
+                or f"The '{spec.style.value}' style at '{spec.quality.value}' quality "
                 "is not available on this server."
             )
         try:
@@ -344,10 +450,12 @@ class DiffusersBackend:
                 )
             return
         try:
-            AutoencoderTiny.load_config(source, local_files_only=not self.download or hub_offline())
+            AutoencoderTiny.load_config(
+                source, local_files_only=not self._may_download or hub_offline()
+            )
             from huggingface_hub import snapshot_download
 
-            snapshot_download(source, local_files_only=not self.download or hub_offline())
+            snapshot_download(source, local_files_only=not self._may_download or hub_offline())
         except Exception as exc:  # huggingface_hub raises several unrelated types here
             raise ConfigurationError(
                 f"{where}.tiny_vae: Hub model {source!r} is not in the local Hugging Face cache; "
@@ -373,10 +481,10 @@ class DiffusersBackend:
             DiffusionPipeline.download(
                 preset.pipeline,
                 variant=preset.variant,
-                local_files_only=not self.download or hub_offline(),
+                local_files_only=not self._may_download or hub_offline(),
             )
         except Exception as exc:  # huggingface_hub raises several unrelated types here
-            if self.download and not hub_offline():
+            if self._may_download and not hub_offline():
                 raise ConfigurationError(
                     f"{where}.pipeline: cannot download {preset.pipeline!r}: {_reason(exc)}"
                 ) from exc
@@ -399,7 +507,7 @@ class DiffusersBackend:
         if (
             lora.weight_name
             and not isinstance(try_to_load_from_cache(lora.path, lora.weight_name), str)
-            and (hub_offline() or not self.download)
+            and (hub_offline() or not self._may_download)
         ):
             raise ConfigurationError(
                 f"{where}.lora.path: {lora.weight_name} of {lora.path!r} is not in the local "
@@ -411,6 +519,16 @@ _ADULT_HINT = (
     "; the adult style needs a checkpoint the operator supplies (see the models file), "
     "or set `enabled = false` for it"
 )
+
+
+@dataclass(frozen=True)
+class MissingModel:
+    """Why an enabled preset cannot serve: the models-file key to fix and the whole story."""
+
+    #: "pipeline", "tiny_vae" or "lora.path"
+    setting: str
+    #: one line naming the file, preset, key and path (the start-up warning, `/readyz`)
+    detail: str
 
 
 def _reason(error: BaseException) -> str:

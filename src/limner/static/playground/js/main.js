@@ -61,6 +61,8 @@ async function refreshAccount() {
     $("#account-prefix").textContent = account.key_prefix;
     $("#account-credits").textContent = String(account.credits_available);
     $("#account-plan").textContent = `${account.plan} plan`;
+    // a test key (`livemode: false`) gets placeholder images and is never charged
+    $("#account-test").hidden = account.livemode !== false;
     $("#account").hidden = false;
   } catch (error) {
     $("#account").hidden = true;
