@@ -6,9 +6,9 @@ Each `Metrics` has its own registry (tests build many apps in one process). Thre
 - `DatabaseCollector` reads, at scrape time, what the database already records: queue depth and
   wait, generation time, batch sizes, credits captured, refusals by rule. It is exact whichever
   process or worker did the work, and needs no code in the engine;
-- `observe_stage(stage, seconds)` is the hook for per-stage latency inside one generation
-  (moderate, queue, backend, caption, screen, stamp, store): the engine calls it where each stage
-  ends. Until it does, the total is reported from the database (`limner_generation_seconds`).
+- `observe_stage(stage, seconds)`: per-stage latency of each output of a generation made in this
+  process (backend, caption, screen, stamp, store), reported by the engine; the total per
+  generation comes from the database (`limner_generation_seconds`).
 GPU memory is read from torch only where torch is already loaded and CUDA is present.
 """
 

@@ -87,6 +87,11 @@ def test_metric_names_after_a_generation_a_batch_and_a_refusal(
         assert samples[name][()] == 0
     assert samples["limner_queue_wait_seconds_count"][()] == 0
     assert "limner_gpu_memory_bytes" not in samples  # no CUDA here
+    # each of the 3 images went through every stage but the caption (none was asked for)
+    stages = samples["limner_generation_stage_seconds_count"]
+    for stage in ("backend", "screen", "stamp", "store"):
+        assert stages[(("stage", stage),)] == 3, stage
+    assert (("stage", "caption"),) not in stages
 
 
 def test_queue_depth_counts_waiting_jobs(settings_factory) -> None:

@@ -21,6 +21,7 @@ def install_observability(app: FastAPI, settings: Settings, database: Database) 
     """Metrics, request ids, access logs, CORS and the log format, in one registration."""
     metrics = Metrics(database)
     app.state.metrics = metrics
+    app.state.limner.service.stage_observers.append(metrics.observe_stage)
     install_middleware(app, settings, metrics)
 
     @app.get("/metrics", include_in_schema=False)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -119,6 +122,9 @@ class GenerationService:
         self.allowance_for_plan = allowance_for_plan
         #: running generations in this process: progress and cancel
         self.live = LiveBoard()
+        #: observe(stage, seconds) after each stage of each output: backend, caption, screen,
+        #: stamp, store (the API's `/metrics` adds one)
+        self.stage_observers: list[Callable[[str, float], None]] = []
         self.lifecycle = lifecycle
         #: this process's instance id, written on each reservation (see `limner.recovery`)
         self.owner = owner
@@ -325,27 +331,42 @@ class GenerationService:
         *,
         account: AccountRef,
     ) -> tuple[str, str]:
-        # the key is the runner's unit of fairness: one key cannot take every slot
-        media = plan.runner.run(plan.spec(generation_id, seed), context, owner=str(account.id))
+        with self._stage("backend"):  # waiting for a slot included
+            # the key is the runner's unit of fairness: one key cannot take every slot
+            media = plan.runner.run(plan.spec(generation_id, seed), context, owner=str(account.id))
         image = media.image
         caption = plan.request.caption()
         if caption is not None:
-            text = caption.text or random_caption(random.Random(seed))
-            image = draw_caption(image, text, caption.position)
+            with self._stage("caption"):
+                text = caption.text or random_caption(random.Random(seed))
+                image = draw_caption(image, text, caption.position)
         # the delivered picture is screened, after the caption and before it is stamped or stored
-        rule = self.screening.rule_for(image, plan.checks)
+        with self._stage("screen"):
+            rule = self.screening.rule_for(image, plan.checks)
         if rule is not None:
             self.refusals.record(account, "image", rule, plan.request.style.value)
             raise ContentBlocked(field="image", rule=rule)
-        data, media_type = self.stamper.stamp(
-            image,
-            generation_id=generation_id,
-            image_input=plan.kind.takes_user_image,
-            backend=plan.backend,
-        )
+        with self._stage("stamp"):
+            data, media_type = self.stamper.stamp(
+                image,
+                generation_id=generation_id,
+                image_input=plan.kind.takes_user_image,
+                backend=plan.backend,
+            )
         token = new_image_token()
-        self.store.put(token, data, media_type)
+        with self._stage("store"):
+            self.store.put(token, data, media_type)
         return token, media_type
+
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        """Time one stage of one output for the observers (`/metrics`); a failed stage is not
+        reported (its time says nothing about the stage's normal cost)."""
+        started = time.perf_counter()
+        yield
+        seconds = time.perf_counter() - started
+        for observe in self.stage_observers:
+            observe(name, seconds)
 
     # -- reads and recovery ------------------------------------------------------------------
 
