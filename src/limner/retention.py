@@ -126,6 +126,8 @@ class RetentionSweeper:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Sweep once now (the server starts with nothing past its retention), then hourly."""
+        self._sweep()
         self._thread = threading.Thread(target=self._run, name="limner-retention", daemon=True)
         self._thread.start()
 
@@ -135,9 +137,11 @@ class RetentionSweeper:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sweep_older_than(database=self.database, store=self.store, days=self.days)
-            except Exception:  # a database hiccup must not end the sweeps
-                log.exception("retention sweep failed; trying again later")
-            self._stop.wait(self.interval_s)
+        while not self._stop.wait(self.interval_s):
+            self._sweep()
+
+    def _sweep(self) -> None:
+        try:
+            sweep_older_than(database=self.database, store=self.store, days=self.days)
+        except Exception:  # a database hiccup must not end the sweeps, nor stop the start
+            log.exception("retention sweep failed; trying again later")

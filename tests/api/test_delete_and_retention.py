@@ -180,3 +180,28 @@ def test_retention_sweep_erases_only_old_finished_generations(
     assert client.get(f"/api/v1/generations/{old}", headers=key.headers).status_code == 404
     assert client.get(f"/api/v1/generations/{recent}", headers=key.headers).status_code == 200
     assert len(image_files(app)) == 2  # the recent batch's two images
+
+
+def test_the_server_sweeps_at_start_when_retention_is_set(settings_factory) -> None:
+    from limner import keys
+    from limner.api import create_app
+
+    first = create_app(settings_factory())
+    with first.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session)
+    headers = {"Authorization": f"Bearer {issued.key}"}
+    with TestClient(first) as client:
+        old = client.post("/api/v1/generate", json={"prompt": PROMPT}, headers=headers).json()
+        recent = client.post("/api/v1/generate", json={"prompt": PROMPT}, headers=headers).json()
+    with first.state.limner.database.transaction() as session:
+        session.execute(
+            update(Generation)
+            .where(Generation.id == old["id"])
+            .values(created_at=utcnow() - timedelta(days=8))
+        )
+
+    swept = create_app(settings_factory(retention_days=7))
+    with TestClient(swept) as client:  # the first sweep is part of the start
+        assert client.get(f"/api/v1/generations/{old['id']}", headers=headers).status_code == 404
+        kept = client.get(f"/api/v1/generations/{recent['id']}", headers=headers)
+        assert kept.status_code == 200
