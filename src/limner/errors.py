@@ -26,8 +26,9 @@ LimnerError
 └── ConfigurationError           (stops the start; never raised per request)
 
 Elsewhere, beside the modules that raise them: `ledger.LedgerError`, `generation.states.
-InvalidTransition`, `storage.s3.StorageUnavailable` (500 if they ever reach a request) and
-`backends.base.GenerationCanceled` (a GenerationFailed).
+InvalidTransition`, `storage.s3.StorageUnavailable` (500 if they ever reach a request),
+`backends.base.GenerationCanceled` (a GenerationFailed) and `retention.GenerationNotFinished`
+(a Conflict: deleting a queued or running generation).
 """
 
 from __future__ import annotations
