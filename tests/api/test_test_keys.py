@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -17,6 +16,7 @@ from sqlalchemy import func, select
 from limner import keys, ledger
 from limner.api import create_app
 from limner.db.tables import LedgerEntry, ModerationEvent, Reservation, WebhookDelivery
+from tests.support.events import wait_finished
 
 PROMPT = {"prompt": "a lighthouse at dusk"}
 
@@ -44,14 +44,8 @@ class Server:
                 or 0
             )
 
-    def wait(self, generation_id: str, headers: dict[str, str], timeout: float = 30) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            body = self.client.get(f"/api/v1/generations/{generation_id}", headers=headers).json()
-            if body["status"] not in ("queued", "running"):
-                return body
-            time.sleep(0.05)
-        raise AssertionError(f"{generation_id} did not finish: {body}")
+    def wait(self, generation_id: str, headers: dict[str, str]) -> dict:
+        return wait_finished(self.client, generation_id, headers)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from limner import keys
 from limner.api import create_app
 from limner.backends import create_backend
 from limner.config import Settings
+from tests.support.events import wait_finished
 from tests.support.gated import GatedBackend
 from tests.support.tiny_pipelines import (
     TINY_IMAGE_SIZE,
@@ -164,7 +165,6 @@ def test_a_test_key_gets_the_placeholder_on_a_diffusers_server(diffusers_app) ->
 
 def test_a_test_keys_queued_i2i_job_runs_on_a_server_whose_models_cannot(diffusers_app) -> None:
     import base64
-    import time
 
     client, live, _ = diffusers_app(queue_poll_s=0.05)
     test = key_on(client, test=True)
@@ -182,12 +182,7 @@ def test_a_test_keys_queued_i2i_job_runs_on_a_server_whose_models_cannot(diffuse
     # a test key's job is claimed all the same: every process keeps the placeholder for them
     queued = client.post("/api/v1/generate", json=body, headers=test)
     assert queued.status_code == 202, queued.text
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        done = client.get(f"/api/v1/generations/{queued.json()['id']}", headers=test).json()
-        if done["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.05)
+    done = wait_finished(client, queued.json()["id"], test)
     assert done["status"] == "completed" and done["livemode"] is False, done
     assert done["credits_used"] == 0 and credits(client, live) == 5
 
