@@ -290,3 +290,17 @@ def test_readyz_names_each_presets_device_precision_and_decoder(diffusers_app) -
     after = {row["preset"]: row for row in client.get("/readyz").json()["runtime"]}
     assert after["realistic.fast"]["loaded"] and after["anime.fast"]["loaded"]  # one shared SD
     assert not after["realistic.hires"]["loaded"]
+
+
+@pytest.mark.parametrize("quality", ["fast", "hires"])  # fast: SD, hires: SDXL
+def test_a_requested_size_reaches_the_pipeline(diffusers_app, quality: str) -> None:
+    client, headers, _ = diffusers_app()
+    body = {"prompt": "a lighthouse at dusk", "quality": quality, "width": 64, "height": 32}
+    response = client.post("/api/v1/generate", json=body, headers=headers)
+    assert response.status_code == 200, response.json()
+    data = client.get(response.json()["image_url"]).content
+    assert Image.open(io.BytesIO(data)).size == (64, 32)
+    too_big = client.post(
+        "/api/v1/generate", json={**body, "width": 128, "height": 64}, headers=headers
+    )
+    assert too_big.status_code == 400 and too_big.json()["field"] == "width"
