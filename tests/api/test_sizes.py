@@ -53,7 +53,9 @@ def test_a_size_off_the_grid_or_over_the_preset_is_refused(
     client: TestClient, make_key: KeyFactory, extra: dict[str, object], field: str
 ) -> None:
     key = make_key(credits=10)
-    response = client.post("/api/v1/generate", json={"prompt": PROMPT, **extra}, headers=key.headers)
+    response = client.post(
+        "/api/v1/generate", json={"prompt": PROMPT, **extra}, headers=key.headers
+    )
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "validation_error"
     assert response.json()["field"] == field
