@@ -386,3 +386,15 @@ def test_edits_and_variations_are_not_supported_yet(served: str, make_key: KeyFa
         client.images.create_variation(image=png)
     assert "/v1/images/variations" in variations.value.body["message"]  # type: ignore[index]
     assert credits(served, key) == 10
+
+
+def test_a_test_key_gets_placeholder_images_and_is_never_charged(app: FastAPI, served: str) -> None:
+    with app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session, test=True)
+    key = Key(issued.key, issued.prefix, issued.account_id)
+    result = sdk(served, key).images.generate(prompt=PROMPT, n=2, quality="hd")
+    assert len(result.data) == 2
+    listed = v1(served, key, "/generations")["data"]
+    assert listed[0]["livemode"] is False and listed[0]["credits_used"] == 0
+    assert credits(served, key) == 5
+    assert "realistic.hires" in [model.id for model in sdk(served, key).models.list()]

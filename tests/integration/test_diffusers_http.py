@@ -304,3 +304,30 @@ def test_a_requested_size_reaches_the_pipeline(diffusers_app, quality: str) -> N
         "/api/v1/generate", json={**body, "width": 128, "height": 64}, headers=headers
     )
     assert too_big.status_code == 400 and too_big.json()["field"] == "width"
+
+
+def test_the_openai_surface_on_the_diffusers_backend(diffusers_app) -> None:
+    """The official SDK (over the in-process app) on real tiny pipelines: a size, b64 output,
+    and a menu without the adult style while its model is missing."""
+    openai = pytest.importorskip("openai")
+    client, headers, _ = diffusers_app(adult_missing=True)
+    sdk = openai.OpenAI(
+        base_url="http://testserver/v1",
+        api_key=headers["Authorization"].removeprefix("Bearer "),
+        max_retries=0,
+        http_client=client,  # a TestClient is an httpx.Client
+    )
+    result = sdk.images.generate(
+        prompt="a lighthouse at dusk", model="anime", size="64x32", response_format="b64_json"
+    )
+    import base64
+
+    image = Image.open(io.BytesIO(base64.b64decode(result.data[0].b64_json or "")))
+    assert image.size == (64, 32) and result.size == "64x32"
+    assert credits(client, headers) == 5 - 1
+    ids = [model.id for model in sdk.models.list()]
+    assert "anime.hires" in ids and "nude" not in ids and "nude.fast" not in ids
+    with pytest.raises(openai.InternalServerError) as unavailable:
+        sdk.images.generate(prompt="a lighthouse at dusk", model="nude")
+    assert unavailable.value.status_code == 503
+    assert credits(client, headers) == 5 - 1
