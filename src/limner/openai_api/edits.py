@@ -85,7 +85,7 @@ def edit_call(form: Mapping[str, Any], image: bytes, mask: bytes | None) -> Imag
     prompt = fields.pop("prompt", None)
     if not isinstance(prompt, str):
         raise ValidationFailed("prompt", "prompt: this field is required")
-    options: ImageOptions = parse_openai(ImageOptions, _typed(fields))
+    options = parse_openai(ImageOptions, _typed(fields))
     body: dict[str, Any] = {"prompt": prompt, "image": data_url(image, "image")}
     if mask is None:
         body["type"] = "i2i"
@@ -97,7 +97,7 @@ def edit_call(form: Mapping[str, Any], image: bytes, mask: bytes | None) -> Imag
 
 def variation_call(form: Mapping[str, Any], image: bytes) -> ImageCall:
     """Translate `POST /v1/images/variations`: `i2i` of the image with a fixed prompt."""
-    options: ImageOptions = parse_openai(ImageOptions, _typed(dict(form)))
+    options = parse_openai(ImageOptions, _typed(dict(form)))
     body = {"type": "i2i", "prompt": VARIATION_PROMPT, "image": data_url(image, "image")}
     return image_call(options, body)
 

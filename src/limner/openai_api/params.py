@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from limner.domain.requests import parse_model
 from limner.domain.styles import Quality
@@ -111,6 +111,9 @@ class ImageOptions(BaseModel):
     input_fidelity: Literal["low", "high"] | None = None
 
 
+Options = TypeVar("Options", bound=ImageOptions)
+
+
 class GenerationParams(ImageOptions):
     """`POST /v1/images/generations` (OpenAI's parameters; docs/openai-compatible.md)."""
 
@@ -125,19 +128,16 @@ def generation_call(data: dict[str, Any]) -> ImageCall:
     return image_call(params, {"prompt": params.prompt})
 
 
-def parse_openai(model: type[GenerationParams] | type[ImageOptions], data: Any) -> Any:
-    """Validate OpenAI parameters; a parameter OpenAI has but Limner lacks, or one neither has,
-    is `UnsupportedParameter` naming it."""
+def parse_openai(model: type[Options], data: Any) -> Options:
+    """Validate OpenAI parameters (a wrong value: `ValidationFailed` naming it, as on v1); a
+    parameter this server does not know, OpenAI's or not, is `UnsupportedParameter` naming it."""
     if isinstance(data, dict):
         for name in data:
             if name not in model.model_fields:
                 raise UnsupportedParameter(
                     name, f"`{name}` is not a parameter this server supports."
                 )
-    try:
-        return model.model_validate(data)
-    except ValidationError:
-        return parse_model(model, data)  # the same error, named the v1 way (field + message)
+    return parse_model(model, data)
 
 
 def image_call(options: ImageOptions, body: dict[str, Any]) -> ImageCall:
