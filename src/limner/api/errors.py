@@ -140,7 +140,10 @@ def error_response(error: e.LimnerError) -> JSONResponse:
     return JSONResponse(error_body(error), status_code=status_for(error), headers=headers)
 
 
-def internal_error_response() -> JSONResponse:
+def internal_error_response(request: Request | None = None) -> JSONResponse:
+    """The answer to an unexpected exception, in the shape of the request's surface."""
+    if request is not None and is_openai_surface(request):
+        return openai_error_response(e.LimnerError())
     return JSONResponse(
         {"error": "internal_error", "message": "An unexpected error occurred."}, status_code=500
     )
