@@ -398,3 +398,22 @@ def test_a_test_key_gets_placeholder_images_and_is_never_charged(app: FastAPI, s
     assert listed[0]["livemode"] is False and listed[0]["credits_used"] == 0
     assert credits(served, key) == 5
     assert "realistic.hires" in [model.id for model in sdk(served, key).models.list()]
+
+
+def test_every_error_on_the_surface_has_openai_shape(served: str, make_key: KeyFactory) -> None:
+    """Errors raised before any route code (a bad body, an unknown path) are in OpenAI's shape
+    on /v1/... and in the v1 shape on /api/v1/..."""
+    key = make_key()
+    not_json = httpx.post(
+        f"{served}/v1/images/generations", content=b"{prompt:", headers=key.headers
+    )
+    assert not_json.status_code == 400
+    assert set(not_json.json()["error"]) == {"message", "type", "param", "code"}
+    assert not_json.json()["error"]["type"] == "invalid_request_error"
+    unknown = httpx.get(f"{served}/v1/images/nowhere", headers=key.headers)
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+    v1_not_json = httpx.post(f"{served}/api/v1/generate", content=b"{prompt:", headers=key.headers)
+    assert v1_not_json.json() == {
+        "error": "invalid_request",
+        "message": "The request body is not valid JSON.",
+    }
