@@ -22,6 +22,7 @@ from limner import keys, ledger
 from limner.api import create_app
 from limner.config import Settings
 from limner.db.tables import Generation
+from limner.generation.accounts import AccountRef
 from tests.conftest import Key, KeyFactory
 from tests.support.cli import cli_env, run_cli
 from tests.support.live_server import free_port, running
@@ -360,6 +361,11 @@ def test_user_is_recorded_with_the_generation(
     with app.state.limner.database.read() as session:
         generation = session.scalars(select(Generation)).one()
     assert generation.params["origin"] == {"surface": "openai", "user": "end-user-42"}
+    # a stored plan (what a worker or recovery rebuilds) keeps the origin beside the request
+    caller = AccountRef(id=key.account_id, key_prefix=key.prefix, plan="free")
+    restored = app.state.limner.service.planner.restore(generation, caller)
+    assert restored.origin == generation.params["origin"] and restored.request.prompt == PROMPT
+    assert restored.stored_params() == generation.params
     # and the generation reads back through the v1 endpoint like any other
     assert v1(served, key, f"/generations/{generation.id}")["status"] == "completed"
 

@@ -11,7 +11,7 @@ its input pictures, the chosen backend and the prompt built once for every backe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PIL import Image
@@ -143,7 +143,9 @@ class Planner:
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
         checks = kind.checks(request, sfw_only=account.sfw_only)
-        return self._finish(kind, request, runner, account, checks)
+        origin = generation.params.get(ORIGIN)
+        plan = self._finish(kind, request, runner, account, checks)
+        return replace(plan, origin=dict(origin)) if isinstance(origin, dict) else plan
 
     def _finish(
         self,

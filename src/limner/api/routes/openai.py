@@ -136,19 +136,19 @@ def _run(context: Context, caller: AccountRef, call: ImageCall) -> JSONResponse:
     body = dict(call.body)
     if call.size is not None:
         body["width"], body["height"] = call.size.width, call.size.height
+    origin = {"surface": "openai", **({"user": call.user} if call.user else {})}
     try:
-        plan = context.service.plan(caller, body)
+        plan = replace(context.service.plan(caller, body), origin=origin)
+        generation = context.jobs.generate(caller, plan)
     except ValidationFailed as error:
         if error.field in ("width", "height"):  # the size, named as this API names it
             raise ValidationFailed("size", f"size: {error.message.partition(': ')[2]}") from error
         raise
     except ContentBlocked:
-        # the refusal log has key, field and rule; `user` names the caller's end user
+        # moderation or screening: the refusal log has the key, field and rule; this line adds
+        # the caller's end user (`user`), which the log has no column for
         log.warning("openai surface: refused for key %s user %r", caller.key_prefix, call.user)
         raise
-    origin = {"surface": "openai", **({"user": call.user} if call.user else {})}
-    plan = replace(plan, origin=origin)
-    generation = context.jobs.generate(caller, plan)
     public = context.jobs.describe(generation)
     if call.response_format == "url":
         data = [ImageData(url=image.url) for image in public.images or []]
