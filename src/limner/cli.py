@@ -587,6 +587,12 @@ def generate(
     quality: Annotated[str, typer.Option(help="fast or hires.")] = "fast",
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible result.")] = None,
     n: Annotated[int, typer.Option("--n", help="Images to make (seed, seed+1, ...).")] = 1,
+    width: Annotated[
+        int | None, typer.Option(help="Width in px, a multiple of 8 (default: the preset's).")
+    ] = None,
+    height: Annotated[
+        int | None, typer.Option(help="Height in px, a multiple of 8 (default: the preset's).")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
     url: ServerUrl = None,
     api_key: ApiKey = "",
@@ -605,6 +611,9 @@ def generate(
     options: dict[str, Any] = {"style": style, "quality": quality, "n": n}
     if seed is not None:
         options["seed"] = seed
+    for name, side in (("width", width), ("height", height)):
+        if side is not None:
+            options[name] = side
     started = time.monotonic()
     try:
         with Client(url, api_key) as client:

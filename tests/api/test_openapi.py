@@ -43,3 +43,27 @@ def test_every_schema_reference_resolves(client: TestClient) -> None:
     refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(schema)))
     assert refs <= set(schema["components"]["schemas"])
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_the_openai_surface_documents_its_body_and_its_error_shape(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    operation = schema["paths"]["/v1/images/generations"]["post"]
+    body_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body_ref == "#/components/schemas/OpenAIImageGenerationRequest"
+    request = schema["components"]["schemas"]["OpenAIImageGenerationRequest"]
+    assert {"prompt", "model", "n", "size", "quality", "response_format", "output_format"} <= set(
+        request["properties"]
+    )
+    assert request["required"] == ["prompt"]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert answer == "#/components/schemas/ImagesResponse"
+    for status in ("400", "401", "429", "500", "503"):
+        error = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+        assert error == "#/components/schemas/OpenAIErrorBody", status
+    for path in (
+        "/v1/models",
+        "/v1/models/{model_id}",
+        "/v1/images/edits",
+        "/v1/images/variations",
+    ):
+        assert path in schema["paths"], path

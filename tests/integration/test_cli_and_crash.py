@@ -74,16 +74,22 @@ def test_cli_generate_against_a_live_server(env: dict[str, str], tmp_path: Path)
             str(out),
             "--seed",
             "3",
+            "--width",
+            "320",
+            "--height",
+            "256",
             env={**env, "LIMNER_URL": f"http://127.0.0.1:{port}", "LIMNER_API_KEY": key},
         )
         assert result.returncode == 0, result.stderr
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        from PIL import Image
+
+        with Image.open(out) as made:
+            assert made.size == (320, 256)
         verified = run_cli("verify", str(out), env=env)
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert "Made by this server: generation gen_" in verified.stdout
         stranger = out.parent / "plain.png"
-        from PIL import Image
-
         Image.new("RGB", (256, 256), (120, 130, 140)).save(stranger)
         unverified = run_cli("verify", str(stranger), env=env)
         assert unverified.returncode == 1 and "No Limner watermark" in unverified.stdout

@@ -290,3 +290,44 @@ def test_readyz_names_each_presets_device_precision_and_decoder(diffusers_app) -
     after = {row["preset"]: row for row in client.get("/readyz").json()["runtime"]}
     assert after["realistic.fast"]["loaded"] and after["anime.fast"]["loaded"]  # one shared SD
     assert not after["realistic.hires"]["loaded"]
+
+
+@pytest.mark.parametrize("quality", ["fast", "hires"])  # fast: SD, hires: SDXL
+def test_a_requested_size_reaches_the_pipeline(diffusers_app, quality: str) -> None:
+    client, headers, _ = diffusers_app()
+    body = {"prompt": "a lighthouse at dusk", "quality": quality, "width": 64, "height": 32}
+    response = client.post("/api/v1/generate", json=body, headers=headers)
+    assert response.status_code == 200, response.json()
+    data = client.get(response.json()["image_url"]).content
+    assert Image.open(io.BytesIO(data)).size == (64, 32)
+    too_big = client.post(
+        "/api/v1/generate", json={**body, "width": 128, "height": 64}, headers=headers
+    )
+    assert too_big.status_code == 400 and too_big.json()["field"] == "width"
+
+
+def test_the_openai_surface_on_the_diffusers_backend(diffusers_app) -> None:
+    """The official SDK (over the in-process app) on real tiny pipelines: a size, b64 output,
+    and a menu without the adult style while its model is missing."""
+    openai = pytest.importorskip("openai")
+    client, headers, _ = diffusers_app(adult_missing=True)
+    sdk = openai.OpenAI(
+        base_url="http://testserver/v1",
+        api_key=headers["Authorization"].removeprefix("Bearer "),
+        max_retries=0,
+        http_client=client,  # a TestClient is an httpx.Client
+    )
+    result = sdk.images.generate(
+        prompt="a lighthouse at dusk", model="anime", size="64x32", response_format="b64_json"
+    )
+    import base64
+
+    image = Image.open(io.BytesIO(base64.b64decode(result.data[0].b64_json or "")))
+    assert image.size == (64, 32) and result.size == "64x32"
+    assert credits(client, headers) == 5 - 1
+    ids = [model.id for model in sdk.models.list()]
+    assert "anime.hires" in ids and "nude" not in ids and "nude.fast" not in ids
+    with pytest.raises(openai.InternalServerError) as unavailable:
+        sdk.images.generate(prompt="a lighthouse at dusk", model="nude")
+    assert unavailable.value.status_code == 503
+    assert credits(client, headers) == 5 - 1

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from limner import __version__
 from limner.api.context import AppContext
@@ -24,6 +25,7 @@ from limner.api.routes import (
     generations,
     health,
     images,
+    openai,
     uploads,
     verify,
     webhook_secret,
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         images,
         verify,
         health,
+        openai,
     ):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -131,10 +134,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in generate.EXTRA_SCHEMAS:
+    extra: list[type[BaseModel]] = [*generate.EXTRA_SCHEMAS, *openai.EXTRA_SCHEMAS]
+    for model in extra:
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(model_schema.pop("$defs", {}))
-        components[model.__name__] = model_schema
+        components[model_schema.get("title", model.__name__)] = model_schema
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             operation.get("responses", {}).pop("422", None)

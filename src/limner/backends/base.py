@@ -45,6 +45,10 @@ class GenerationSpec:
     inputs: tuple[Image.Image, ...] = ()
     #: i2i: how far the output may move from the input (near 0 keeps it, 1 ignores it)
     strength: float | None = None
+    #: the output's size, checked by the plan against the preset's native pixel count;
+    #: None: the preset's own size
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,16 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Release models and memory."""
+
+
+@runtime_checkable
+class KnowsNativeSize(Protocol):
+    """A backend whose presets have a native size: a request may ask for another size of at
+    most that many pixels (multiples of 8), at the same price."""
+
+    def native_size(self, style: Style, quality: Quality) -> tuple[int, int]:
+        """(width, height) the preset makes when the request names no size."""
+        ...
 
 
 @runtime_checkable

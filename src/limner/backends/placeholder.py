@@ -57,6 +57,9 @@ class PlaceholderBackend:
     ) -> PromptOptions:
         return PromptOptions()
 
+    def native_size(self, style: Style, quality: Quality) -> tuple[int, int]:
+        return SIZES[quality]
+
     def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         for step in range(1, STEPS + 1):
             if self.delay_s:
@@ -80,7 +83,8 @@ def blend_input(rendered: Image.Image, source: Image.Image, strength: float | No
 
 def render_placeholder(spec: GenerationSpec) -> Image.Image:
     """Pure function of (prompt, style, quality, seed): the same inputs give the same pixels."""
-    width, height = SIZES[spec.quality]
+    native_width, native_height = SIZES[spec.quality]
+    width, height = spec.width or native_width, spec.height or native_height
     digest = hashlib.sha256(
         f"{spec.prompt}\x00{spec.style}\x00{spec.quality}\x00{spec.seed}".encode()
     ).digest()

@@ -378,6 +378,17 @@ class GenerationService:
                 raise NotFound(f"No generation {generation_id!r}.")
             return generation
 
+    def stored_images(self, generation_id: str) -> list[GenerationImage]:
+        """The stored outputs of a generation, in seed order (empty until it completes)."""
+        with self.database.read() as session:
+            return list(
+                session.scalars(
+                    select(GenerationImage)
+                    .where(GenerationImage.generation_id == generation_id)
+                    .order_by(GenerationImage.position)
+                )
+            )
+
     def image_by_token(self, token: str) -> Generation:
         with self.database.read() as session:
             generation = session.scalar(select(Generation).where(Generation.image_token == token))

@@ -11,12 +11,12 @@ its input pictures, the chosen backend and the prompt built once for every backe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PIL import Image
 
-from limner.backends.base import GenerationSpec
+from limner.backends.base import Backend, GenerationSpec, KnowsNativeSize
 from limner.db.tables import Generation
 from limner.domain.prompts import BuiltPrompt, build_prompt
 from limner.domain.requests import GenerateRequest, adult_image_inputs
@@ -30,7 +30,10 @@ from limner.moderation.base import ModerationRequest, TextModerator
 from limner.runner import GenerationRunner
 from limner.screening import Checks, ScreeningGate
 
-__all__ = ["Plan", "Planner", "RefusalRecorder"]
+__all__ = ["ORIGIN", "Plan", "Planner", "RefusalRecorder", "output_size"]
+
+#: the key of `generations.params` that keeps a plan's origin (not a request field)
+ORIGIN = "origin"
 
 #: records a refusal (account, field, rule, style) before it is raised
 RefusalRecorder = Callable[[AccountRef, str, str, str], None]
@@ -47,6 +50,11 @@ class Plan:
     inputs: tuple[Image.Image, ...] = field(default=(), repr=False)
     #: false for a test key's request: the placeholder backend, priced at nothing, no credits
     livemode: bool = True
+    #: the requested (width, height), checked against the preset; None: the preset's own size
+    size: tuple[int, int] | None = None
+    #: where the request came from, kept with the generation's params for abuse review (the
+    #: OpenAI surface: `{"surface": "openai", "user": ...}`); never parsed as the request
+    origin: dict[str, str] = field(default_factory=dict)
 
     @property
     def cost(self) -> int:
@@ -63,7 +71,10 @@ class Plan:
 
     def stored_params(self) -> dict[str, Any]:
         """The request as `generations.params` keeps it (the prompt has its own column)."""
-        return self.request.model_dump(mode="json", by_alias=True, exclude={"prompt"})
+        params = self.request.model_dump(mode="json", by_alias=True, exclude={"prompt"})
+        if self.origin:
+            params[ORIGIN] = dict(self.origin)
+        return params
 
     def spec(self, generation_id: str, seed: int) -> GenerationSpec:
         return GenerationSpec(
@@ -75,6 +86,8 @@ class Plan:
             seed=seed,
             kind=self.kind.name,
             inputs=self.inputs,
+            width=self.size[0] if self.size else None,
+            height=self.size[1] if self.size else None,
             **self.kind.spec_options(self.request),
         )
 
@@ -115,22 +128,24 @@ class Planner:
         runner = self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
+        output_size(request, runner.backend)  # a size over the preset's pixels: 400, now
         return self._finish(kind, request, runner, account, checks)
 
     def restore(self, generation: Generation, account: AccountRef) -> Plan:
         """The plan of a stored generation (a queued job, run by a worker of any process): its
         stored request was planned when submitted, so it is not moderated or refused again."""
         kind = kind_named(generation.type)
-        request = kind.request_model.model_validate(
-            {**generation.params, "prompt": generation.prompt}
-        )
+        params = {name: v for name, v in generation.params.items() if name != ORIGIN}
+        request = kind.request_model.model_validate({**params, "prompt": generation.prompt})
         runner = self.backends.named(
             generation.backend, livemode=account.livemode
         ) or self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
         checks = kind.checks(request, sfw_only=account.sfw_only)
-        return self._finish(kind, request, runner, account, checks)
+        origin = generation.params.get(ORIGIN)
+        plan = self._finish(kind, request, runner, account, checks)
+        return replace(plan, origin=dict(origin)) if isinstance(origin, dict) else plan
 
     def _finish(
         self,
@@ -159,6 +174,7 @@ class Planner:
             price_per_output=kind.price_per_output(request) if account.livemode else 0,
             inputs=kind.inputs(request, account, self.resolve_image),
             livemode=account.livemode,
+            size=output_size(request, runner.backend),
         )
 
     def _moderate(self, account: AccountRef, kind: Kind, request: GenerateRequest) -> None:
@@ -183,3 +199,24 @@ class Planner:
     ) -> None:
         self.record_refusal(account, field, rule, style)
         raise ContentBlocked(field=field, rule=rule, message=message)
+
+
+def output_size(request: GenerateRequest, backend: Backend) -> tuple[int, int] | None:
+    """The (width, height) a request asks for, the side it leaves out being the preset's; None
+    when it asks for none. More pixels than the preset's native size is `validation_error`
+    (the price is per image, and memory and time grow with the pixels)."""
+    if request.width is None and request.height is None:
+        return None
+    field = "width" if request.width is not None else "height"
+    if not isinstance(backend, KnowsNativeSize):
+        raise ValidationFailed(field, f"{field}: this server's backend makes its own size only")
+    native_width, native_height = backend.native_size(request.style, request.quality)
+    width = request.width or native_width
+    height = request.height or native_height
+    if width * height > native_width * native_height:
+        raise ValidationFailed(
+            field,
+            f"{field}: {width}x{height} is more than the {native_width}x{native_height} pixels "
+            f"of the '{request.style.value}' style at '{request.quality.value}' quality",
+        )
+    return width, height

@@ -165,6 +165,10 @@ class DiffusersBackend:
             reasons[f"{style.value}.{quality.value}"] = missing.detail
         return reasons
 
+    def native_size(self, style: Style, quality: Quality) -> tuple[int, int]:
+        preset = self.registry.preset(style, quality)
+        return preset.width, preset.height
+
     def prompt_options(
         self, style: Style, quality: Quality, gender: Gender | None
     ) -> PromptOptions:
@@ -330,6 +334,7 @@ class DiffusersBackend:
                 steps=preset.steps,
                 seed=spec.seed,
                 context=context,
+                size=(spec.width or preset.width, spec.height or preset.height),
             )
         return Media.still(image)
 
@@ -386,7 +391,9 @@ class DiffusersBackend:
         steps: int,
         seed: int,
         context: GenerationContext,
+        size: tuple[int, int] | None = None,
     ) -> Image.Image:
+        width, height = size or (preset.width, preset.height)
         try:
             decoder = self._decoder_for(preset)
         except ConfigurationError as exc:
@@ -415,8 +422,8 @@ class DiffusersBackend:
                     negative_prompt=negative or None,
                     num_inference_steps=steps,
                     guidance_scale=preset.guidance,
-                    width=preset.width,
-                    height=preset.height,
+                    width=width,
+                    height=height,
                     generator=generator,
                     output_type="pil",
                     callback_on_step_end=on_step_end,
@@ -425,7 +432,7 @@ class DiffusersBackend:
         except LimnerError:
             raise
         except torch.OutOfMemoryError as exc:
-            log.error("out of memory generating %dx%d: %s", preset.width, preset.height, exc)
+            log.error("out of memory generating %dx%d: %s", width, height, exc)
             self._cache.clear()
             raise GenerationFailed("The generation service ran out of memory.") from exc
         except Exception as exc:
