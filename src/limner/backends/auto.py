@@ -7,8 +7,9 @@
   no network at all;
 * some are missing and this is `limner serve` (`fetch=True`): one look at the hub (a short
   timeout, no retries), a size estimate from the hub's file metadata and the free disk, then the
-  download with the hub client's progress bars (an interrupted file resumes where it stopped, in
-  this start or the next) -> diffusers;
+  download with the hub client's progress bars (a connection dropped mid-file resumes with a
+  `Range` request from the last whole 10 MiB chunk; files already fetched stay for the next
+  start) -> diffusers;
 * the hub cannot be reached, the disk is too small, or a download fails -> placeholder, and the
   reason is the banner every surface shows (start-up, `/readyz`, each generation's `backend`, the
   playground).
@@ -296,7 +297,7 @@ class _Chooser:
                 self._cached[source] = False
                 return (
                     f"the download of {source.label} from {endpoint} failed ({_reason(exc)}); "
-                    "the next start resumes it",
+                    "the next start fetches what is still missing",
                     tuple(fetched),
                 )
             self._cached[source] = True
