@@ -145,6 +145,10 @@ def snapshot(hf_home: Path, repo: str) -> Path:
     return only
 
 
+def downloaded_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
 def test_a_first_start_fetches_the_fast_models_resumes_a_dropped_file_and_serves_diffusers(
     serve: tuple[type[Served], dict[str, str]],
     hub: FakeHub,
