@@ -91,3 +91,19 @@ def test_the_ready_lines_of_a_placeholder_server_start_with_its_banner() -> None
     assert lines[1] == f"!! {notice}"
     assert "not a model's output" in notice and "the model hub cannot be reached" in notice
     assert lines[-1] == "export LIMNER_API_KEY=lmn_x"
+
+
+def test_a_hub_failure_is_one_line_with_its_innermost_cause() -> None:
+    from limner.backends.diffusers.hub import failure_reason
+
+    def raised() -> BaseException:
+        try:
+            try:
+                raise OSError("[Errno -2] Name or service not known")
+            except OSError as cause:
+                raise RuntimeError("[Errno -2] Name or service not known") from cause
+        except RuntimeError as error:
+            return error
+        raise AssertionError("unreachable")
+
+    assert failure_reason(raised()) == "OSError: [Errno -2] Name or service not known"

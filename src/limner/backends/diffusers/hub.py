@@ -16,4 +16,6 @@ def failure_reason(error: BaseException) -> str:
     outer = str(error).split(" Please check out the root cause", 1)[0].strip()
     if root is error:
         return outer
+    if outer == str(root):  # the wrapper only repeats the cause
+        return f"{type(root).__name__}: {root}"
     return f"{type(root).__name__}: {root} ({outer})"
