@@ -676,6 +676,11 @@ def generate(
     console.print(
         f"{result.credits_used} credit(s), seed {result.seed}, {time.monotonic() - started:.1f}s"
     )
+    if result.backend == "placeholder":
+        err_console.print(
+            "[yellow]note:[/yellow] a placeholder image (a generated test card, not a model's "
+            "output): a test key, or a server with no model (its /readyz says why)"
+        )
 
 
 @contextmanager

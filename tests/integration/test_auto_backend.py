@@ -210,7 +210,10 @@ def test_a_first_start_fetches_the_fast_models_resumes_a_dropped_file_and_serves
 
 
 def test_an_unreachable_hub_serves_the_placeholder_with_its_banner_everywhere(
-    serve: tuple[type[Served], dict[str, str]], hub: FakeHub
+    serve: tuple[type[Served], dict[str, str]],
+    hub: FakeHub,
+    env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     start, headers = serve
     hub.down = True  # every connection closes before an answer
@@ -233,3 +236,15 @@ def test_an_unreachable_hub_serves_the_placeholder_with_its_banner_everywhere(
     assert made.json()["backend"] == "placeholder"
     page = httpx.get(f"{server.url}/playground").text
     assert 'id="backend-notice"' in page and "PLACEHOLDER BACKEND" in page
+
+    out = tmp_path / "lighthouse.png"
+    key = headers["Authorization"].removeprefix("Bearer ")
+    cli = run_cli(
+        "generate",
+        "a lighthouse at dusk",
+        "--out",
+        str(out),
+        env={**env, "LIMNER_URL": server.url, "LIMNER_API_KEY": key},
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "a placeholder image" in cli.stderr and out.is_file()
