@@ -263,7 +263,7 @@ class _Chooser:
             except _Unreachable as exc:
                 return f"the model hub ({endpoint}) cannot be reached: {exc}", ()
             except Exception as exc:  # the hub client raises many unrelated types
-                return f"the model hub ({endpoint}) has no {source.label}: {_reason(exc)}", ()
+                return f"the model hub ({endpoint}) did not list {source.label}: {_reason(exc)}", ()
         total = sum(sizes.values())
         free, where = _free_disk()
         if free < total + DISK_HEADROOM_BYTES:
