@@ -107,3 +107,14 @@ def test_a_hub_failure_is_one_line_with_its_innermost_cause() -> None:
         raise AssertionError("unreachable")
 
     assert failure_reason(raised()) == "OSError: [Errno -2] Name or service not known"
+
+
+def test_fit_takes_hires_only_on_a_cuda_gpu_of_12_gib_with_disk_to_spare() -> None:
+    from limner.backends.auto import disk_fits_hires, gpu_fits_hires
+
+    gib = 1024**3
+    assert not gpu_fits_hires(None)  # a CPU or Apple MPS
+    assert not gpu_fits_hires(8 * gib)
+    assert gpu_fits_hires(12 * gib) and gpu_fits_hires(80 * gib)
+    assert disk_fits_hires(free=20 * gib, fast=3 * gib, hires=7 * gib)
+    assert not disk_fits_hires(free=19 * gib, fast=3 * gib, hires=7 * gib)

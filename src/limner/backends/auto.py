@@ -44,7 +44,9 @@ __all__ = [
     "BackendChoice",
     "HubSource",
     "choose_backend",
+    "disk_fits_hires",
     "estimate_files",
+    "gpu_fits_hires",
     "human_size",
     "placeholder_notice",
 ]
@@ -244,7 +246,7 @@ class _Chooser:
         if self.settings.auto_models is not AutoModels.fit:
             return []
         extra = [s for s in self._missing_sources(hires) if s not in taken]
-        return extra if extra and _gpu_fits_hires() else []
+        return extra if extra and gpu_fits_hires(_cuda_memory()) else []
 
     def _fetch(
         self, missing: list[HubSource], *, extra: list[HubSource]
@@ -278,7 +280,7 @@ class _Chooser:
         except Exception as exc:  # hires is a bonus: the fast models go on without it
             log.info("not fetching the hires models: %s", _reason(exc))
             extra_sizes = {}
-        if extra_sizes and free >= total + sum(extra_sizes.values()) + HIRES_DISK_HEADROOM_BYTES:
+        if extra_sizes and disk_fits_hires(free=free, fast=total, hires=sum(extra_sizes.values())):
             sizes.update(extra_sizes)
             total = sum(sizes.values())
         if not sizes:
@@ -325,12 +327,23 @@ class _Chooser:
         return sum(estimate_files(files, components=components, variant=source.variant).values())
 
 
-def _gpu_fits_hires() -> bool:
+def gpu_fits_hires(memory: int | None) -> bool:
+    """`fit` fetches the hires (SDXL) models only for a CUDA GPU of `memory` bytes this big; on a
+    CPU or Apple MPS (None) a 1024 px SDXL image takes minutes, so they wait until asked."""
+    return memory is not None and memory >= HIRES_MIN_GPU_BYTES
+
+
+def disk_fits_hires(*, free: int, fast: int, hires: int) -> bool:
+    """Room for both downloads with `HIRES_DISK_HEADROOM_BYTES` to spare."""
+    return free >= fast + hires + HIRES_DISK_HEADROOM_BYTES
+
+
+def _cuda_memory() -> int | None:
     import torch
 
     if not torch.cuda.is_available():
-        return False
-    return int(torch.cuda.get_device_properties(0).total_memory) >= HIRES_MIN_GPU_BYTES
+        return None
+    return int(torch.cuda.get_device_properties(0).total_memory)
 
 
 class _Unreachable(Exception):
