@@ -23,6 +23,7 @@ from limner.errors import LimnerError
 from limner.privacy import confine_scratch_files
 
 if TYPE_CHECKING:
+    from limner.backends.auto import BackendChoice
     from limner.client import Client
 
 app = LimnerTyper(help="Limner: a self-hosted image-generation API server.", no_args_is_help=True)
@@ -103,23 +104,34 @@ def serve(
         os.environ["LIMNER_PUBLIC_URL"] = f"http://{shown_host}:{port}"
     settings = Settings()
     confine_scratch_files(settings.data_dir)
+    try:
+        choice = _choose_backend(settings)  # auto: fetches the models on a first start
+    except LimnerError as error:
+        raise _fail(error) from error
     if processes > 1:
+        # each process decides `auto` again, on the local cache this one has just filled
         _serve_processes(settings, host, port, log_level, processes)
         return
     try:
-        application = create_app(settings)
+        application = create_app(settings, choice=choice)
         # a preset without its model is disabled here (one warning line); none at all stops it
         application.state.limner.service.backends.check_ready()
     except LimnerError as error:
         raise _fail(error) from error
-    _print_runtime(application.state.limner.backend)
+    context = application.state.limner
+    _print_runtime(context.backend)
+    chosen = f"{context.backend.name} (auto)" if choice is not None else context.backend.name
     console.print(
         f"Limner {__version__} on http://{host}:{port} "
-        f"(backend: {settings.backend.value}, data: {settings.data_dir})"
+        f"(backend: {chosen}, data: {settings.data_dir})"
     )
     url = firstrun.local_url(host, port)
     firstrun.record_server_url(settings.data_dir, url)  # `limner generate` finds it there
-    banner = firstrun.ready_banner(url, firstrun.read_key_file(key_file) if key_file else None)
+    banner = firstrun.ready_banner(
+        url,
+        firstrun.read_key_file(key_file) if key_file else None,
+        notice=context.backend_notice,
+    )
     serve_with_banner(
         application,
         banner=banner,
@@ -130,9 +142,30 @@ def serve(
     )
 
 
+def _choose_backend(settings: Settings) -> BackendChoice | None:
+    """`LIMNER_BACKEND=auto`: diffusers where its models are here or can be fetched now (with a
+    size estimate and progress bars), else the placeholder with its banner line."""
+    if settings.backend is not BackendName.auto or settings.workers is WorkerTier.ray:
+        return None
+    from limner.backends.auto import choose_backend
+
+    def say(line: str) -> None:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    choice = choose_backend(settings, fetch=True, say=say)
+    if choice.notice is not None:
+        console.print(choice.notice, style="bold white on red", highlight=False, soft_wrap=True)
+    else:
+        say(f"LIMNER_BACKEND=auto: diffusers, {choice.reason}")
+    return choice
+
+
 def _print_runtime(backend: object) -> None:
-    """One line per serving preset: what it runs on, so an operator sees what serves (also in
-    /readyz). A disabled one has had its warning line already."""
+    """Where the models run and why (device, precision), then one line per serving preset, so
+    an operator sees what serves (also in /readyz). A disabled one has had its warning line."""
+    summary = getattr(backend, "device_summary", None)
+    if summary is not None:
+        console.print(summary(), markup=False, highlight=False, soft_wrap=True)
     describe = getattr(backend, "describe", None)
     for row in describe() if describe is not None else []:
         if row.get("disabled"):
@@ -215,7 +248,7 @@ def worker(
     context.jobs.start()
     console.print(
         f"Limner worker {context.recovery.me.id}: {settings.queue_workers} thread(s), "
-        f"backend {settings.backend.value}"
+        f"backend {context.backend.name}"
     )
     stop.wait()
     context.jobs.stop(timeout=settings.shutdown_grace_s)  # running jobs may finish
@@ -652,6 +685,11 @@ def generate(
     console.print(
         f"{result.credits_used} credit(s), seed {result.seed}, {time.monotonic() - started:.1f}s"
     )
+    if result.backend == "placeholder":
+        err_console.print(
+            "[yellow]note:[/yellow] a placeholder image (a generated test card, not a model's "
+            "output): a test key, or a server with no model (its /readyz says why)"
+        )
 
 
 @contextmanager

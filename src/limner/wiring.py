@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from limner.backends import create_backend
+from limner.backends.auto import BackendChoice, choose_backend
 from limner.backends.base import Backend
 from limner.config import BackendName, Settings, WorkerTier
 from limner.db.engine import Database
@@ -64,12 +65,21 @@ class Context:
     secret_box: SecretBox
     #: the C2PA certificate authority of this server, to mark its own manifests trusted
     trust_anchors_pem: bytes | None = None
+    #: the one-line banner of a server `auto` left on the placeholder (why, and that its images
+    #: are not a model's): start-up, `/readyz` and the playground show it
+    backend_notice: str | None = None
 
 
-def build_context(settings: Settings, backend: Backend | None = None) -> Context:
+def build_context(
+    settings: Settings, backend: Backend | None = None, *, choice: BackendChoice | None = None
+) -> Context:
+    """`choice`: what `LIMNER_BACKEND=auto` picked, when the caller (`limner serve`) has decided
+    it already; otherwise `auto` is decided here on the local cache alone."""
     database = Database(settings.resolved_database_url())
     upgrade(database)
-    backend = backend or create_configured_backend(settings)
+    notice: str | None = None
+    if backend is None:
+        backend, notice = create_configured_backend(settings, choice)
     extra = [create_backend(settings, name) for name in settings.extra_backends]
     store = create_image_store(settings)
     stamper = build_stamper(settings)
@@ -141,6 +151,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
         jobs=jobs,
         recovery=recovery,
         secret_box=secret_box,
+        backend_notice=notice,
     )
 
 
@@ -194,12 +205,21 @@ def build_jobs(
     )
 
 
-def create_configured_backend(settings: Settings) -> Backend:
+def create_configured_backend(
+    settings: Settings, choice: BackendChoice | None = None
+) -> tuple[Backend, str | None]:
+    """The main backend and, where `auto` fell back to the placeholder, its banner line. (An
+    operator who names the placeholder knows; its answers say `"backend": "placeholder"`.)"""
     if settings.workers is WorkerTier.ray:
         from limner.serving.backend import RayBackend
 
-        return RayBackend.from_settings(settings)
-    return create_backend(settings)
+        return RayBackend.from_settings(settings), None
+    name = settings.backend
+    if name is BackendName.auto:
+        choice = choice or choose_backend(settings, fetch=False)
+        log.info("LIMNER_BACKEND=auto: %s (%s)", choice.name.value, choice.reason)
+        return create_backend(settings, choice.name), choice.notice
+    return create_backend(settings, name), None
 
 
 def open_secret_box(settings: Settings, database: Database) -> SecretBox:

@@ -32,6 +32,7 @@ GATED = [sys.executable, "-m", "tests.support.gated_serve"]
 def server_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIMNER_")}
     env["LIMNER_DATA_DIR"] = str(tmp_path / "data")
+    env["LIMNER_BACKEND"] = "placeholder"
     env.update({f"LIMNER_{name.upper()}": value for name, value in settings.items()})
     return env
 

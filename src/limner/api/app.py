@@ -31,6 +31,7 @@ from limner.api.routes import (
     webhook_secret,
 )
 from limner.api.shutdown import ShutdownClock
+from limner.backends.auto import BackendChoice
 from limner.backends.base import Backend
 from limner.config import Settings
 from limner.media.sweep import StorageSweeper
@@ -45,10 +46,16 @@ own machines. Authenticate with `Authorization: Bearer <API key>`. Every respons
 `RateLimit-Policy` fields. Every error body is `{"error": <code>, "message": ...}`."""
 
 
-def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
-    """The application. Components are built here, from settings, never at import time."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    backend: Backend | None = None,
+    choice: BackendChoice | None = None,
+) -> FastAPI:
+    """The application. Components are built here, from settings, never at import time.
+    `choice`: what `LIMNER_BACKEND=auto` picked, when `limner serve` decided it (fetching)."""
     settings = settings or Settings()
-    context = build_context(settings, backend)
+    context = build_context(settings, backend, choice=choice)
     storage_sweeper = StorageSweeper(
         database=context.database,
         store=context.store,
@@ -94,7 +101,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.add_middleware(RateLimitHeadersMiddleware)
     install_observability(app, settings, context.database)
     install_docs(app)
-    install_playground(app)
+    install_playground(app, notice=context.backend_notice)
     for module in (
         generate,
         account,

@@ -58,6 +58,14 @@ class PresetRuntimePublic(BaseModel):
 class HealthPublic(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+    backend: str | None = Field(
+        None, description="/readyz: the main backend (diffusers, placeholder or ray)."
+    )
+    notice: str | None = Field(
+        None,
+        description="/readyz: the banner of a server that LIMNER_BACKEND=auto left on the "
+        "placeholder (no model could be had), with the reason; absent otherwise.",
+    )
     runtime: list[PresetRuntimePublic] | None = Field(
         None, description="/readyz with the diffusers backend: each preset's device and precision."
     )

@@ -49,6 +49,8 @@ class Generation(_Model):
     progress: Progress | None = None
     #: False when a test key made it (a placeholder image, never charged)
     livemode: bool = True
+    #: what made the images: "diffusers" (a model) or "placeholder" (test cards, not a model's)
+    backend: str | None = None
 
     @property
     def finished(self) -> bool:

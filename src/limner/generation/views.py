@@ -85,6 +85,12 @@ class GenerationPublic(BaseModel):
         True,
         description="false when a test key made it: a placeholder image, never charged.",
     )
+    backend: str | None = Field(
+        None,
+        examples=["diffusers"],
+        description="What makes its images: `diffusers` (a model), `placeholder` (generated test "
+        "cards, not a model's output: a test key, or a server with no model), `ray`.",
+    )
 
 
 def token_url(public_url: str, token: str, media_type: str) -> str:
@@ -160,4 +166,5 @@ def present(
         if progress
         else None,
         livemode=generation.livemode is not False,
+        backend=generation.backend,
     )

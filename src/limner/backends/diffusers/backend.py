@@ -33,7 +33,9 @@ from limner.backends.diffusers.device import (
     choose_dtype,
     choose_threads,
     device_memory_bytes,
+    explain_choice,
 )
+from limner.backends.diffusers.hub import failure_reason
 from limner.backends.diffusers.pipelines import (
     LoadedPipeline,
     LoadOptions,
@@ -85,6 +87,7 @@ class DiffusersBackend:
         self.registry = registry
         self.device = choose_device(device)
         self.dtype = choose_dtype(self.device, dtype)
+        self._settings = (device, dtype)
         self.threads: int | None = None
         if self.device.type == "cpu":
             # torch's default may count hyper-threads or ignore the CPU set this process runs on
@@ -286,6 +289,16 @@ class DiffusersBackend:
             }
             for style, quality, preset in self.registry.items()
         ]
+
+    def device_summary(self) -> str:
+        """Where the pipelines run, in which precision and why (printed at start)."""
+        return explain_choice(
+            self.device,
+            self.dtype,
+            device_setting=self._settings[0],
+            dtype_setting=self._settings[1],
+            threads=self.threads,
+        )
 
     def warm_up(self) -> None:
         """Load every serving preset's pipeline; with `compile`, also run each once to compile."""
@@ -493,7 +506,7 @@ class DiffusersBackend:
         except Exception as exc:  # huggingface_hub raises several unrelated types here
             if self._may_download and not hub_offline():
                 raise ConfigurationError(
-                    f"{where}.pipeline: cannot download {preset.pipeline!r}: {_reason(exc)}"
+                    f"{where}.pipeline: cannot download {preset.pipeline!r}: {failure_reason(exc)}"
                 ) from exc
             raise ConfigurationError(
                 f"{where}.pipeline: Hub model {preset.pipeline!r} is not in the local Hugging Face "
@@ -536,17 +549,3 @@ class MissingModel:
     setting: str
     #: one line naming the file, preset, key and path (the start-up warning, `/readyz`)
     detail: str
-
-
-def _reason(error: BaseException) -> str:
-    """The innermost cause of a Hub failure, with the outer message: huggingface_hub wraps the
-    real reason (a DNS failure, a 401, a missing revision) and says "see the stacktrace above",
-    which a command-line user never sees."""
-    chain = [error]
-    while (cause := chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 10:
-        chain.append(cause)
-    root = chain[-1]
-    outer = str(error).split(" Please check out the root cause", 1)[0].strip()
-    if root is error:
-        return outer
-    return f"{type(root).__name__}: {root} ({outer})"
