@@ -334,7 +334,7 @@ class GenerationService:
         with self._stage("backend"):  # waiting for a slot included
             # the key is the runner's unit of fairness: one key cannot take every slot
             media = plan.runner.run(plan.spec(generation_id, seed), context, owner=str(account.id))
-        image = media.image
+        image = plan.finish(media.image)  # back to the requested size, through the mask
         caption = plan.request.caption()
         if caption is not None:
             with self._stage("caption"):

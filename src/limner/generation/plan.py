@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from PIL import Image
+
 from limner.backends.base import GenerationSpec
 from limner.db.tables import Generation
 from limner.domain.prompts import BuiltPrompt, build_prompt
@@ -42,6 +44,8 @@ class Plan:
     price_per_output: int
     #: the input pictures with their fields and origins (admitted in `plan()`)
     inputs: tuple[KindInput, ...] = field(default=(), repr=False)
+    #: what the backend gets from them (`Kind.backend_inputs`: a mask, an outpaint canvas)
+    backend_inputs: tuple[Image.Image, ...] = field(default=(), repr=False)
     #: false for a test key's request: the placeholder backend, priced at nothing, no credits
     livemode: bool = True
 
@@ -62,6 +66,10 @@ class Plan:
         """The request as `generations.params` keeps it (the prompt has its own column)."""
         return self.request.model_dump(mode="json", by_alias=True, exclude={"prompt"})
 
+    def finish(self, made: Image.Image) -> Image.Image:
+        """The delivered picture from the backend's (resized back, composited: `Kind.finish`)."""
+        return self.kind.finish(made, self.backend_inputs, self.request)
+
     def spec(self, generation_id: str, seed: int) -> GenerationSpec:
         return GenerationSpec(
             generation_id=generation_id,
@@ -71,7 +79,7 @@ class Plan:
             quality=self.request.quality,
             seed=seed,
             kind=self.kind.name,
-            inputs=tuple(each.picture.image for each in self.inputs),
+            inputs=self.backend_inputs,
             **self.kind.spec_options(self.request),
         )
 
@@ -177,6 +185,7 @@ class Planner:
             # a test key is never charged: its price is nothing, so nothing is held or captured
             price_per_output=kind.price_per_output(request) if account.livemode else 0,
             inputs=inputs,
+            backend_inputs=kind.backend_inputs(inputs, request),
             livemode=account.livemode,
         )
 

@@ -1,0 +1,274 @@
+"""`i2i`, `inpaint` and `outpaint` through HTTP on the placeholder backend: sizes, the pixels
+outside the mask (and the original rectangle) kept but for the watermark, credits, the queue,
+the webhook, idempotency and every refusal of the issue's "Done when" list."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from tests.conftest import Key, KeyFactory
+from tests.support.events import wait_finished
+from tests.support.receiver import receiver
+
+PROMPT = "a lighthouse at dusk"
+SIZE = (160, 96)
+
+
+def picture(size: tuple[int, int] = SIZE) -> Image.Image:
+    """A smooth, varied picture (gradients), so a changed pixel shows."""
+    width, height = size
+    x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
+    y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
+    rgb = np.stack(
+        [
+            np.broadcast_to(x, (height, width)),
+            np.broadcast_to(y, (height, width)),
+            np.broadcast_to((x + y) / 2, (height, width)),
+        ],
+        axis=-1,
+    )
+    return Image.fromarray(rgb.astype(np.uint8), "RGB")
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def data_url(image: Image.Image) -> str:
+    return "data:image/png;base64," + base64.b64encode(png(image)).decode()
+
+
+def centre_mask(size: tuple[int, int] = (40, 24)) -> Image.Image:
+    """Grey 200 (repainted) in the middle quarter, 60 (kept) around: any grey level works."""
+    width, height = size
+    mask = Image.new("L", size, 60)
+    mask.paste(200, (width // 4, height // 4, 3 * width // 4, 3 * height // 4))
+    return mask
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(((a.astype(np.float64) - b.astype(np.float64)) ** 2).mean())
+    return float("inf") if mse == 0 else 10 * np.log10(255**2 / mse)
+
+
+def upload(client: TestClient, key: Key, data: bytes, name: str = "p.png") -> str:
+    response = client.post(
+        "/api/v1/uploads", files={"file": (name, data, "image/png")}, headers=key.headers
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def fetched(client: TestClient, url: str) -> np.ndarray:
+    response = client.get(url)
+    assert response.status_code == 200
+    image = Image.open(io.BytesIO(response.content))
+    assert image.format == "PNG"
+    return np.asarray(image.convert("RGB"))
+
+
+def available(client: TestClient, key: Key) -> int:
+    return int(client.get("/api/v1/account", headers=key.headers).json()["credits_available"])
+
+
+@pytest.fixture
+def funded(make_key: KeyFactory) -> Key:
+    return make_key(credits=30)
+
+
+def test_inpaint_keeps_every_pixel_outside_the_mask(client: TestClient, funded: Key) -> None:
+    source = picture()
+    image_id = upload(client, funded, png(source))
+    mask_id = upload(client, funded, png(centre_mask()), "m.png")  # another size: resized
+    before = available(client, funded)
+    body = {
+        "prompt": PROMPT,
+        "type": "inpaint",
+        "image": image_id,
+        "mask": mask_id,
+        "n": 2,
+        "seed": 11,
+    }
+    response = client.post("/api/v1/generate", json=body, headers=funded.headers)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["type"] == "inpaint" and result["credits_used"] == 2
+    assert available(client, funded) == before - 2
+    repaint = np.asarray(centre_mask().resize(SIZE, Image.Resampling.NEAREST)) >= 128
+    original = np.asarray(source)
+    outputs = [fetched(client, image["url"]) for image in result["images"]]
+    for out in outputs:
+        assert out.shape == original.shape  # output size = input size
+        assert psnr(out[~repaint], original[~repaint]) >= 40
+        assert psnr(out[repaint], original[repaint]) < 30  # the masked region was repainted
+    assert not np.array_equal(outputs[0], outputs[1])  # each output its own seed
+
+
+def test_an_alpha_mask_repaints_its_transparent_pixels(client: TestClient, funded: Key) -> None:
+    source = picture()
+    mask = Image.new("RGBA", SIZE, (0, 0, 0, 255))
+    mask.paste((255, 255, 255, 0), (0, 0, SIZE[0] // 2, SIZE[1]))  # left half transparent
+    body = {"prompt": PROMPT, "type": "inpaint", "image": data_url(source), "mask": data_url(mask)}
+    response = client.post("/api/v1/generate", json=body, headers=funded.headers)
+    assert response.status_code == 200, response.text
+    out = fetched(client, response.json()["image_url"])
+    original = np.asarray(source)
+    assert psnr(out[:, SIZE[0] // 2 :], original[:, SIZE[0] // 2 :]) >= 40
+    assert psnr(out[:, : SIZE[0] // 2], original[:, : SIZE[0] // 2]) < 30
+
+
+def test_outpaint_keeps_the_original_rectangle_at_its_offset(
+    client: TestClient, funded: Key
+) -> None:
+    source = picture()
+    expand = {"left": 24, "right": 8, "top": 16, "bottom": 0}
+    body = {"prompt": PROMPT, "type": "outpaint", "image": data_url(source), "expand": expand}
+    response = client.post("/api/v1/generate", json=body, headers=funded.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["credits_used"] == 1
+    out = fetched(client, response.json()["image_url"])
+    assert out.shape == (SIZE[1] + 16, SIZE[0] + 32, 3)
+    inner = out[16 : 16 + SIZE[1], 24 : 24 + SIZE[0]]
+    assert psnr(inner, np.asarray(source)) >= 40
+
+
+def test_i2i_answers_at_the_input_size(client: TestClient, funded: Key) -> None:
+    body = {"prompt": PROMPT, "type": "i2i", "image": data_url(picture()), "strength": 0.4}
+    response = client.post("/api/v1/generate", json=body, headers=funded.headers)
+    assert response.status_code == 200, response.text
+    assert fetched(client, response.json()["image_url"]).shape == (SIZE[1], SIZE[0], 3)
+
+
+def test_the_same_seed_gives_the_same_inpaint(client: TestClient, funded: Key) -> None:
+    body = {
+        "prompt": PROMPT,
+        "type": "inpaint",
+        "image": data_url(picture()),
+        "mask": data_url(centre_mask()),
+        "seed": 5,
+    }
+    first = client.post("/api/v1/generate", json=body, headers=funded.headers).json()
+    second = client.post("/api/v1/generate", json=body, headers=funded.headers).json()
+    assert first["seed"] == second["seed"] == 5
+    assert (
+        np.array_equal(
+            fetched(client, first["image_url"])[:, :, :], fetched(client, second["image_url"])
+        )
+        or psnr(fetched(client, first["image_url"]), fetched(client, second["image_url"])) > 40
+    )
+
+
+def test_an_async_inpaint_with_a_webhook(settings_factory) -> None:
+    from limner.api import create_app
+
+    # the receiver listens on loopback: the operator's allow-private setting lets it be a target
+    app = create_app(settings_factory(webhook_allow_private=True))
+    body = {
+        "prompt": PROMPT,
+        "type": "inpaint",
+        "image": data_url(picture()),
+        "mask": data_url(centre_mask()),
+    }
+    with TestClient(app) as client, receiver() as hook:
+        funded = new_key(app, credits=5)
+        queued = client.post(
+            "/api/v1/generate", json={**body, "webhook_url": hook.url}, headers=funded.headers
+        )
+        assert queued.status_code == 202, queued.text
+        finished = wait_finished(client, queued.json()["id"], funded.headers)
+        assert finished["status"] == "completed" and finished["type"] == "inpaint"
+        assert hook.arrived.wait(120)
+    payload = json.loads(hook.received[0].body)
+    assert payload["type"] == "generation.completed"
+    assert payload["data"]["id"] == queued.json()["id"]
+    assert payload["data"]["credits_used"] == 1
+
+
+def test_idempotency_replays_an_outpaint(client: TestClient, funded: Key) -> None:
+    body = {
+        "prompt": PROMPT,
+        "type": "outpaint",
+        "image": data_url(picture()),
+        "expand": {"right": 32},
+    }
+    headers = {**funded.headers, "Idempotency-Key": "outpaint-once"}
+    first = client.post("/api/v1/generate", json=body, headers=headers)
+    before = available(client, funded)
+    again = client.post("/api/v1/generate", json=body, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert available(client, funded) == before
+
+
+def new_key(app: Any, credits: int) -> Key:
+    from limner import keys, ledger
+
+    with app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session)
+        if credits:
+            ledger.grant(session=session, account_id=issued.account_id, amount=credits)
+    return Key(issued.key, issued.prefix, issued.account_id)
+
+
+def refused(client: TestClient, key: Key, body: dict[str, Any], field: str, status: int = 400):
+    before = available(client, key)
+    response = client.post("/api/v1/generate", json=body, headers=key.headers)
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert response.json()["error"] == "validation_error"
+        assert response.json()["field"] == field
+    assert available(client, key) == before
+    return response
+
+
+def test_refusals_name_the_field_and_cost_nothing(
+    client: TestClient, funded: Key, make_key: KeyFactory
+) -> None:
+    image = data_url(picture())
+    mask = data_url(centre_mask())
+    other = make_key(credits=5)
+    foreign = upload(client, other, png(picture()))
+    inpaint = {"prompt": PROMPT, "type": "inpaint", "image": image, "mask": mask}
+    outpaint = {"prompt": PROMPT, "type": "outpaint", "image": image}
+    refused(client, funded, {**inpaint, "image": foreign}, "image")  # another key's upload
+    refused(client, funded, {**inpaint, "mask": "https://127.0.0.1/m.png"}, "mask")  # loopback
+    not_an_image = "data:image/png;base64," + base64.b64encode(b"not a picture").decode()
+    refused(client, funded, {**inpaint, "mask": not_an_image}, "mask")
+    black = data_url(Image.new("L", (8, 8), 0))
+    refused(client, funded, {**inpaint, "mask": black}, "mask")  # repaints nothing
+    refused(client, funded, {k: v for k, v in inpaint.items() if k != "mask"}, "mask")
+    refused(client, funded, {**outpaint, "expand": {"left": 1025}}, "expand.left")
+    refused(client, funded, {**outpaint, "expand": {"left": -1}}, "expand.left")
+    refused(client, funded, {**outpaint, "expand": {}}, "expand")
+    big = data_url(Image.new("RGB", (2000, 1000), (9, 9, 9)))
+    past = {"bottom": 1024, "right": 300}  # 2300x2024: past the 2048x2048 canvas limit
+    refused(client, funded, {**outpaint, "image": big, "expand": past}, "expand")
+    refused(client, funded, {**inpaint, "type": "i2i", "strength": 0.01}, "strength")
+
+
+def test_an_oversized_upload_is_413(settings_factory) -> None:
+    from fastapi.testclient import TestClient as Client
+
+    from limner.api import create_app
+
+    app = create_app(settings_factory(max_upload_bytes=4096))
+    with Client(app) as client:
+        key = new_key(app, credits=0)
+        noisy = Image.fromarray(np.random.default_rng(1).integers(0, 255, (64, 64, 3), np.uint8))
+        response = client.post(
+            "/api/v1/uploads",
+            files={"file": ("big.png", png(noisy), "image/png")},
+            headers=key.headers,
+        )
+        assert response.status_code == 413
+        assert response.json()["error"] == "payload_too_large"
