@@ -485,6 +485,9 @@ def verify(
     console.print(table)
     if result.from_this_server:
         console.print(f"[green]Made by this server: generation {result.image.watermark_id}[/green]")
+        if result.image.made_from_input:
+            recorded = ", ".join(result.image.ingredients) or "no manifest"
+            console.print(f"Made from an input picture (C2PA ingredients: {recorded})")
     elif result.image.from_limner:
         console.print("[yellow]A Limner watermark, but not a generation of this server.[/yellow]")
     else:

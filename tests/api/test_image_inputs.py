@@ -272,3 +272,42 @@ def test_an_oversized_upload_is_413(settings_factory) -> None:
         )
         assert response.status_code == 413
         assert response.json()["error"] == "payload_too_large"
+
+
+def test_an_inpaint_result_records_its_inputs_and_verifies(
+    client: TestClient, funded: Key, settings, tmp_path
+) -> None:
+    from tests.support.cli import cli_env, run_cli
+
+    body = {
+        "prompt": PROMPT,
+        "type": "inpaint",
+        "image": data_url(picture()),
+        "mask": data_url(centre_mask()),
+    }
+    result = client.post("/api/v1/generate", json=body, headers=funded.headers).json()
+    data = client.get(result["image_url"]).content
+    verified = client.post(
+        "/api/v1/verify", content=data, headers={**funded.headers, "Content-Type": "image/png"}
+    ).json()
+    assert verified["generation_id"] == result["id"] and verified["from_this_server"] is True
+    assert verified["digital_source_type"].endswith("/compositeWithTrainedAlgorithmicMedia")
+    assert verified["made_from_input"] is True
+    assert verified["ingredients"] == ["parentOf", "componentOf"]
+    assert verified["c2pa_valid"] is True
+    # a t2i output was made from no input
+    plain = client.post("/api/v1/generate", json={"prompt": PROMPT}, headers=funded.headers)
+    plain_data = client.get(plain.json()["image_url"]).content
+    assert (
+        client.post("/api/v1/verify", content=plain_data, headers=funded.headers).json()[
+            "made_from_input"
+        ]
+        is False
+    )
+
+    path = tmp_path / "inpainted.png"
+    path.write_bytes(data)
+    shown = run_cli("verify", str(path), env=cli_env(settings.data_dir))
+    assert shown.returncode == 0, shown.stderr
+    assert f"generation {result['id']}" in shown.stdout
+    assert "Made from an input picture (C2PA ingredients: parentOf, componentOf)" in shown.stdout

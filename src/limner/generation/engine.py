@@ -46,7 +46,7 @@ from limner.generation.refusals import RefusalLog
 from limner.generation.states import JobStatus
 from limner.ids import new_generation_id, new_image_token
 from limner.imaging.caption import draw_caption, random_caption
-from limner.provenance import ProvenanceStamper
+from limner.provenance import Ingredient, ProvenanceStamper
 from limner.runner import GenerationRunner
 from limner.screening import ScreeningGate
 from limner.storage.base import ImageStore
@@ -66,18 +66,31 @@ class Stamper(Protocol):
     """Turns a finished image into stored bytes carrying provenance."""
 
     def stamp(
-        self, image: Image.Image, *, generation_id: str, image_input: bool, backend: str
+        self,
+        image: Image.Image,
+        *,
+        generation_id: str,
+        image_input: bool,
+        backend: str,
+        ingredients: tuple[Ingredient, ...] = (),
     ) -> tuple[bytes, str]: ...
 
 
 class ProvenanceStamp:
-    """Every output as PNG with metadata, a watermark of its id and a C2PA manifest."""
+    """Every output as PNG with metadata, a watermark of its id and a C2PA manifest (with the
+    input pictures as its ingredients)."""
 
     def __init__(self, stamper: ProvenanceStamper) -> None:
         self.stamper = stamper
 
     def stamp(
-        self, image: Image.Image, *, generation_id: str, image_input: bool, backend: str
+        self,
+        image: Image.Image,
+        *,
+        generation_id: str,
+        image_input: bool,
+        backend: str,
+        ingredients: tuple[Ingredient, ...] = (),
     ) -> tuple[bytes, str]:
         data = self.stamper.stamp(
             image,
@@ -85,6 +98,7 @@ class ProvenanceStamp:
             image_input=image_input,
             fmt="PNG",
             placeholder=backend == "placeholder",
+            ingredients=ingredients,
         )
         return data, "image/png"
 
@@ -352,6 +366,7 @@ class GenerationService:
                 generation_id=generation_id,
                 image_input=plan.kind.takes_user_image,
                 backend=plan.backend,
+                ingredients=plan.ingredients(),
             )
         token = new_image_token()
         with self._stage("store"):

@@ -28,6 +28,7 @@ from limner.generation.inputs import ImageResolver, KindInput, PictureRef
 from limner.generation.kinds import Kind, kind_named, kind_of
 from limner.generation.refusals import RefusalRecorder
 from limner.moderation.base import ModerationRequest, TextModerator, Verdict
+from limner.provenance import COMPONENT_OF, PARENT_OF, Ingredient
 from limner.runner import GenerationRunner
 from limner.screening import Checks, ScreeningGate
 
@@ -65,6 +66,18 @@ class Plan:
     def stored_params(self) -> dict[str, Any]:
         """The request as `generations.params` keeps it (the prompt has its own column)."""
         return self.request.model_dump(mode="json", by_alias=True, exclude={"prompt"})
+
+    def ingredients(self) -> tuple[Ingredient, ...]:
+        """The input pictures as C2PA ingredients: `image` is the parent, the rest components."""
+        return tuple(
+            Ingredient(
+                data=each.picture.data,
+                media_type=each.picture.media_type,
+                relationship=PARENT_OF if each.field == "image" else COMPONENT_OF,
+                title=each.field,
+            )
+            for each in self.inputs
+        )
 
     def finish(self, made: Image.Image) -> Image.Image:
         """The delivered picture from the backend's (resized back, composited: `Kind.finish`)."""
