@@ -311,3 +311,59 @@ def test_an_inpaint_result_records_its_inputs_and_verifies(
     assert shown.returncode == 0, shown.stderr
     assert f"generation {result['id']}" in shown.stdout
     assert "Made from an input picture (C2PA ingredients: parentOf, componentOf)" in shown.stdout
+
+
+def test_media_requests_have_their_own_larger_body_limit(settings_factory) -> None:
+    """A data: URL past `LIMNER_MAX_BODY_BYTES` fits a type that takes pictures, within
+    `LIMNER_MAX_MEDIA_BODY_BYTES`; a text-only body of that size is still 413."""
+    from limner.api import create_app
+
+    app = create_app(settings_factory(max_body_bytes=4096, max_media_body_bytes=400_000))
+    noisy = Image.fromarray(np.random.default_rng(2).integers(0, 255, (96, 96, 3), np.uint8))
+    image = data_url(noisy)
+    assert 4096 < len(image) < 400_000
+    with TestClient(app) as client:
+        key = new_key(app, credits=5)
+        start = available(client, key)
+        body = {"prompt": PROMPT, "type": "i2i", "image": image}
+        assert client.post("/api/v1/generate", json=body, headers=key.headers).status_code == 200
+        padded = {"prompt": PROMPT, "seed": 1, "n": 1, "style": "realistic" + " " * 8000}
+        too_big = client.post("/api/v1/generate", json=padded, headers=key.headers)
+        assert too_big.status_code == 413 and too_big.json()["limit_bytes"] == 4096
+        huge = {**body, "image": data_url(noisy.resize((400, 400)))}
+        assert len(huge["image"]) > 400_000
+        past = client.post("/api/v1/generate", json=huge, headers=key.headers)
+        assert past.status_code == 413
+        assert available(client, key) == start - 1  # only the one that ran
+
+
+def test_the_https_form_fetches_through_the_guard(settings_factory, tmp_path) -> None:
+    """With the operator's allow-private setting (and the test site's CA trusted), an https
+    reference on a local server is fetched; without it, the same URL is refused."""
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from limner.api import create_app
+    from tests.support.tls import running_https, self_signed
+
+    (tmp_path / "tls").mkdir()
+    tls = self_signed(tmp_path / "tls")
+    site = Starlette(
+        routes=[Route("/p.png", lambda _r: Response(png(picture()), media_type="image/png"))]
+    )
+    with running_https(site, tls) as port:
+        url = f"https://127.0.0.1:{port}/p.png"
+        body = {"prompt": PROMPT, "type": "outpaint", "image": url, "expand": {"top": 8}}
+        allowed = create_app(
+            settings_factory(media_fetch_allow_private=True, media_fetch_ca_file=tls.certfile)
+        )
+        with TestClient(allowed) as client:
+            key = new_key(allowed, credits=5)
+            done = client.post("/api/v1/generate", json=body, headers=key.headers)
+            assert done.status_code == 200, done.text
+            assert fetched(client, done.json()["image_url"]).shape == (SIZE[1] + 8, SIZE[0], 3)
+        guarded = create_app(settings_factory(data_dir=tmp_path / "guarded"))
+        with TestClient(guarded) as client:
+            key = new_key(guarded, credits=5)
+            refused(client, key, body, "image")

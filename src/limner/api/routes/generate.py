@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from limner.api.deps import ContextDep, GeneratingCaller, JsonObject
+from limner.api.deps import ContextDep, GenerateBody, GeneratingCaller
 from limner.api.errors import error_responses
 from limner.api.idempotency import idempotent
 from limner.api.schemas import GenerationPublic
@@ -51,7 +51,7 @@ EXTRA_SCHEMAS = [GenerateRequest]
     openapi_extra=REQUEST_BODY,
 )
 def generate(
-    caller: GeneratingCaller, body: JsonObject, context: ContextDep, request: Request
+    caller: GeneratingCaller, body: GenerateBody, context: ContextDep, request: Request
 ) -> JSONResponse:
     def produce() -> JSONResponse:
         plan = context.service.plan(caller, body)
