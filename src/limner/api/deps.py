@@ -150,7 +150,8 @@ def _declares_media_type(raw: bytes) -> bool:
         body = parse_json_object(raw)
     except InvalidRequest:
         return False
-    kind = KINDS.get(body.get("type")) if isinstance(body.get("type"), str) else None
+    name = body.get("type")
+    kind = KINDS.get(name) if isinstance(name, str) else None
     return kind is not None and kind.takes_user_image
 
 
