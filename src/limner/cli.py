@@ -591,11 +591,24 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible result.")] = None,
     n: Annotated[int, typer.Option("--n", help="Images to make (seed, seed+1, ...).")] = 1,
     out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
+    type_: Annotated[str, typer.Option("--type", help="t2i, i2i, inpaint or outpaint.")] = "t2i",
+    image: Annotated[
+        str | None,
+        typer.Option(help="Input picture: a file (uploaded first), upl_..., gen_... or https://."),
+    ] = None,
+    mask: Annotated[
+        str | None, typer.Option(help="inpaint: where to repaint (white, or transparent).")
+    ] = None,
+    strength: Annotated[float | None, typer.Option(help="i2i: 0.05 to 1 (default 0.6).")] = None,
+    expand: Annotated[
+        str | None, typer.Option(help="outpaint: pixels to add, LEFT,RIGHT,TOP,BOTTOM.")
+    ] = None,
     url: ServerUrl = None,
     api_key: ApiKey = "",
 ) -> None:
     """Generate on a Limner server (LIMNER_URL, LIMNER_API_KEY), following its progress, and
-    save the images."""
+    save the images. With --type i2i/inpaint/outpaint, --image (and --mask, --strength,
+    --expand) give the input: local files are uploaded first."""
     import httpx
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -608,6 +621,12 @@ def generate(
     options: dict[str, Any] = {"style": style, "quality": quality, "n": n}
     if seed is not None:
         options["seed"] = seed
+    if type_ != "t2i":
+        options["type"] = type_
+    extra = {"image": image, "mask": mask, "strength": strength}
+    options.update({name: value for name, value in extra.items() if value is not None})
+    if expand is not None:
+        options["expand"] = _expand_option(expand)
     started = time.monotonic()
     try:
         with Client(url, api_key) as client:
@@ -646,6 +665,16 @@ def generate(
     console.print(
         f"{result.credits_used} credit(s), seed {result.seed}, {time.monotonic() - started:.1f}s"
     )
+
+
+def _expand_option(text: str) -> dict[str, int]:
+    """ "LEFT,RIGHT,TOP,BOTTOM" as the request's `expand` object (the server checks the range)."""
+    parts = text.split(",")
+    if len(parts) != 4 or not all(part.strip().isdigit() for part in parts):
+        err_console.print("[red]error:[/red] --expand takes LEFT,RIGHT,TOP,BOTTOM in pixels")
+        raise typer.Exit(2)
+    left, right, top, bottom = (int(part) for part in parts)
+    return {"left": left, "right": right, "top": top, "bottom": bottom}
 
 
 @contextmanager
