@@ -127,7 +127,8 @@ def main() -> None:
             }
             for kind in TYPES:  # warm every path once (models load, caches fill)
                 current["type"] = kind
-                assert client.post("/api/v1/generate", json=bodies[kind], headers=headers).is_success
+                warm = client.post("/api/v1/generate", json=bodies[kind], headers=headers)
+                assert warm.is_success, warm.text
             stages.clear()
             for _ in range(args.rounds):
                 for kind in TYPES:
