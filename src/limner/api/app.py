@@ -134,6 +134,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for model in generate.EXTRA_SCHEMAS:
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(model_schema.pop("$defs", {}))
+        prop, required = generate.type_property(model)
+        model_schema.setdefault("properties", {})["type"] = prop
+        if required:
+            model_schema["required"] = ["type", *model_schema.get("required", [])]
         components[model.__name__] = model_schema
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():

@@ -12,7 +12,7 @@ from limner.generation.kinds.inpaint import Inpaint
 from limner.generation.kinds.outpaint import Outpaint
 from limner.generation.kinds.t2i import TextToImage
 
-__all__ = ["KINDS", "Kind", "kind_named", "kind_of", "moderation_fields"]
+__all__ = ["DEFAULT_KIND", "KINDS", "Kind", "kind_named", "kind_of", "moderation_fields"]
 
 #: every kind this server knows, by the wire value of `type`
 KINDS: dict[str, Kind] = {
