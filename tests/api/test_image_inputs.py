@@ -367,3 +367,54 @@ def test_the_https_form_fetches_through_the_guard(settings_factory, tmp_path) ->
         with TestClient(guarded) as client:
             key = new_key(guarded, credits=5)
             refused(client, key, body, "image")
+
+
+def test_a_queued_job_screens_a_refetched_https_picture_again(settings_factory, tmp_path) -> None:
+    """An https:// picture is fetched at submit time and again by the worker: the second copy
+    may differ, so it passes the admission gate again. Here the site answers a flat picture
+    first and a busy one after, and the stand-in detector flags every picture that is not flat:
+    the job fails on its input (recorded `input_nudity`), never reaching the model, and is free."""
+    from sqlalchemy import select
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from limner.api import create_app
+    from limner.db.tables import ModerationEvent
+    from tests.support.screening import MODULE
+    from tests.support.tls import running_https, self_signed
+
+    served: list[int] = []
+
+    def answer(_request: object) -> Response:
+        served.append(1)
+        image = Image.new("RGB", SIZE, (90, 90, 90)) if len(served) == 1 else picture()
+        return Response(png(image), media_type="image/png")
+
+    (tmp_path / "tls").mkdir()
+    tls = self_signed(tmp_path / "tls")
+    with running_https(Starlette(routes=[Route("/p.png", answer)]), tls) as port:
+        app = create_app(
+            settings_factory(
+                media_fetch_allow_private=True,
+                media_fetch_ca_file=tls.certfile,
+                screening_nudity_detector=f"{MODULE}:flags_outputs_only",
+                free_daily_credits=0,
+            )
+        )
+        with TestClient(app) as client:
+            key = new_key(app, credits=5)
+            body = {"prompt": PROMPT, "type": "i2i", "image": f"https://127.0.0.1:{port}/p.png"}
+            queued = client.post(
+                "/api/v1/generate", json={**body, "async": True}, headers=key.headers
+            )
+            assert queued.status_code == 202, queued.text
+            finished = wait_finished(client, queued.json()["id"], key.headers)
+            assert finished["status"] == "failed", finished
+            assert finished["credits_used"] == 0 and available(client, key) == 5
+            with app.state.limner.database.read() as session:
+                last = session.scalars(
+                    select(ModerationEvent).order_by(ModerationEvent.created_at.desc())
+                ).first()
+            assert last is not None and (last.field, last.rule) == ("image", "input_nudity")
+    assert len(served) == 2

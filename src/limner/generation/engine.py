@@ -240,7 +240,11 @@ class GenerationService:
         # a queued job is what clients follow on the event stream: it gets previews where the
         # model can make them cheaply; a synchronous request answers with the image itself
         previews = plan is None
-        plan = plan or self.planner.restore(generation, account)
+        if plan is None:
+            try:
+                plan = self.planner.restore(generation, account)
+            except LimnerError as exc:  # an input gone (an expired upload) or refused now
+                return Outcome(self._fail_unplanned(generation, exc), exc)
         outputs = plan.kind.outputs(plan.request)
         made: list[tuple[int, str, str]] = []  # (seed, token, media type)
         error: LimnerError | None = None
@@ -309,6 +313,19 @@ class GenerationService:
                 sources=(JobStatus.running,),
             )
             if settled is None:  # rolls the image rows back too
+                raise LimnerError(f"generation {generation.id} was no longer running")
+        return settled
+
+    def _fail_unplanned(self, generation: Generation, error: LimnerError) -> Generation:
+        """A queued job that cannot be planned again: failed, its reservation released."""
+        with self.database.transaction() as session:
+            settled = self.lifecycle.finish(
+                session=session,
+                generation_id=generation.id,
+                ending=Ending.failed(error.code, error.message),
+                sources=(JobStatus.running,),
+            )
+            if settled is None:
                 raise LimnerError(f"generation {generation.id} was no longer running")
         return settled
 

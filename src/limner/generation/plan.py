@@ -27,6 +27,7 @@ from limner.generation.backends import BackendSet
 from limner.generation.inputs import ImageResolver, KindInput, PictureRef
 from limner.generation.kinds import Kind, kind_named, kind_of
 from limner.generation.refusals import RefusalRecorder
+from limner.media.refs import RefSource
 from limner.moderation.base import ModerationRequest, TextModerator, Verdict
 from limner.provenance import COMPONENT_OF, PARENT_OF, Ingredient
 from limner.runner import GenerationRunner
@@ -153,7 +154,8 @@ class Planner:
 
     def restore(self, generation: Generation, account: AccountRef) -> Plan:
         """The plan of a stored generation (a queued job, run by a worker of any process): its
-        stored request was planned when submitted, so it is not moderated or refused again."""
+        stored request was planned when submitted, so it is not moderated or refused again,
+        but for an https:// picture, fetched anew, which passes the admission gate again."""
         kind = kind_named(generation.type)
         request = kind.request_model.model_validate(
             {**generation.params, "prompt": generation.prompt}
@@ -165,6 +167,19 @@ class Planner:
         )
         checks = kind.checks(request, sfw_only=account.sfw_only)
         inputs = tuple(self._resolve_one(ref, account) for ref in kind.pictures(request))
+        # an https:// picture is fetched again here and may not be the one admitted at submit
+        # time: it passes the same gate again (the others are immutable: uploads, gen_, data:)
+        fetched = [each for each in inputs if each.picture.source is RefSource.url]
+        if fetched:
+            sexual = self.moderator.check(self._moderation_request(kind, request)).sexual
+            for each in fetched:
+                self.admission.admit(
+                    each.picture,
+                    field=each.field,
+                    style=request.style,
+                    sexual_prompt=sexual,
+                    account=account,
+                )
         return self._finish(kind, request, runner, account, checks, inputs)
 
     def _resolve_one(self, ref: PictureRef, account: AccountRef) -> KindInput:
@@ -203,13 +218,7 @@ class Planner:
         )
 
     def _moderate(self, account: AccountRef, kind: Kind, request: GenerateRequest) -> Verdict:
-        verdict = self.moderator.check(
-            ModerationRequest(
-                style=request.style,
-                fields=tuple(kind.text_fields(request)),
-                has_image_input=kind.takes_user_image,
-            )
-        )
+        verdict = self.moderator.check(self._moderation_request(kind, request))
         if not verdict.allowed:
             self._refuse(
                 account,
@@ -219,6 +228,14 @@ class Planner:
                 message=verdict.message,
             )
         return verdict
+
+    @staticmethod
+    def _moderation_request(kind: Kind, request: GenerateRequest) -> ModerationRequest:
+        return ModerationRequest(
+            style=request.style,
+            fields=tuple(kind.text_fields(request)),
+            has_image_input=kind.takes_user_image,
+        )
 
     def _refuse(
         self, account: AccountRef, field: str, rule: str, style: str, *, message: str | None = None
