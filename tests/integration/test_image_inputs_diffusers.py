@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from collections.abc import Iterator
 
 import numpy as np
@@ -20,7 +21,7 @@ from limner import keys, ledger
 from limner.api import create_app
 from limner.config import Settings
 from limner.domain.styles import Quality, Style
-from tests.support.events import wait_finished
+from tests.support.receiver import receiver
 from tests.support.tiny_pipelines import build_tiny_sd, build_tiny_sdxl, write_models_toml
 
 PROMPT = "a lighthouse at dusk"
@@ -40,6 +41,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
         diffusers_device="cpu",
         public_url="http://testserver",
         free_daily_credits=0,
+        webhook_allow_private=True,  # the test's receiver listens on loopback
     )  # type: ignore[call-arg]
     app = create_app(settings)
     with app.state.limner.database.transaction() as session:
@@ -131,7 +133,7 @@ def test_the_three_tasks_share_one_copy_of_the_weights(served) -> None:
             assert tensors[1][key].data_ptr() == tensor.data_ptr()
 
 
-def test_an_async_inpaint_runs_from_the_queue(served) -> None:
+def test_an_async_inpaint_runs_from_the_queue_with_progress_and_a_webhook(served) -> None:
     client, headers = served
     mask = Image.new("L", SIZE, 0)
     mask.paste(255, (0, 0, 40, 72))
@@ -140,11 +142,23 @@ def test_an_async_inpaint_runs_from_the_queue(served) -> None:
         "type": "inpaint",
         "image": data_url(picture()),
         "mask": data_url(mask),
-        "async": True,
         "n": 2,
     }
-    queued = client.post("/api/v1/generate", json=body, headers=headers)
-    assert queued.status_code == 202, queued.text
-    finished = wait_finished(client, queued.json()["id"], headers)
-    assert finished["status"] == "completed" and finished["credits_used"] == 2
-    assert len(finished["images"]) == 2
+    with receiver() as hook:
+        queued = client.post(
+            "/api/v1/generate", json={**body, "webhook_url": hook.url}, headers=headers
+        )
+        assert queued.status_code == 202, queued.text
+        generation_id = queued.json()["id"]
+        with client.stream(
+            "GET", f"/api/v1/generations/{generation_id}/events", headers=headers
+        ) as events:
+            lines = list(events.iter_lines())
+        assert "event: progress" in lines  # the pipeline's steps, reported as for t2i
+        finished = client.get(f"/api/v1/generations/{generation_id}", headers=headers).json()
+        assert finished["status"] == "completed" and finished["credits_used"] == 2
+        assert len(finished["images"]) == 2
+        assert hook.arrived.wait(120)
+    payload = json.loads(hook.received[0].body)
+    assert payload["type"] == "generation.completed"
+    assert payload["data"]["id"] == generation_id and payload["data"]["type"] == "inpaint"
