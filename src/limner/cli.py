@@ -518,6 +518,9 @@ def verify(
     console.print(table)
     if result.from_this_server:
         console.print(f"[green]Made by this server: generation {result.image.watermark_id}[/green]")
+        if result.image.made_from_input:
+            recorded = ", ".join(result.image.ingredients) or "no manifest"
+            console.print(f"Made from an input picture (C2PA ingredients: {recorded})")
     elif result.image.from_limner:
         console.print("[yellow]A Limner watermark, but not a generation of this server.[/yellow]")
     else:
@@ -627,11 +630,24 @@ def generate(
         int | None, typer.Option(help="Height in px, a multiple of 8 (default: the preset's).")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
+    type_: Annotated[str, typer.Option("--type", help="t2i, i2i, inpaint or outpaint.")] = "t2i",
+    image: Annotated[
+        str | None,
+        typer.Option(help="Input picture: a file (uploaded first), upl_..., gen_... or https://."),
+    ] = None,
+    mask: Annotated[
+        str | None, typer.Option(help="inpaint: where to repaint (white, or transparent).")
+    ] = None,
+    strength: Annotated[float | None, typer.Option(help="i2i: 0.05 to 1 (default 0.6).")] = None,
+    expand: Annotated[
+        str | None, typer.Option(help="outpaint: pixels to add, LEFT,RIGHT,TOP,BOTTOM.")
+    ] = None,
     url: ServerUrl = None,
     api_key: ApiKey = "",
 ) -> None:
     """Generate on a Limner server (LIMNER_URL, LIMNER_API_KEY), following its progress, and
-    save the images."""
+    save the images. With --type i2i/inpaint/outpaint, --image (and --mask, --strength,
+    --expand) give the input: local files are uploaded first."""
     import httpx
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -647,6 +663,12 @@ def generate(
     for name, side in (("width", width), ("height", height)):
         if side is not None:
             options[name] = side
+    if type_ != "t2i":
+        options["type"] = type_
+    extra = {"image": image, "mask": mask, "strength": strength}
+    options.update({name: value for name, value in extra.items() if value is not None})
+    if expand is not None:
+        options["expand"] = _expand_option(expand)
     started = time.monotonic()
     try:
         with Client(url, api_key) as client:
@@ -690,6 +712,16 @@ def generate(
             "[yellow]note:[/yellow] a placeholder image (a generated test card, not a model's "
             "output): a test key, or a server with no model (its /readyz says why)"
         )
+
+
+def _expand_option(text: str) -> dict[str, int]:
+    """ "LEFT,RIGHT,TOP,BOTTOM" as the request's `expand` object (the server checks the range)."""
+    parts = text.split(",")
+    if len(parts) != 4 or not all(part.strip().isdigit() for part in parts):
+        err_console.print("[red]error:[/red] --expand takes LEFT,RIGHT,TOP,BOTTOM in pixels")
+        raise typer.Exit(2)
+    left, right, top, bottom = (int(part) for part in parts)
+    return {"left": left, "right": right, "top": top, "bottom": bottom}
 
 
 @contextmanager

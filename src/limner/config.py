@@ -312,6 +312,15 @@ class Settings(BaseSettings):
     media_fetch_allow_private: bool = Field(
         False, description="Let https:// references reach private hosts (tests, intranets)."
     )
+    media_fetch_ca_file: Path | None = Field(
+        None, description="CA bundle (PEM) trusted for https:// references; default: system."
+    )
+    max_media_body_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=1024,
+        description="Largest JSON body of a generate request that takes pictures (inline "
+        "data: URLs); every other body keeps LIMNER_MAX_BODY_BYTES.",
+    )
     storage_sweep_interval_s: float = Field(
         3600.0, ge=0, description="How often the server sweeps storage; 0 turns it off."
     )

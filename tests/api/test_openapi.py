@@ -16,9 +16,24 @@ def test_schema_is_valid_openapi(client: TestClient) -> None:
 def test_generate_documents_its_body_and_every_contract_error(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     operation = schema["paths"]["/api/v1/generate"]["post"]
-    body_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-    assert body_ref == "#/components/schemas/GenerateRequest"
-    request = schema["components"]["schemas"]["GenerateRequest"]
+    bodies = operation["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    assert [body["$ref"].rsplit("/", 1)[1] for body in bodies] == [
+        "GenerateRequest",
+        "ImageToImageRequest",
+        "InpaintRequest",
+        "OutpaintRequest",
+    ]
+    components = schema["components"]["schemas"]
+    assert components["GenerateRequest"]["properties"]["type"]["default"] == "t2i"
+    for name, kind, fields in [
+        ("ImageToImageRequest", "i2i", {"image", "strength"}),
+        ("InpaintRequest", "inpaint", {"image", "mask"}),
+        ("OutpaintRequest", "outpaint", {"image", "expand"}),
+    ]:
+        assert components[name]["properties"]["type"]["enum"] == [kind]
+        assert set(components[name]["properties"]) >= fields | {"prompt", "n", "seed"}
+        assert {"type", "prompt", "image"} <= set(components[name]["required"])
+    request = components["GenerateRequest"]
     assert set(request["properties"]) >= {
         "prompt",
         "quality",

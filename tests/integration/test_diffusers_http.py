@@ -163,10 +163,16 @@ def test_a_test_key_gets_the_placeholder_on_a_diffusers_server(diffusers_app) ->
     assert len(client.app.state.limner.backend.cache.loaded_keys()) == 1
 
 
-def test_a_test_keys_queued_i2i_job_runs_on_a_server_whose_models_cannot(diffusers_app) -> None:
+def test_a_test_keys_queued_i2i_job_runs_on_a_server_whose_models_cannot(
+    diffusers_app, tmp_path: Path
+) -> None:
     import base64
 
-    client, live, _ = diffusers_app(queue_poll_s=0.05)
+    _client, _live, dirs = diffusers_app()
+    models = write_models_toml(tmp_path / "no-realistic.toml", dirs["sd"], dirs["sdxl"])
+    text = models.read_text("utf-8")
+    models.write_text(text.replace("[realistic.fast]\n", "[realistic.fast]\nenabled = false\n"))
+    client, live, _ = diffusers_app(queue_poll_s=0.05, models_file=models)
     test = key_on(client, test=True)
     picture = io.BytesIO()
     Image.new("RGB", (48, 32), (30, 160, 90)).save(picture, format="PNG")
@@ -176,7 +182,7 @@ def test_a_test_keys_queued_i2i_job_runs_on_a_server_whose_models_cannot(diffuse
         "image": "data:image/png;base64," + base64.b64encode(picture.getvalue()).decode(),
         "async": True,
     }
-    # diffusers here makes text to image only, and a live request never falls to the placeholder
+    # the preset is disabled here, and a live request never falls to the placeholder
     refused = client.post("/api/v1/generate", json=body, headers=live)
     assert refused.status_code == 503 and refused.json()["error"] == "generation_failed"
     # a test key's job is claimed all the same: every process keeps the placeholder for them

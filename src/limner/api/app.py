@@ -34,6 +34,7 @@ from limner.api.shutdown import ShutdownClock
 from limner.backends.auto import BackendChoice
 from limner.backends.base import Backend
 from limner.config import Settings
+from limner.domain.requests import GenerateRequest
 from limner.media.sweep import StorageSweeper
 from limner.retention import RetentionSweeper
 from limner.wiring import build_context
@@ -145,6 +146,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for model in extra:
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(model_schema.pop("$defs", {}))
+        if issubclass(model, GenerateRequest):  # the v1 request bodies name their `type`
+            prop, required = generate.type_property(model)
+            model_schema.setdefault("properties", {})["type"] = prop
+            if required:
+                model_schema["required"] = ["type", *model_schema.get("required", [])]
         components[model_schema.get("title", model.__name__)] = model_schema
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():

@@ -87,6 +87,14 @@ class VerificationPublic(BaseModel):
     c2pa_trusted: bool | None
     placeholder: bool
     format: str | None
+    made_from_input: bool = Field(
+        description="Made from an input picture (i2i, inpaint, outpaint): the composite source "
+        "type, or C2PA ingredients."
+    )
+    ingredients: list[str] = Field(
+        description="The C2PA ingredients' relationships: parentOf (the edited input), "
+        "componentOf (a mask or reference)."
+    )
 
 
 class GenerationPage(BaseModel):

@@ -29,8 +29,11 @@ PALETTES: dict[Style, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
     Style.nude: ((190, 140, 120), (90, 60, 70)),
 }
 STEPS = 4
-#: the kinds of job it makes: text to image, and image to image (a blend of the input)
-KINDS = frozenset({"t2i", "i2i"})
+#: the kinds of job it makes: text to image, image to image (a blend of the input), inpaint and
+#: outpaint (a tinted, seeded transform of the canvas; the engine keeps it inside the mask)
+KINDS = frozenset({"t2i", "i2i", "inpaint", "outpaint"})
+#: how far an inpaint or outpaint moves the canvas toward the seeded render
+REPAINT_MIX = 0.7
 
 
 class PlaceholderBackend:
@@ -72,6 +75,9 @@ class PlaceholderBackend:
         image = render_placeholder(spec)
         if spec.kind == "i2i" and spec.inputs:
             image = blend_input(image, spec.inputs[0], spec.strength)
+        elif spec.kind in ("inpaint", "outpaint") and spec.inputs:
+            # the whole canvas, repainted; the kind composites it back through the mask
+            image = blend_input(image, spec.inputs[0], REPAINT_MIX).resize(spec.inputs[0].size)
         return Media.still(image)
 
 

@@ -3,14 +3,14 @@
 Everything that can refuse a request without making anything runs here, before any credit is
 reserved: a wrong field (400), moderation (403, recorded), screening that cannot run (503), a
 kind, style or quality no backend of this server can make (503 `NotAvailable`; a test key's
-request goes to the placeholder backend only, whatever serves live keys). The `Plan` then
+request goes to the placeholder backend only, whatever serves live keys), and an input picture
+the admission gate refuses (`generation.admission`: 403, recorded). The `Plan` then
 carries what the engine needs: the parsed request, its price, the screening for its outputs,
 its input pictures, the chosen backend and the prompt built once for every backend alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,14 +19,17 @@ from PIL import Image
 from limner.backends.base import Backend, GenerationSpec, KnowsNativeSize
 from limner.db.tables import Generation
 from limner.domain.prompts import BuiltPrompt, build_prompt
-from limner.domain.requests import GenerateRequest, adult_image_inputs
-from limner.domain.styles import Style
+from limner.domain.requests import GenerateRequest
 from limner.errors import ContentBlocked, ValidationFailed
 from limner.generation.accounts import AccountRef
+from limner.generation.admission import InputAdmission
 from limner.generation.backends import BackendSet
-from limner.generation.inputs import ImageResolver
+from limner.generation.inputs import ImageResolver, KindInput, PictureRef
 from limner.generation.kinds import Kind, kind_named, kind_of
-from limner.moderation.base import ModerationRequest, TextModerator
+from limner.generation.refusals import RefusalRecorder
+from limner.media.refs import RefSource
+from limner.moderation.base import ModerationRequest, TextModerator, Verdict
+from limner.provenance import COMPONENT_OF, PARENT_OF, Ingredient
 from limner.runner import GenerationRunner
 from limner.screening import Checks, ScreeningGate
 
@@ -34,9 +37,6 @@ __all__ = ["ORIGIN", "Plan", "Planner", "RefusalRecorder", "output_size"]
 
 #: the key of `generations.params` that keeps a plan's origin (not a request field)
 ORIGIN = "origin"
-
-#: records a refusal (account, field, rule, style) before it is raised
-RefusalRecorder = Callable[[AccountRef, str, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,10 @@ class Plan:
     prompt: BuiltPrompt
     checks: Checks
     price_per_output: int
-    inputs: tuple[Image.Image, ...] = field(default=(), repr=False)
+    #: the input pictures with their fields and origins (admitted in `plan()`)
+    inputs: tuple[KindInput, ...] = field(default=(), repr=False)
+    #: what the backend gets from them (`Kind.backend_inputs`: a mask, an outpaint canvas)
+    backend_inputs: tuple[Image.Image, ...] = field(default=(), repr=False)
     #: false for a test key's request: the placeholder backend, priced at nothing, no credits
     livemode: bool = True
     #: the requested (width, height), checked against the preset; None: the preset's own size
@@ -76,6 +79,22 @@ class Plan:
             params[ORIGIN] = dict(self.origin)
         return params
 
+    def ingredients(self) -> tuple[Ingredient, ...]:
+        """The input pictures as C2PA ingredients: `image` is the parent, the rest components."""
+        return tuple(
+            Ingredient(
+                data=each.picture.data,
+                media_type=each.picture.media_type,
+                relationship=PARENT_OF if each.field == "image" else COMPONENT_OF,
+                title=each.field,
+            )
+            for each in self.inputs
+        )
+
+    def finish(self, made: Image.Image) -> Image.Image:
+        """The delivered picture from the backend's (resized back, composited: `Kind.finish`)."""
+        return self.kind.finish(made, self.backend_inputs, self.request)
+
     def spec(self, generation_id: str, seed: int) -> GenerationSpec:
         return GenerationSpec(
             generation_id=generation_id,
@@ -85,7 +104,7 @@ class Plan:
             quality=self.request.quality,
             seed=seed,
             kind=self.kind.name,
-            inputs=self.inputs,
+            inputs=self.backend_inputs,
             width=self.size[0] if self.size else None,
             height=self.size[1] if self.size else None,
             **self.kind.spec_options(self.request),
@@ -100,6 +119,7 @@ class Planner:
         moderator: TextModerator,
         screening: ScreeningGate,
         resolve_image: ImageResolver,
+        admission: InputAdmission,
         record_refusal: RefusalRecorder,
         max_batch: int,
     ) -> None:
@@ -107,33 +127,58 @@ class Planner:
         self.moderator = moderator
         self.screening = screening
         self.resolve_image = resolve_image
+        self.admission = admission
         self.record_refusal = record_refusal
         self.max_batch = max_batch
 
     def plan(self, account: AccountRef, body: dict[str, Any]) -> Plan:
         """Plan a request body (a decoded JSON object), or raise why it cannot run."""
-        # the adult style never takes a user's picture: refused (and recorded) before parsing
-        image_fields = adult_image_inputs(body)
-        if image_fields:
-            self._refuse(account, image_fields[0], "adult_image_input", Style.nude.value)
         kind = kind_of(body)
         request = kind.parse({name: value for name, value in body.items() if name != "type"})
         if request.n > self.max_batch:
             raise ValidationFailed(
                 "n", f"`n` must be at most {self.max_batch} on this server but is {request.n}"
             )
-        self._moderate(account, kind, request)
+        pictures = kind.pictures(request)
+        # the adult style never takes a user's picture: refused (and recorded) from the
+        # reference alone, before anything is fetched or decoded
+        for ref in pictures:
+            self.admission.check_reference(
+                ref.reference, field=ref.field, style=request.style, account=account
+            )
+        verdict = self._moderate(account, kind, request)
         checks = kind.checks(request, sfw_only=account.sfw_only)
         self.screening.require(checks)  # fail closed, before any credit or model is touched
         runner = self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
         output_size(request, runner.backend)  # a size over the preset's pixels: 400, now
-        return self._finish(kind, request, runner, account, checks)
+        if pictures and (request.width is not None or request.height is not None):
+            # the result of an image-input request is the input's size (or the outpaint
+            # canvas): a requested size would be ignored, so it is refused rather than dropped
+            side = "width" if request.width is not None else "height"
+            raise ValidationFailed(
+                side,
+                f"{side}: a '{kind.name}' request answers at the size of its input picture; "
+                "resize the input instead",
+            )
+        inputs = []
+        for ref in pictures:  # each admitted before any model sees it or any credit is held
+            picture = self._resolve_one(ref, account)
+            self.admission.admit(
+                picture.picture,
+                field=ref.field,
+                style=request.style,
+                sexual_prompt=verdict.sexual,
+                account=account,
+            )
+            inputs.append(picture)
+        return self._finish(kind, request, runner, account, checks, tuple(inputs))
 
     def restore(self, generation: Generation, account: AccountRef) -> Plan:
         """The plan of a stored generation (a queued job, run by a worker of any process): its
-        stored request was planned when submitted, so it is not moderated or refused again."""
+        stored request was planned when submitted, so it is not moderated or refused again,
+        but for an https:// picture, fetched anew, which passes the admission gate again."""
         kind = kind_named(generation.type)
         params = {name: v for name, v in generation.params.items() if name != ORIGIN}
         request = kind.request_model.model_validate({**params, "prompt": generation.prompt})
@@ -143,9 +188,27 @@ class Planner:
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
         checks = kind.checks(request, sfw_only=account.sfw_only)
+        inputs = tuple(self._resolve_one(ref, account) for ref in kind.pictures(request))
+        # an https:// picture is fetched again here and may not be the one admitted at submit
+        # time: it passes the same gate again (the others are immutable: uploads, gen_, data:)
+        fetched = [each for each in inputs if each.picture.source is RefSource.url]
+        if fetched:
+            sexual = self.moderator.check(self._moderation_request(kind, request)).sexual
+            for each in fetched:
+                self.admission.admit(
+                    each.picture,
+                    field=each.field,
+                    style=request.style,
+                    sexual_prompt=sexual,
+                    account=account,
+                )
+        plan = self._finish(kind, request, runner, account, checks, inputs)
         origin = generation.params.get(ORIGIN)
-        plan = self._finish(kind, request, runner, account, checks)
         return replace(plan, origin=dict(origin)) if isinstance(origin, dict) else plan
+
+    def _resolve_one(self, ref: PictureRef, account: AccountRef) -> KindInput:
+        picture = self.resolve_image.resolve(ref.reference, field=ref.field, account=account)
+        return KindInput(ref.field, picture)
 
     def _finish(
         self,
@@ -154,6 +217,7 @@ class Planner:
         runner: GenerationRunner,
         account: AccountRef,
         checks: Checks,
+        inputs: tuple[KindInput, ...],
     ) -> Plan:
         gender = request.appearance.gender if request.appearance is not None else None
         options = runner.backend.prompt_options(request.style, request.quality, gender)
@@ -172,19 +236,14 @@ class Planner:
             checks=checks,
             # a test key is never charged: its price is nothing, so nothing is held or captured
             price_per_output=kind.price_per_output(request) if account.livemode else 0,
-            inputs=kind.inputs(request, account, self.resolve_image),
+            inputs=inputs,
+            backend_inputs=kind.backend_inputs(inputs, request),
             livemode=account.livemode,
             size=output_size(request, runner.backend),
         )
 
-    def _moderate(self, account: AccountRef, kind: Kind, request: GenerateRequest) -> None:
-        verdict = self.moderator.check(
-            ModerationRequest(
-                style=request.style,
-                fields=tuple(kind.text_fields(request)),
-                has_image_input=kind.takes_user_image,
-            )
-        )
+    def _moderate(self, account: AccountRef, kind: Kind, request: GenerateRequest) -> Verdict:
+        verdict = self.moderator.check(self._moderation_request(kind, request))
         if not verdict.allowed:
             self._refuse(
                 account,
@@ -193,6 +252,15 @@ class Planner:
                 request.style.value,
                 message=verdict.message,
             )
+        return verdict
+
+    @staticmethod
+    def _moderation_request(kind: Kind, request: GenerateRequest) -> ModerationRequest:
+        return ModerationRequest(
+            style=request.style,
+            fields=tuple(kind.text_fields(request)),
+            has_image_input=kind.takes_user_image,
+        )
 
     def _refuse(
         self, account: AccountRef, field: str, rule: str, style: str, *, message: str | None = None

@@ -17,8 +17,10 @@ import binascii
 import hashlib
 import io
 import re
+import ssl
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from PIL import Image
@@ -86,8 +88,14 @@ class MediaSources:
                 timeout_s=settings.media_fetch_timeout_s,
                 max_bytes=settings.max_upload_bytes,
                 allowed=any_address if settings.media_fetch_allow_private else is_public,
+                verify=_trusted(settings.media_fetch_ca_file),
             ),
         )
+
+
+def _trusted(ca_file: Path | None) -> ssl.SSLContext | bool:
+    """The operator's CA bundle (an intranet's own CA), else the default trust store."""
+    return True if ca_file is None else ssl.create_default_context(cafile=str(ca_file))
 
 
 class _Owner(Protocol):
@@ -108,6 +116,25 @@ class MediaResolver:
     def resolve(self, reference: str, *, field: str, account: _Owner) -> InputImage:
         """The picture with its origin (`InputImage.user_supplied` for the safety rules)."""
         return resolve_media_ref(reference, owner=account.id, field=field, sources=self.sources)
+
+
+def source_of(ref: object) -> RefSource | None:
+    """Where a reference would come from, read from its form alone (nothing is fetched or looked
+    up), so a rule can refuse a user's picture before the server touches it; None if malformed."""
+    if not isinstance(ref, str):
+        return None
+    for prefix, source in _PREFIXES:
+        if ref.startswith(prefix):
+            return source
+    return None
+
+
+_PREFIXES = (
+    ("upl_", RefSource.upload),
+    ("gen_", RefSource.generation),
+    ("data:", RefSource.data),
+    ("https://", RefSource.url),
+)
 
 
 def resolve_media_ref(ref: str, *, owner: int, field: str, sources: MediaSources) -> InputImage:

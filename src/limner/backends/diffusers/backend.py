@@ -16,6 +16,7 @@ preset can serve does `check_ready` stop the start.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable
@@ -63,6 +64,11 @@ log = logging.getLogger(__name__)
 
 #: with no budget set, loaded pipelines may use this share of the GPU's memory
 AUTO_BUDGET_FRACTION = 0.7
+#: the kinds of job made here, and the pipeline task each runs on the preset's loaded weights
+#: (outpaint is an inpaint on the enlarged canvas the plan prepared)
+TASKS = {"t2i": "t2i", "i2i": "i2i", "inpaint": "inpaint", "outpaint": "inpaint"}
+#: input pictures are resized to multiples of this (the latent grid of SD and SDXL)
+SIZE_GRID = 8
 
 
 class DiffusersBackend:
@@ -136,10 +142,11 @@ class DiffusersBackend:
     # -- Backend -------------------------------------------------------------------------------
 
     def supports(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
-        """Text to image only (for now), and not for presets the operator disabled
+        """Text to image, image to image, inpaint and outpaint (the latter three on pipelines
+        made from the loaded text-to-image one), not for presets the operator disabled
         (`enabled = false`) or whose model `check_ready` found missing."""
         return (
-            kind == "t2i"
+            kind in TASKS
             and self.registry.preset(style, quality).enabled
             and (style, quality) not in self._missing
         )
@@ -148,7 +155,7 @@ class DiffusersBackend:
         """For a preset disabled because its model is missing: what the operator configures
         (the models-file key, never a server path, since the caller sees it)."""
         missing = self._missing.get((style, quality))
-        if kind != "t2i" or missing is None:
+        if kind not in TASKS or missing is None:
             return None
         return (
             f"The '{style.value}' style at '{quality.value}' quality is not available on this "
@@ -337,6 +344,8 @@ class DiffusersBackend:
         except ConfigurationError as exc:
             log.error("cannot load the model for %s/%s: %s", spec.style, spec.quality, exc)
             raise GenerationFailed("The model for this style could not be loaded.") from exc
+        task = TASKS[spec.kind]
+        steps, call = self._task_arguments(task, spec, preset)
         with loaded.lock:
             context.raise_if_canceled()
             image = self._run(
@@ -344,12 +353,40 @@ class DiffusersBackend:
                 preset,
                 spec.prompt,
                 spec.negative_prompt,
-                steps=preset.steps,
+                steps=steps,
                 seed=spec.seed,
                 context=context,
-                size=(spec.width or preset.width, spec.height or preset.height),
+                task=task,
+                call=call,
             )
         return Media.still(image)
+
+    @staticmethod
+    def _task_arguments(
+        task: str, spec: GenerationSpec, preset: ModelPreset
+    ) -> tuple[int, dict[str, Any]]:
+        """Steps and pipeline arguments of a task: the input pictures resized to the model's
+        size grid (the plan's kind brings the result back to the requested size)."""
+        if task == "t2i":
+            return preset.steps, {
+                "width": spec.width or preset.width,
+                "height": spec.height or preset.height,
+            }
+        width, height = grid_size(spec.inputs[0].size, preset.width * preset.height)
+        image = spec.inputs[0].convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+        if task == "i2i":
+            strength = spec.strength if spec.strength is not None else 0.6
+            # the pipeline runs int(steps * strength) steps: at least one, whatever the preset
+            steps = max(preset.steps, math.ceil(1 / strength))
+            return steps, {"image": image, "strength": strength}
+        mask = spec.inputs[1].convert("L").resize((width, height), Image.Resampling.NEAREST)
+        return preset.steps, {
+            "image": image,
+            "mask_image": mask,
+            "width": width,
+            "height": height,
+            "strength": 1.0,
+        }
 
     def close(self) -> None:
         self._cache.clear()
@@ -404,15 +441,17 @@ class DiffusersBackend:
         steps: int,
         seed: int,
         context: GenerationContext,
-        size: tuple[int, int] | None = None,
+        task: str = "t2i",
+        call: dict[str, Any] | None = None,
     ) -> Image.Image:
-        width, height = size or (preset.width, preset.height)
         try:
             decoder = self._decoder_for(preset)
         except ConfigurationError as exc:
             log.error("cannot load the tiny VAE of %s: %s", preset.pipeline, exc)
             raise GenerationFailed("The model for this style could not be loaded.") from exc
-        pipe = loaded.prepare(preset, decoder)
+        pipe = loaded.prepare(preset, decoder, task)
+        if call is None:
+            call = {"width": preset.width, "height": preset.height}
 
         previewer = self._previewer(preset, context)
 
@@ -435,17 +474,16 @@ class DiffusersBackend:
                     negative_prompt=negative or None,
                     num_inference_steps=steps,
                     guidance_scale=preset.guidance,
-                    width=width,
-                    height=height,
                     generator=generator,
                     output_type="pil",
                     callback_on_step_end=on_step_end,
                     callback_on_step_end_tensor_inputs=["latents"],
+                    **call,
                 )
         except LimnerError:
             raise
         except torch.OutOfMemoryError as exc:
-            log.error("out of memory generating %dx%d: %s", width, height, exc)
+            log.error("out of memory generating (%s) with %s: %s", task, preset.pipeline, exc)
             self._cache.clear()
             raise GenerationFailed("The generation service ran out of memory.") from exc
         except Exception as exc:
@@ -539,6 +577,18 @@ _ADULT_HINT = (
     "; the adult style needs a checkpoint the operator supplies (see the models file), "
     "or set `enabled = false` for it"
 )
+
+
+def grid_size(size: tuple[int, int], native_pixels: int) -> tuple[int, int]:
+    """The size a picture of `size` is worked at: its aspect ratio, about the preset's native
+    pixel count, each side a multiple of `SIZE_GRID`."""
+    width, height = size
+    scale = math.sqrt(native_pixels / (width * height))
+
+    def snap(side: float) -> int:
+        return max(SIZE_GRID, round(side * scale / SIZE_GRID) * SIZE_GRID)
+
+    return snap(width), snap(height)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from PIL import Image
 
 from limner.domain.requests import GenerateRequest, parse_model
 from limner.domain.styles import credit_cost
-from limner.generation.accounts import AccountRef
-from limner.generation.inputs import ImageResolver
+from limner.generation.inputs import KindInput, PictureRef
 from limner.moderation.base import TextField
 from limner.screening import Checks, checks_for
 
@@ -49,11 +48,26 @@ class Kind:
         """Every free-text field, for moderation (a kind with more text adds its own)."""
         return moderation_fields(request)
 
-    def inputs(
-        self, request: GenerateRequest, account: AccountRef, resolve: ImageResolver
-    ) -> tuple[Image.Image, ...]:
-        """The input pictures, resolved from the request's references, in the backend's order."""
+    def pictures(self, request: GenerateRequest) -> tuple[PictureRef, ...]:
+        """The request's picture fields with their references, in the backend's order. The
+        planner resolves and admits each one (`generation.admission`): a kind never sees a
+        picture the safety gate has not passed."""
         return ()
+
+    def backend_inputs(
+        self, inputs: tuple[KindInput, ...], request: GenerateRequest
+    ) -> tuple[Image.Image, ...]:
+        """The pictures the backend gets (`GenerationSpec.inputs`), from the admitted inputs:
+        an inpaint's mask as an "L" picture, an outpaint's enlarged canvas and border mask.
+        Runs in the plan, before any credit is held: a wrong field is a `ValidationFailed`."""
+        return tuple(each.picture.image.convert("RGB") for each in inputs)
+
+    def finish(
+        self, made: Image.Image, inputs: tuple[Image.Image, ...], request: GenerateRequest
+    ) -> Image.Image:
+        """The delivered picture from the backend's (at the model's size grid): resized back,
+        composited through a mask. `inputs` are this kind's `backend_inputs`."""
+        return made
 
     def spec_options(self, request: GenerateRequest) -> dict[str, Any]:
         """Extra `GenerationSpec` fields this kind sets (i2i: `strength`)."""
