@@ -40,8 +40,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.machine import describe  # noqa: E402
 from tests.support.live_server import free_port, wait_until_ready  # noqa: E402
+
+from bench.machine import describe  # noqa: E402
 
 PROMPT = "a lighthouse at dusk"
 
@@ -363,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     if bare_rows:
         best = max(bare_rows, key=lambda r: r["ips"])
         lines = ["", "| bare | batch | ms/call | images/s |", "|---|---|---|---|"]
-        lines += [f"| {r['mode']} | {r['batch']} | {r['ms']:.1f} | {r['ips']:.2f} |" for r in bare_rows]
+        lines += [
+            f"| {r['mode']} | {r['batch']} | {r['ms']:.1f} | {r['ips']:.2f} |" for r in bare_rows
+        ]
         for r in rows:
             lines.append(
                 f"\nend to end / best bare ({best['mode']} batch {best['batch']}), "

@@ -141,8 +141,10 @@ def _exif(meta: Metadata) -> Image.Exif:
     return exif
 
 
-def encode(image: Image.Image, fmt: str, meta: Metadata, *, jpeg_quality: int = 92) -> bytes:
-    """Encode `image` as `fmt` with the provenance metadata of `meta`."""
+def encode(
+    image: Image.Image, fmt: str, meta: Metadata, *, jpeg_quality: int = 92, png_level: int = 6
+) -> bytes:
+    """Encode `image` as `fmt` with the provenance metadata of `meta`; `png_level` is zlib's."""
     name = normalise_format(fmt)
     out = io.BytesIO()
     xmp = to_xmp(meta)
@@ -151,7 +153,7 @@ def encode(image: Image.Image, fmt: str, meta: Metadata, *, jpeg_quality: int = 
         info.add_itxt("XML:com.adobe.xmp", xmp)
         if meta.generator:
             info.add_text("Software", meta.generator)
-        image.save(out, "PNG", pnginfo=info, exif=_exif(meta))
+        image.save(out, "PNG", pnginfo=info, exif=_exif(meta), compress_level=png_level)
     else:
         image.save(out, "JPEG", quality=jpeg_quality, xmp=xmp.encode("utf-8"), exif=_exif(meta))
     return out.getvalue()

@@ -26,6 +26,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -65,6 +66,25 @@ class _Carriers:
     sign: np.ndarray  # +1/-1 per band entry
     norm: np.ndarray  # sqrt(coefficients per bit), per bit
     dither: np.ndarray  # fraction of a step, per bit
+
+
+@lru_cache(maxsize=1)
+def one_blas_thread() -> None:
+    """Run numpy's own BLAS on one thread in this process (once; later calls do nothing).
+
+    The watermark's matrix products are small (41 x 128 x 128): OpenBLAS's extra threads only
+    spin-wait on them, and with a few requests stamping at once they made the stamp ten times
+    slower on a 2-core machine. Only the BLAS library numpy loaded is limited, so torch's own
+    kernels keep their threads.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    package = Path(np.__file__).resolve().parent
+    # wheels keep the library in site-packages/numpy.libs, other builds under numpy/
+    homes = (package, package.with_name("numpy.libs"))
+    for lib in ThreadpoolController().select(user_api="blas").lib_controllers:
+        if any(Path(lib.filepath).resolve().is_relative_to(home) for home in homes):
+            lib.set_num_threads(1)
 
 
 @lru_cache(maxsize=1)
@@ -186,9 +206,7 @@ def read_bits(
     return _bits(_project(_luma(rgb), carriers), carriers, step)
 
 
-def _bits(
-    projection: np.ndarray, carriers: _Carriers, step: float
-) -> tuple[list[int], np.ndarray]:
+def _bits(projection: np.ndarray, carriers: _Carriers, step: float) -> tuple[list[int], np.ndarray]:
     phase = np.mod(projection / step - carriers.dither, 1.0)
     bits = ((phase >= 0.25) & (phase < 0.75)).astype(int).tolist()
     certainty = np.abs(np.cos(2.0 * np.pi * phase))
