@@ -587,6 +587,9 @@ def generate(
     quality: Annotated[str, typer.Option(help="fast or hires.")] = "fast",
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible result.")] = None,
     n: Annotated[int, typer.Option("--n", help="Images to make (seed, seed+1, ...).")] = 1,
+    output_format: Annotated[
+        str, typer.Option("--format", help="png (default), jpeg or webp.")
+    ] = "png",
     out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
     url: ServerUrl = None,
     api_key: ApiKey = "",
@@ -603,6 +606,8 @@ def generate(
         raise typer.Exit(1)
     url = _server_url(url)
     options: dict[str, Any] = {"style": style, "quality": quality, "n": n}
+    if output_format != "png":  # the server's default; the server validates the value
+        options["output_format"] = output_format
     if seed is not None:
         options["seed"] = seed
     started = time.monotonic()
@@ -635,7 +640,8 @@ def generate(
     except httpx.HTTPError as error:
         err_console.print(f"[red]error:[/red] cannot reach {url}: {error}")
         raise typer.Exit(1) from error
-    first = out or Path(f"{result.id}.png")
+    suffix = {"jpeg": ".jpg", "webp": ".webp"}.get(output_format, ".png")
+    first = out or Path(f"{result.id}{suffix}")
     for index, image_bytes in enumerate(downloads):
         target = first if index == 0 else first.with_name(f"{first.stem}-{index + 1}{first.suffix}")
         target.write_bytes(image_bytes)

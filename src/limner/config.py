@@ -5,6 +5,7 @@ Nothing here runs at import time; `Settings()` is built by `create_app()`, the C
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -120,6 +121,15 @@ class Settings(BaseSettings):
     watermark_key: str = Field(
         "limner-watermark-v1", min_length=8, description="Secret that places the watermark."
     )
+    provenance_workers: int | None = Field(
+        None,
+        ge=0,
+        description="Processes that watermark, encode and sign outputs off the generating "
+        "process; 0 stamps in the request's thread; default one per two CPUs (1..4).",
+    )
+    provenance_png_level: int = Field(
+        1, ge=0, le=9, description="zlib level of released PNGs (1: fast, 9: smallest)."
+    )
     retention_days: int | None = Field(
         None, ge=1, description="Erase finished generations older than this; default: keep."
     )
@@ -202,6 +212,13 @@ class Settings(BaseSettings):
     @property
     def images_dir(self) -> Path:
         return self.data_dir / "images"
+
+    @property
+    def resolved_provenance_workers(self) -> int:
+        """`provenance_workers`, or one per two CPUs of this machine, 1 to 4."""
+        if self.provenance_workers is not None:
+            return self.provenance_workers
+        return max(1, min(4, (os.cpu_count() or 2) // 2))
 
     @property
     def resolved_key_dir(self) -> Path:

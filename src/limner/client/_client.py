@@ -172,7 +172,8 @@ class Client:
         self, prompt: str, *, idempotency_key: str | None = None, **options: Any
     ) -> Generation:
         """`POST /api/v1/generate`: completed when it answers (or queued, with `webhook_url`).
-        Options are the body's fields: quality, style, seed, n, appearance, snap_caption..."""
+        Options are the body's fields: quality, style, seed, n, output_format ("png", "jpeg",
+        "webp"), appearance, snap_caption..."""
         response = self._http.post(
             "/api/v1/generate",
             json=_generate_body(prompt, options),

@@ -222,7 +222,7 @@ def verify(
     reading = _watermark.read(_pixels(image), key=watermark_key)
     c2pa = (
         _c2pa.read(data, fmt=fmt, trust_anchors_pem=trust_anchors_pem)
-        if fmt in ("PNG", "JPEG")
+        if fmt in ("PNG", "JPEG", "WEBP")
         else _c2pa.C2paReading(None, None)
     )
     source_type = meta.digital_source_type or c2pa.digital_source_type

@@ -110,7 +110,7 @@ def test_bad_arguments_fail_loudly(stamper: ProvenanceStamper) -> None:
     with pytest.raises(InvalidGenerationId):
         stamper.stamp(image, generation_id="gen_NOPE")
     with pytest.raises(ValidationFailed, match="fmt"):
-        stamper.stamp(image, generation_id=GEN_ID, fmt="WEBP")
+        stamper.stamp(image, generation_id=GEN_ID, fmt="GIF")
     with pytest.raises(ValidationFailed, match="image"):
         verify(b"not an image")
     with pytest.raises(ConfigurationError, match="key_dir"):
