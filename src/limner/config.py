@@ -308,6 +308,18 @@ class Settings(BaseSettings):
     )
 
     # per-device scheduling (docs/configuration.md)
+    generation_max_batch: int = Field(
+        8,
+        ge=1,
+        description="Most images one batched backend call makes (1: no batching); a model's "
+        "`max_batch` and the generation workers bound it too.",
+    )
+    generation_batch_window_ms: float = Field(
+        5.0,
+        ge=0,
+        le=1000,
+        description="How long the first of a batch waits for others to join (ms).",
+    )
     generation_per_key_limit: int = Field(
         1, ge=1, description="Generations one key may run at once in this process; more wait."
     )

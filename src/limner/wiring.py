@@ -99,6 +99,8 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
             timeout_s=settings.generation_timeout_s,
             per_key_limit=settings.generation_per_key_limit,
             devices=devices,
+            batch_window_s=settings.generation_batch_window_ms / 1000,
+            max_batch=settings.generation_max_batch,
         )
 
     runners = [runner_for(each) for each in (backend, *extra)]
