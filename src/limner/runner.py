@@ -36,6 +36,15 @@ log = logging.getLogger(__name__)
 _anonymous = itertools.count()
 
 
+def can_batch(backend: Backend) -> bool:
+    """The backend's own class makes batches (`BatchingBackend`); a wrapper that only forwards
+    attributes to one (as test gates do) is run image by image, through its own `generate`."""
+    return isinstance(backend, BatchingBackend) and all(
+        callable(getattr(type(backend), name, None))
+        for name in ("batch_key", "batch_cap", "generate_batch")
+    )
+
+
 def device_of(backend: Backend) -> str | None:
     """The local device a backend computes on ("cuda:0", "cpu"), or None (placeholder, Ray)."""
     device = getattr(backend, "device", None)
@@ -66,9 +75,10 @@ class GenerationRunner:
         self.device = device_of(backend)
         #: generations of a backend that batches meet here before the device (None: it does not)
         self.batches: BatchGate | None = None
-        if isinstance(backend, BatchingBackend) and max_batch != 1:
+        if can_batch(backend) and max_batch != 1:
             self.batches = BatchGate(
-                backend,
+                backend,  # type: ignore[arg-type]
+                generate=backend.generate,
                 # waiting for company pays only where a device call is shared: not without one
                 window_s=batch_window_s if self.device is not None else 0.0,
                 turn=lambda holder: self.devices.turn(self.device, holder=holder),

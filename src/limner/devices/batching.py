@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from limner.backends.base import GenerationCanceled, GenerationContext, GenerationSpec, Media
-from limner.backends.batching import BatchingBackend, BatchResult
+from limner.backends.batching import BatchingBackend, BatchResult, run_each
 
 
 @dataclass(eq=False)
@@ -65,9 +65,12 @@ class BatchGate:
         *,
         window_s: float,
         turn: Callable[[str], AbstractContextManager[None]],
+        generate: Callable[[GenerationSpec, GenerationContext], Media] | None = None,
         max_batch: int | None = None,
     ) -> None:
         self.backend = backend
+        #: how an image that found no company is made: the backend's own `generate`
+        self._generate = generate or backend.generate  # type: ignore[attr-defined]
         self.window_s = window_s
         #: `turn(holder)`: the device's turn for one call (DeviceTurns.turn of the runner's device)
         self._turn = turn
@@ -147,7 +150,10 @@ class BatchGate:
         results: dict[int, BatchResult] = {
             id(entry): GenerationCanceled() for entry in batch if entry.context.canceled
         }
-        if live:
+        if len(live) == 1:  # alone: the ordinary path
+            made: list[BatchResult] = run_each(self._generate, [live[0].spec], [live[0].context])
+            results[id(live[0])] = made[0]
+        elif live:
             made = self.backend.generate_batch(
                 [entry.spec for entry in live], [entry.context for entry in live]
             )

@@ -27,8 +27,8 @@ def spec(name: str, seed: int = 1, style: Style = Style.realistic) -> Generation
 
 
 class HeldBackend(PlaceholderBackend):
-    """The placeholder on a device ("cpu"): the first call waits for `gate`; every call is
-    recorded; `fail` names generations that fail."""
+    """The placeholder on a device ("cpu"): generation "first" waits for `gate`; every batched
+    call is recorded in `calls`; `fail` names generations that fail."""
 
     def __init__(self, fail: frozenset[str] = frozenset()) -> None:
         super().__init__()
@@ -42,12 +42,12 @@ class HeldBackend(PlaceholderBackend):
         self, specs: Sequence[GenerationSpec], contexts: Sequence[GenerationContext]
     ) -> list[BatchResult]:
         self.calls.append([s.generation_id for s in specs])
-        if len(self.calls) == 1:
-            self.first_started.set()
-            assert self.gate.wait(60), "the test never opened the gate"
         return run_each(self.generate, specs, contexts)
 
     def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
+        if spec.generation_id == "first":  # alone: the runner calls `generate`, not a batch
+            self.first_started.set()
+            assert self.gate.wait(60), "the test never opened the gate"
         if spec.generation_id in self.fail:
             raise GenerationFailed("this one image fails")
         return super().generate(spec, context)
@@ -101,8 +101,8 @@ def test_generations_held_behind_the_device_run_as_one_batch_each_with_its_own_i
     backend.gate.set()
     for thread in (first, *threads):
         thread.join()
-    assert backend.calls == [["first"], ["b", "c"]]
-    assert [r.size for r in records] == [1, 2]
+    assert backend.calls == [["b", "c"]]
+    assert [r.size for r in records] == [1, 2]  # "first" alone, then the two together
     # each image is the one its own spec makes alone: own prompt and seed
     for index, name in enumerate(("b", "c")):
         made = outcomes[name]
@@ -122,7 +122,7 @@ def test_a_failing_image_fails_only_itself() -> None:
     backend.gate.set()
     for thread in (first, *threads):
         thread.join()
-    assert backend.calls[1] == ["good", "bad", "fine"]
+    assert backend.calls == [["good", "bad", "fine"]]
     assert isinstance(outcomes["good"], Media) and isinstance(outcomes["fine"], Media)
     assert isinstance(outcomes["bad"], GenerationFailed)
     assert "this one image fails" in str(outcomes["bad"])
@@ -139,15 +139,18 @@ def test_a_canceled_generation_is_dropped_from_its_batch_the_others_deliver() ->
     backend.gate.set()
     for thread in (first, *threads):
         thread.join()
-    assert backend.calls[1] == ["keep"]  # the canceled one never reached the backend
+    assert backend.calls == []  # "keep" ran alone: the canceled one never reached the backend
     assert isinstance(outcomes["keep"], Media)
     assert isinstance(outcomes["drop"], GenerationCanceled)
     runner.shutdown()
 
 
-def test_the_cap_splits_a_queue_into_batches_in_arrival_order() -> None:
+def test_the_cap_splits_a_queue_into_batches() -> None:
     backend = HeldBackend()
     runner = runner_for(backend, max_batch=2)
+    assert runner.batches is not None
+    records: list[BatchRecord] = []
+    runner.batches.observers.append(records.append)
     first = hold_device(runner, backend)
     names = ["q1", "q2", "q3"]
     contexts = {name: GenerationContext() for name in names}
@@ -155,9 +158,10 @@ def test_the_cap_splits_a_queue_into_batches_in_arrival_order() -> None:
     backend.gate.set()
     for thread in (first, *threads):
         thread.join()
-    sizes = sorted(len(call) for call in backend.calls[1:])
-    assert sizes == [1, 2]
-    assert sorted(name for call in backend.calls[1:] for name in call) == names
+    # the first two to arrive share a call, the third runs after them alone
+    assert len(backend.calls) == 1 and len(backend.calls[0]) == 2
+    assert [r.size for r in records] == [1, 2, 1]
+    assert sorted(name for r in records[1:] for name in r.generation_ids) == names
     assert all(isinstance(outcomes[name], Media) for name in names)
     runner.shutdown()
 
