@@ -271,7 +271,7 @@ def gpu_bare(folder: Path, batches: list[int], steps: int) -> list[dict[str, Any
             pipe.vae.decode = torch.compile(pipe.vae.decode, mode="max-autotune-no-cudagraphs")
         for batch in batches:
 
-            def call(batch: int = batch) -> None:
+            def call(batch: int = batch, pipe: Any = pipe) -> None:
                 pipe(
                     prompt=[PROMPT] * batch,
                     num_inference_steps=steps,
@@ -329,10 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     body: dict[str, Any] = {"prompt": PROMPT, "quality": "fast"}
 
     print(f"# machine: {describe()}", flush=True)
-    try:
-        print(f"# load average: {os.getloadavg()}", flush=True)
-    except OSError:
-        pass
+    print(f"# load average: {os.getloadavg()}", flush=True)
     bare_rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         env: dict[str, str] = dict(extra)
