@@ -86,10 +86,11 @@ class BatchGate:
             queue = self._queues.get(key)
             return len(queue.entries) if queue else 0
 
-    def wait_for_waiting(self, key: Hashable, count: int) -> None:
-        """Block until `count` generations of `key` wait here (for tests and start-up checks)."""
+    def wait_for_waiting(self, key: Hashable, count: int, timeout: float | None = None) -> bool:
+        """Block until `count` generations of `key` wait here (for tests and start-up checks);
+        False if `timeout` passed first."""
         with self._changed:
-            self._changed.wait_for(lambda: self.waiting_unlocked(key) >= count)
+            return self._changed.wait_for(lambda: self.waiting_unlocked(key) >= count, timeout)
 
     def waiting_unlocked(self, key: Hashable) -> int:
         queue = self._queues.get(key)

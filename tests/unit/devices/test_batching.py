@@ -85,7 +85,7 @@ def queue_up(
 
     threads = [in_thread(lambda n=n, i=i: one(n, i + 10)) for i, n in enumerate(names)]
     assert runner.batches is not None
-    runner.batches.wait_for_waiting(KEY, len(names))
+    assert runner.batches.wait_for_waiting(KEY, len(names), timeout=60)  # a safety net only
     return outcomes, threads
 
 
