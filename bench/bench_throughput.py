@@ -322,6 +322,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also run this src/ (e.g. a checkout of main) first, same settings, for the ratio",
     )
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the server")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="LABEL:KEY=VALUE[,KEY=VALUE]: also run this tree with these settings (repeatable)",
+    )
     parser.add_argument("--out", type=Path, help="append the markdown table here")
     args = parser.parse_args(argv)
     clients = [int(c) for c in args.clients.split(",")]
@@ -349,10 +355,14 @@ def main(argv: list[str] | None = None) -> int:
             env = diffusers_env(models, extra)
         rows: list[dict[str, Any]] = []
         for _ in range(args.repeat):
-            runs = [("today (baseline)", args.baseline_src)] if args.baseline_src else []
-            runs.append(("this tree", str(ROOT / "src")))
-            for label, src in runs:
-                server = Server(env, label=label, pythonpath=src)
+            runs = [("today (baseline)", args.baseline_src, {})] if args.baseline_src else []
+            runs.append(("this tree", str(ROOT / "src"), {}))
+            for variant in args.variant:
+                label, _, settings = variant.partition(":")
+                pairs = dict(pair.split("=", 1) for pair in settings.split(",") if pair)
+                runs.append((label, str(ROOT / "src"), pairs))
+            for label, src, more in runs:
+                server = Server({**env, **more}, label=label, pythonpath=src)
                 try:
                     rows += measure_server(server, clients, args.requests, body, args.warmup)
                 finally:

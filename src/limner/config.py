@@ -99,12 +99,18 @@ class Settings(BaseSettings):
     models_file: Path | None = Field(None, description="Model registry TOML; default: packaged.")
     diffusers_device: str = Field("auto", description="auto | cpu | cuda | cuda:N | mps")
     diffusers_dtype: str = Field("auto", description="auto | float32 | float16 | bfloat16")
-    diffusers_compile: bool = Field(False, description="torch.compile the UNet (warm-up at start).")
+    diffusers_compile: bool = Field(
+        False, description="torch.compile the UNet and VAE decoder (warm-up at start)."
+    )
+    diffusers_compile_mode: str = Field(
+        "max-autotune-no-cudagraphs",
+        description="torch.compile mode; max-autotune or reduce-overhead add CUDA graphs.",
+    )
     diffusers_threads: int | None = Field(
         None, ge=1, description="CPU threads for torch; default: every core this process may use."
     )
     diffusers_channels_last: bool = Field(
-        True, description="NHWC layout for the UNet and VAE on CPU (oneDNN's fast path)."
+        True, description="NHWC layout for the UNet and VAE on CPU and CUDA."
     )
     diffusers_memory_budget_bytes: int | None = Field(
         None, ge=0, description="Loaded pipelines kept within this; default 70% of GPU memory."

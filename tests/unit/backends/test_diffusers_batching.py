@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from limner.backends.base import GenerationCanceled, GenerationContext, GenerationSpec, Media
 from limner.backends.batching import BatchingBackend
@@ -95,3 +96,18 @@ def test_a_failed_call_is_retried_one_by_one_so_the_error_stays_with_its_image(
     assert isinstance(results[0], Media)
     assert isinstance(results[1], GenerationFailed)
     backend.close()
+
+
+# torch's compiler imports modules that use deprecated torch.jit decorators
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_compile_wraps_the_denoiser_and_the_vae_decoder(tiny_models) -> None:  # type: ignore[no-untyped-def]
+    """What `LIMNER_DIFFUSERS_COMPILE` sets up; compiling itself happens on the first call
+    (start-up's warm-up on a GPU), which this test does not make."""
+    from limner.backends.diffusers.pipelines import LoadOptions, load_pipeline
+    from limner.backends.diffusers.registry import load_registry
+
+    preset = load_registry(tiny_models["toml"]).preset(Style.realistic, Quality.fast)
+    options = LoadOptions(device=torch.device("cpu"), dtype=torch.float32, compile=True)
+    loaded = load_pipeline(preset, options)
+    assert type(loaded.pipe.unet).__name__ == "OptimizedModule"
+    assert hasattr(loaded.pipe.vae.decode, "_torchdynamo_orig_callable")
