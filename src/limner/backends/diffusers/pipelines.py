@@ -243,9 +243,10 @@ def _compile(pipe: Any, options: LoadOptions) -> None:
         module = getattr(pipe, name, None)
         if isinstance(module, torch.nn.Module):
             setattr(pipe, name, torch.compile(module, mode=options.compile_mode, fullgraph=False))
-    vae = getattr(pipe, "vae", None)
-    if isinstance(vae, torch.nn.Module) and hasattr(vae, "decode"):
-        vae.decode = torch.compile(vae.decode, mode=options.compile_mode, fullgraph=False)
+    vae: Any = getattr(pipe, "vae", None)
+    decode: Callable[..., Any] | None = getattr(vae, "decode", None)
+    if isinstance(vae, torch.nn.Module) and decode is not None:
+        setattr(vae, "decode", torch.compile(decode, mode=options.compile_mode, fullgraph=False))  # noqa: B010 - an instance attribute over the method
 
 
 def release_memory() -> None:
