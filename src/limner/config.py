@@ -131,7 +131,7 @@ class Settings(BaseSettings):
         None,
         ge=0,
         description="Processes that watermark, encode and sign outputs off the generating "
-        "process; 0 stamps in the request's thread; default one per two CPUs (1..4).",
+        "process; 0 stamps in the request's thread; default half the CPUs, 2 to 4.",
     )
     provenance_png_level: int = Field(
         1, ge=0, le=9, description="zlib level of released PNGs (1: fast, 9: smallest)."
@@ -221,10 +221,11 @@ class Settings(BaseSettings):
 
     @property
     def resolved_provenance_workers(self) -> int:
-        """`provenance_workers`, or one per two CPUs of this machine, 1 to 4."""
+        """`provenance_workers`, or half this machine's CPUs, 2 to 4 (two keep one image from
+        waiting behind another's stamp: bench/results/throughput.md)."""
         if self.provenance_workers is not None:
             return self.provenance_workers
-        return max(1, min(4, (os.cpu_count() or 2) // 2))
+        return max(2, min(4, (os.cpu_count() or 2) // 2))
 
     @property
     def resolved_key_dir(self) -> Path:
