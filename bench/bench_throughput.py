@@ -314,13 +314,13 @@ def stamp_profile(repeat: int = 20) -> str:
 
     import numpy as np
     from PIL import Image
+    from tests.unit.provenance._images import natural_image
 
     from limner.backends.base import GenerationSpec
     from limner.backends.placeholder import render_placeholder
     from limner.domain.styles import Quality, Style
     from limner.provenance import _metadata, _watermark
     from limner.provenance._ids import id_to_bits
-    from tests.unit.provenance._images import natural_image
 
     _watermark.one_blas_thread()
     gid = "gen_abcdefghijklmnop"
