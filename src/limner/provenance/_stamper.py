@@ -216,7 +216,9 @@ def verify(
         Image.DecompressionBombError,
     ) as exc:
         # PIL's message names its file object (`<_io.BytesIO object at 0x...>`): not for clients
-        raise ValidationFailed("image", "`image` is not a readable PNG, JPEG or WebP image") from exc
+        raise ValidationFailed(
+            "image", "`image` is not a readable PNG, JPEG or WebP image"
+        ) from exc
     fmt = image.format
     meta = read_metadata(image)
     reading = _watermark.read(_pixels(image), key=watermark_key)
