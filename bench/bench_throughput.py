@@ -40,7 +40,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.support.live_server import free_port, wait_until_ready  # noqa: E402
+from tests.support.live_server import free_port  # noqa: E402
 
 from bench.machine import describe  # noqa: E402
 
@@ -104,11 +104,23 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        try:
-            wait_until_ready(self.base, timeout=600)
-        except Exception:
-            self.stop()
-            raise
+        self._wait_ready(timeout_s=900)
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        """Until /healthz answers; a server that exits (a bad models file) fails at once."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                assert self.process.stderr is not None
+                raise RuntimeError(f"limner serve exited: {self.process.stderr.read()[-3000:]!r}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{self.base} did not become ready in {timeout_s:.0f} s")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -235,13 +247,15 @@ def print_rows(rows: list[dict[str, Any]]) -> str:
 
 
 def models_toml(folder: Path, out: Path, *, steps: int, size: int, guidance: float) -> Path:
-    presets = []
-    for style in ("realistic", "anime"):
-        presets.append(
-            f"[{style}.fast]\npipeline = {json.dumps(str(folder))}\n"
-            f'pipeline_class = "StableDiffusionPipeline"\nsteps = {steps}\n'
-            f"guidance = {guidance}\nwidth = {size}\nheight = {size}\n"
-        )
+    """Every preset (the registry wants all six) on the one saved pipeline; the bench asks for
+    realistic/fast only."""
+    presets = [
+        f"[{style}.{quality}]\npipeline = {json.dumps(str(folder))}\n"
+        f'pipeline_class = "StableDiffusionPipeline"\nsteps = {steps}\n'
+        f"guidance = {guidance}\nwidth = {size}\nheight = {size}\n"
+        for style in ("realistic", "anime", "nude")
+        for quality in ("fast", "hires")
+    ]
     out.write_text("\n".join(presets))
     return out
 
