@@ -102,7 +102,8 @@ class Server:
             [*cli, "serve", "--port", str(port), "--log-level", "warning"],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # a file, not a pipe: a pipe nobody reads would stall a chatty server
+            stderr=(Path(self.data_dir) / "serve.log").open("wb"),
         )
         self._wait_ready(timeout_s=900)
 
@@ -111,8 +112,8 @@ class Server:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                assert self.process.stderr is not None
-                raise RuntimeError(f"limner serve exited: {self.process.stderr.read()[-3000:]!r}")
+                log = (Path(self.data_dir) / "serve.log").read_text(errors="replace")
+                raise RuntimeError(f"limner serve exited: {log[-3000:]}")
             try:
                 if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
                     return
