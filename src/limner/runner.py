@@ -78,7 +78,8 @@ class GenerationRunner:
         if can_batch(backend) and max_batch != 1:
             self.batches = BatchGate(
                 backend,  # type: ignore[arg-type]
-                generate=backend.generate,
+                # looked up at each call: the backend's `generate` as it is then
+                generate=lambda spec, context: self.backend.generate(spec, context),
                 # waiting for company pays only where a device call is shared: not without one
                 window_s=batch_window_s if self.device is not None else 0.0,
                 turn=lambda holder: self.devices.turn(self.device, holder=holder),

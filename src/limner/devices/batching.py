@@ -70,7 +70,9 @@ class BatchGate:
     ) -> None:
         self.backend = backend
         #: how an image that found no company is made: the backend's own `generate`
-        self._generate = generate or backend.generate  # type: ignore[attr-defined]
+        self._generate = generate or (
+            lambda spec, context: backend.generate(spec, context)  # type: ignore[attr-defined]
+        )
         self.window_s = window_s
         #: `turn(holder)`: the device's turn for one call (DeviceTurns.turn of the runner's device)
         self._turn = turn
