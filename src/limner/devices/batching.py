@@ -84,17 +84,17 @@ class BatchGate:
         self.observers: list[Callable[[BatchRecord], None]] = []
 
     def waiting(self, key: Hashable) -> int:
+        """Generations of `key` waiting here now (the running batch's are not counted)."""
         with self._changed:
-            queue = self._queues.get(key)
-            return len(queue.entries) if queue else 0
+            return self._count(key)
 
     def wait_for_waiting(self, key: Hashable, count: int, timeout: float | None = None) -> bool:
         """Block until `count` generations of `key` wait here (for tests and start-up checks);
         False if `timeout` passed first."""
         with self._changed:
-            return self._changed.wait_for(lambda: self.waiting_unlocked(key) >= count, timeout)
+            return self._changed.wait_for(lambda: self._count(key) >= count, timeout)
 
-    def waiting_unlocked(self, key: Hashable) -> int:
+    def _count(self, key: Hashable) -> int:  # with `_changed` held
         queue = self._queues.get(key)
         return len(queue.entries) if queue else 0
 
