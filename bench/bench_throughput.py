@@ -72,7 +72,14 @@ class Result:
 class Server:
     """A `limner serve` subprocess with its own data dir and a pro key."""
 
-    def __init__(self, env_extra: dict[str, str], *, label: str, pythonpath: str | None) -> None:
+    def __init__(
+        self,
+        env_extra: dict[str, str],
+        *,
+        label: str,
+        pythonpath: str | None,
+        sfw_only: bool = False,
+    ) -> None:
         self.label = label
         self.data_dir = tempfile.mkdtemp(prefix="limner-tp-")
         self.env = {
@@ -89,7 +96,7 @@ class Server:
             self.env["PYTHONPATH"] = pythonpath
         cli = [sys.executable, "-m", "limner.cli"]
         made = subprocess.run(
-            [*cli, "keys", "create", "--plan", "pro"],
+            [*cli, "keys", "create", "--plan", "pro", *(["--sfw-only"] if sfw_only else [])],
             env=self.env,
             capture_output=True,
             text=True,
@@ -412,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the server")
     parser.add_argument(
+        "--sfw-only", action="store_true", help="an SFW-only key: every image is screened"
+    )
+    parser.add_argument(
         "--variant",
         action="append",
         default=[],
@@ -467,7 +477,9 @@ def main(argv: list[str] | None = None) -> int:
                 pairs = dict(pair.split("=", 1) for pair in settings.split(",") if pair)
                 runs.append((label, str(ROOT / "src"), pairs))
             for label, src, more in runs:
-                server = Server({**env, **more}, label=label, pythonpath=src)
+                server = Server(
+                    {**env, **more}, label=label, pythonpath=src, sfw_only=args.sfw_only
+                )
                 try:
                     rows += measure_server(server, clients, args.requests, body, args.warmup)
                 finally:
