@@ -141,6 +141,7 @@ def _vae(sample_size: int, scaling: float, tiny: bool) -> Any:
 
 def build_sd_turbo(tmp: Path, tiny: bool) -> Any:
     """SD-Turbo = the SD 2.1 architecture: OpenCLIP ViT-H text encoder, 865M-parameter UNet."""
+    import torch
     from diffusers import (
         EulerAncestralDiscreteScheduler,
         StableDiffusionPipeline,
@@ -173,14 +174,17 @@ def build_sd_turbo(tmp: Path, tiny: bool) -> Any:
         norm_num_groups=8 if tiny else 32,
         act_fn="silu",
     )
-    scheduler = EulerAncestralDiscreteScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        timestep_spacing="trailing",
-        prediction_type="epsilon",
-        steps_offset=1,
-    )
+    # schedulers compute with numpy: built on the CPU even inside `with torch.device("cuda")`,
+    # where they failed with "can't convert cuda:0 device type tensor to numpy"
+    with torch.device("cpu"):
+        scheduler = EulerAncestralDiscreteScheduler(
+            beta_start=0.00085,
+            beta_end=0.012,
+            beta_schedule="scaled_linear",
+            timestep_spacing="trailing",
+            prediction_type="epsilon",
+            steps_offset=1,
+        )
     return StableDiffusionPipeline(
         vae=_vae(512, 0.18215, tiny),
         text_encoder=text_encoder,
@@ -195,6 +199,7 @@ def build_sd_turbo(tmp: Path, tiny: bool) -> Any:
 
 def build_sdxl(tmp: Path, tiny: bool) -> Any:
     """SDXL base 1.0: CLIP ViT-L + OpenCLIP bigG text encoders, 2.6B-parameter UNet."""
+    import torch
     from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
 
     tokenizer = _tokenizer(tmp / "tok")
@@ -239,13 +244,14 @@ def build_sdxl(tmp: Path, tiny: bool) -> Any:
         projection_class_embeddings_input_dim=6 * time_dim + pooled,
         norm_num_groups=8 if tiny else 32,
     )
-    scheduler = EulerDiscreteScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        timestep_spacing="leading",
-        steps_offset=1,
-    )
+    with torch.device("cpu"):  # see build_sd_turbo
+        scheduler = EulerDiscreteScheduler(
+            beta_start=0.00085,
+            beta_end=0.012,
+            beta_schedule="scaled_linear",
+            timestep_spacing="leading",
+            steps_offset=1,
+        )
     return StableDiffusionXLPipeline(
         vae=_vae(1024, 0.13025, tiny),
         text_encoder=text_encoder,

@@ -51,6 +51,9 @@ def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
         values: dict[str, object] = {
             "data_dir": tmp_path / "data",
             "public_url": "http://testserver",
+            # stamping in the request's thread: no worker processes to spawn for each test app
+            # (tests/unit/test_stamping_pool.py and the live servers run the pool)
+            "provenance_workers": 0,
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]

@@ -629,6 +629,9 @@ def generate(
     height: Annotated[
         int | None, typer.Option(help="Height in px, a multiple of 8 (default: the preset's).")
     ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="png (default), jpeg or webp.")
+    ] = "png",
     out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
     type_: Annotated[str, typer.Option("--type", help="t2i, i2i, inpaint or outpaint.")] = "t2i",
     image: Annotated[
@@ -658,6 +661,8 @@ def generate(
         raise typer.Exit(1)
     url = _server_url(url)
     options: dict[str, Any] = {"style": style, "quality": quality, "n": n}
+    if output_format != "png":  # the server's default; the server validates the value
+        options["output_format"] = output_format
     if seed is not None:
         options["seed"] = seed
     for name, side in (("width", width), ("height", height)):
@@ -699,7 +704,8 @@ def generate(
     except httpx.HTTPError as error:
         err_console.print(f"[red]error:[/red] cannot reach {url}: {error}")
         raise typer.Exit(1) from error
-    first = out or Path(f"{result.id}.png")
+    suffix = {"jpeg": ".jpg", "webp": ".webp"}.get(output_format, ".png")
+    first = out or Path(f"{result.id}{suffix}")
     for index, image_bytes in enumerate(downloads):
         target = first if index == 0 else first.with_name(f"{first.stem}-{index + 1}{first.suffix}")
         target.write_bytes(image_bytes)

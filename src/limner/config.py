@@ -5,6 +5,7 @@ Nothing here runs at import time; `Settings()` is built by `create_app()`, the C
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -123,12 +124,18 @@ class Settings(BaseSettings):
     models_file: Path | None = Field(None, description="Model registry TOML; default: packaged.")
     diffusers_device: str = Field("auto", description="auto | cpu | cuda | cuda:N | mps")
     diffusers_dtype: str = Field("auto", description="auto | float32 | float16 | bfloat16")
-    diffusers_compile: bool = Field(False, description="torch.compile the UNet (warm-up at start).")
+    diffusers_compile: bool = Field(
+        False, description="torch.compile the UNet and VAE decoder (warm-up at start)."
+    )
+    diffusers_compile_mode: str = Field(
+        "max-autotune-no-cudagraphs",
+        description="torch.compile mode; max-autotune or reduce-overhead add CUDA graphs.",
+    )
     diffusers_threads: int | None = Field(
         None, ge=1, description="CPU threads for torch; default: every core this process may use."
     )
     diffusers_channels_last: bool = Field(
-        True, description="NHWC layout for the UNet and VAE on CPU (oneDNN's fast path)."
+        True, description="NHWC layout for the UNet and VAE on CPU and CUDA."
     )
     diffusers_memory_budget_bytes: int | None = Field(
         None, ge=0, description="Loaded pipelines kept within this; default 70% of GPU memory."
@@ -144,6 +151,15 @@ class Settings(BaseSettings):
     provenance_c2pa: bool = Field(True, description="Sign a C2PA manifest into every image.")
     watermark_key: str = Field(
         "limner-watermark-v1", min_length=8, description="Secret that places the watermark."
+    )
+    provenance_workers: int | None = Field(
+        None,
+        ge=0,
+        description="Processes that watermark, encode and sign outputs off the generating "
+        "process; 0 stamps in the request's thread; default half the CPUs, 2 to 4.",
+    )
+    provenance_png_level: int = Field(
+        1, ge=0, le=9, description="zlib level of released PNGs (1: fast, 9: smallest)."
     )
     retention_days: int | None = Field(
         None, ge=1, description="Erase finished generations older than this; default: keep."
@@ -234,6 +250,14 @@ class Settings(BaseSettings):
     @property
     def images_dir(self) -> Path:
         return self.data_dir / "images"
+
+    @property
+    def resolved_provenance_workers(self) -> int:
+        """`provenance_workers`, or half this machine's CPUs, 2 to 4 (two keep one image from
+        waiting behind another's stamp: bench/results/throughput.md)."""
+        if self.provenance_workers is not None:
+            return self.provenance_workers
+        return max(2, min(4, (os.cpu_count() or 2) // 2))
 
     @property
     def resolved_key_dir(self) -> Path:
@@ -332,6 +356,18 @@ class Settings(BaseSettings):
     )
 
     # per-device scheduling (docs/configuration.md)
+    generation_max_batch: int = Field(
+        8,
+        ge=1,
+        description="Most images one batched backend call makes (1: no batching); a model's "
+        "`max_batch` and the generation workers bound it too.",
+    )
+    generation_batch_window_ms: float = Field(
+        5.0,
+        ge=0,
+        le=1000,
+        description="How long the first of a batch waits for others to join (ms).",
+    )
     generation_per_key_limit: int = Field(
         1, ge=1, description="Generations one key may run at once in this process; more wait."
     )

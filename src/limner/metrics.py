@@ -61,6 +61,13 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.batch_size = Histogram(
+            "limner_generation_batch_size",
+            "Images made by one backend call (dynamic batching; 1: alone).",
+            ["backend"],
+            buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32, 64),
+            registry=self.registry,
+        )
         if database is not None:
             self.registry.register(DatabaseCollector(database))
         self.registry.register(GpuMemoryCollector())
@@ -72,6 +79,10 @@ class Metrics:
     def observe_stage(self, stage: str, seconds: float) -> None:
         """The engine's hook: one stage of one generation took `seconds`."""
         self.stage_seconds.labels(stage=stage).observe(seconds)
+
+    def observe_batch(self, backend: str, size: int) -> None:
+        """The runner's hook: one backend call made `size` images."""
+        self.batch_size.labels(backend=backend).observe(size)
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type."""

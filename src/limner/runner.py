@@ -6,7 +6,9 @@ most `per_key_limit` generations at once, and waiting keys take turns (`FairSche
 key with many requests cannot starve the others. A backend that computes on a local device
 (`backend.device`, as the diffusers backend has) runs one job on that device at a time, whatever
 model the job needs (`DeviceTurns`); its models share the device's memory budget through one
-`ResidentSet`.
+`ResidentSet`. A backend that can batch (`devices.batching`) has the generations holding slots
+gathered into one call per pipeline and shape (`BatchGate`), up to its cap and
+`LIMNER_GENERATION_MAX_BATCH`.
 
 A generation that takes longer than the timeout (waiting included) answers `GenerationTimedOut`
 and is asked to stop at its next step; its slot stays taken until the backend really returns, so
@@ -23,13 +25,24 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from limner.backends.base import Backend, GenerationContext, GenerationSpec, Media
+from limner.backends.batching import BatchingBackend
 from limner.devices import DeviceTurns, FairScheduler, Ticket
+from limner.devices.batching import BatchGate
 from limner.errors import GenerationFailed, GenerationTimedOut
 
 log = logging.getLogger(__name__)
 
 #: a distinct key for each request that names no owner (no per-key limit applies to it)
 _anonymous = itertools.count()
+
+
+def can_batch(backend: Backend) -> bool:
+    """The backend's own class makes batches (`BatchingBackend`); a wrapper that only forwards
+    attributes to one (as test gates do) is run image by image, through its own `generate`."""
+    return isinstance(backend, BatchingBackend) and all(
+        callable(getattr(type(backend), name, None))
+        for name in ("batch_key", "batch_cap", "generate_batch")
+    )
 
 
 def device_of(backend: Backend) -> str | None:
@@ -48,6 +61,8 @@ class GenerationRunner:
         timeout_s: float,
         per_key_limit: int | None = None,
         devices: DeviceTurns | None = None,
+        batch_window_s: float = 0.0,
+        max_batch: int | None = None,
     ) -> None:
         self.backend = backend
         self.timeout_s = timeout_s
@@ -58,6 +73,18 @@ class GenerationRunner:
         #: shared by every runner of the process, so two backends on one GPU take turns too
         self.devices = devices or DeviceTurns()
         self.device = device_of(backend)
+        #: generations of a backend that batches meet here before the device (None: it does not)
+        self.batches: BatchGate | None = None
+        if can_batch(backend) and max_batch != 1:
+            self.batches = BatchGate(
+                backend,  # type: ignore[arg-type]
+                # looked up at each call: the backend's `generate` as it is then
+                generate=lambda spec, context: self.backend.generate(spec, context),
+                # waiting for company pays only where a device call is shared: not without one
+                window_s=batch_window_s if self.device is not None else 0.0,
+                turn=lambda holder: self.devices.turn(self.device, holder=holder),
+                max_batch=max_batch,
+            )
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="limner-gen")
         #: contexts of the generations holding or waiting for a slot, for `cancel_all`
         self._contexts: set[GenerationContext] = set()
@@ -102,10 +129,14 @@ class GenerationRunner:
 
     def _call(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         context.raise_if_canceled()
+        key = self.batches.backend.batch_key(spec) if self.batches is not None else None
         try:
-            with self.devices.turn(self.device, holder=spec.generation_id):
-                context.raise_if_canceled()
-                media = self.backend.generate(spec, context)
+            if self.batches is not None and key is not None:
+                media = self.batches.run(key, spec, context)
+            else:
+                with self.devices.turn(self.device, holder=spec.generation_id):
+                    context.raise_if_canceled()
+                    media = self.backend.generate(spec, context)
         except GenerationFailed:
             raise
         except Exception as exc:  # a backend bug or a model error: log it, tell the client 503

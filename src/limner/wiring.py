@@ -33,7 +33,12 @@ from limner.jobs.queue import JobQueue
 from limner.jobs.worker import WorkerPool
 from limner.media.refs import MediaResolver, MediaSources
 from limner.moderation import RuleModerator, default_moderator, read_term_file
-from limner.provenance import ProvenanceStamper
+from limner.provenance import (
+    ProvenanceStamper,
+    StamperConfig,
+    StampingPool,
+    default_generator,
+)
 from limner.ratelimit import RateLimiter
 from limner.recovery import Recovery, RecoveryPolicy
 from limner.runner import GenerationRunner
@@ -105,6 +110,8 @@ def build_context(
             timeout_s=settings.generation_timeout_s,
             per_key_limit=settings.generation_per_key_limit,
             devices=devices,
+            batch_window_s=settings.generation_batch_window_ms / 1000,
+            max_batch=settings.generation_max_batch,
         )
 
     runners = [runner_for(each) for each in (backend, *extra)]
@@ -140,7 +147,7 @@ def build_context(
         backends=backends,
         planner=planner,
         store=store,
-        stamper=ProvenanceStamp(stamper),
+        stamper=ProvenanceStamp(build_stamping(settings, stamper)),
         allowance_for_plan={plan: settings.daily_allowance(plan) for plan in ("free", "pro")},
         owner=recovery.me.id,
         screening=screening,
@@ -243,10 +250,27 @@ def open_secret_box(settings: Settings, database: Database) -> SecretBox:
 
 def build_stamper(settings: Settings) -> ProvenanceStamper:
     """Provenance for every output; the C2PA key is made on first start if there is none."""
-    return ProvenanceStamper(
+    return _stamper_config(settings).build()
+
+
+def build_stamping(
+    settings: Settings, stamper: ProvenanceStamper
+) -> ProvenanceStamper | StampingPool:
+    """Where outputs are stamped: worker processes (`LIMNER_PROVENANCE_WORKERS`), or `stamper`
+    in the request's thread when that is 0."""
+    workers = settings.resolved_provenance_workers
+    if workers == 0:
+        return stamper
+    return StampingPool(_stamper_config(settings), workers=workers)
+
+
+def _stamper_config(settings: Settings) -> StamperConfig:
+    return StamperConfig(
+        generator=default_generator(),
         key_dir=settings.resolved_key_dir if settings.provenance_c2pa else None,
         c2pa=settings.provenance_c2pa,
         watermark_key=settings.watermark_key.encode(),
+        png_compress_level=settings.provenance_png_level,
     )
 
 

@@ -94,6 +94,16 @@ def test_nothing_is_written_outside_the_data_dir(confined: dict[str, str], tmp_p
         assert made.returncode == 0, made.stderr
         verified = cli("verify", str(out), env=confined)
         assert verified.returncode == 0, verified.stdout + verified.stderr
+        # `--format webp`: the CLI asks for it, names the file for it, and it is marked alike
+        webp = tmp_path / "out" / "lighthouse.webp"
+        made = cli(
+            "generate", "a lighthouse at dusk", "--format", "webp", "--out", str(webp),
+            env=client_env,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        assert webp.read_bytes()[8:12] == b"WEBP"
+        verified = cli("verify", str(webp), env=confined)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -68,6 +68,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         context.service.backends.check_ready()  # refuse to start rather than fail later
         context.service.screening.report_at_start()  # logs loudly; jobs needing it fail closed
+        context.service.stamper.warm_up()  # the stamping processes, before the first request
         context.recovery.start()  # frees the holds of processes that are gone, re-queues jobs
         context.jobs.start()
         retention = _retention_sweeper(context)
@@ -87,6 +88,7 @@ def create_app(
         context.recovery.stop()
         context.service.backends.shutdown()
         context.service.backends.close()
+        context.service.stamper.close()
         context.database.dispose()
 
     app = FastAPI(

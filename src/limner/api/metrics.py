@@ -22,6 +22,12 @@ def install_observability(app: FastAPI, settings: Settings, database: Database) 
     metrics = Metrics(database)
     app.state.metrics = metrics
     app.state.limner.service.stage_observers.append(metrics.observe_stage)
+    for runner in app.state.limner.service.backends.all():
+        if runner.batches is not None:
+            name = runner.backend.name
+            runner.batches.observers.append(
+                lambda record, name=name: metrics.observe_batch(name, record.size)
+            )
     install_middleware(app, settings, metrics)
 
     @app.get("/metrics", include_in_schema=False)

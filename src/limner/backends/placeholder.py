@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from limner.backends.base import GenerationContext, GenerationSpec, Media
+from limner.backends.batching import run_each
 from limner.domain.prompts import PromptOptions
 from limner.domain.styles import Gender, Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed
@@ -29,6 +31,8 @@ PALETTES: dict[Style, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
     Style.nude: ((190, 140, 120), (90, 60, 70)),
 }
 STEPS = 4
+#: images one batched call gathers
+MAX_BATCH = 8
 #: the kinds of job it makes: text to image, image to image (a blend of the input), inpaint and
 #: outpaint (a tinted, seeded transform of the canvas; the engine keeps it inside the mask)
 KINDS = frozenset({"t2i", "i2i", "inpaint", "outpaint"})
@@ -62,6 +66,20 @@ class PlaceholderBackend:
 
     def native_size(self, style: Style, quality: Quality) -> tuple[int, int]:
         return SIZES[quality]
+
+    # -- batching (limner.devices.batching): images are made one by one, but the runner gathers
+    # them as it does for a model, so the path is the same on every backend
+
+    def batch_key(self, spec: GenerationSpec) -> Hashable | None:
+        return ("placeholder", spec.kind, spec.style, spec.quality) if not spec.inputs else None
+
+    def batch_cap(self, spec: GenerationSpec) -> int:
+        return MAX_BATCH
+
+    def generate_batch(
+        self, specs: Sequence[GenerationSpec], contexts: Sequence[GenerationContext]
+    ) -> list[Media | BaseException]:
+        return run_each(self.generate, specs, contexts)
 
     def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         for step in range(1, STEPS + 1):

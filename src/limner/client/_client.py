@@ -203,9 +203,10 @@ class Client:
         self, prompt: str, *, idempotency_key: str | None = None, **options: Any
     ) -> Generation:
         """`POST /api/v1/generate`: completed when it answers (or queued, with `webhook_url`).
-        Options are the body's fields: type, quality, style, seed, n, appearance, strength,
-        expand... `image` and `mask` take a reference (upl_..., gen_..., a data: or https://
-        URL, a `Generation`) or a file path, bytes or PIL image, which are uploaded first."""
+        Options are the body's fields: type, quality, style, seed, n, output_format ("png",
+        "jpeg", "webp"), appearance, snap_caption, strength, expand... `image` and `mask` take a
+        reference (upl_..., gen_..., a data: or https:// URL, a `Generation`) or a file path,
+        bytes or PIL image, which are uploaded first."""
         for name in MEDIA_FIELDS:
             if options.get(name) is not None and _as_reference(options[name]) is None:
                 options[name] = self.upload(_upload_source(options[name])).id

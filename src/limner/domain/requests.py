@@ -6,6 +6,7 @@ Nothing is silently corrected: unknown fields and wrong types are refused.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -94,6 +95,14 @@ _CaptionChoice = Annotated[
 ]
 
 
+class OutputFormat(StrEnum):
+    """How the delivered image is encoded; each carries the same provenance (docs/provenance.md)."""
+
+    png = "png"
+    jpeg = "jpeg"
+    webp = "webp"
+
+
 class GenerateRequest(BaseModel):
     """`POST /api/v1/generate`. Field names, values and defaults follow the v1 contract."""
 
@@ -125,6 +134,11 @@ class GenerateRequest(BaseModel):
     )
     height: Side | None = Field(
         None, description="Output height in pixels, a multiple of 8 (see `width`)."
+    )
+    output_format: OutputFormat = Field(
+        OutputFormat.png,
+        description="Encoding of the delivered images: png (the default), jpeg or webp (smaller, "
+        "lossy). Metadata, watermark and C2PA manifest are the same in each.",
     )
     n: Annotated[int, Field(strict=True, ge=1, le=MAX_BATCH)] = Field(
         1, description="Images to make, each with its own seed (seed, seed+1, ...)."

@@ -31,6 +31,10 @@ class BackendSet:
         #: what test keys' requests run on (the placeholder); None: test keys cannot generate
         self.test = test
 
+    def all(self) -> list[GenerationRunner]:
+        """Every runner of the process once, the test keys' one included."""
+        return self._all()
+
     def _all(self) -> list[GenerationRunner]:
         """Every runner of the process once, the test keys' one included."""
         extra = [self.test] if self.test is not None and self.test not in self.runners else []

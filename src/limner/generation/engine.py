@@ -46,12 +46,13 @@ from limner.generation.refusals import RefusalLog
 from limner.generation.states import JobStatus
 from limner.ids import new_generation_id, new_image_token
 from limner.imaging.caption import draw_caption, random_caption
-from limner.provenance import Ingredient, ProvenanceStamper
+from limner.provenance import Ingredient, ProvenanceStamper, StampingPool
 from limner.runner import GenerationRunner
 from limner.screening import ScreeningGate
 from limner.storage.base import ImageStore
 
 __all__ = [
+    "OUTPUT_FORMATS",
     "GenerationService",
     "Outcome",
     "ProvenanceStamp",
@@ -73,14 +74,31 @@ class Stamper(Protocol):
         image_input: bool,
         backend: str,
         ingredients: tuple[Ingredient, ...] = (),
+        output_format: str = "png",
     ) -> tuple[bytes, str]: ...
+
+    def warm_up(self) -> None:
+        """Get ready before the first request (start worker processes)."""
+
+    def close(self) -> None:
+        """Stop what `warm_up` started."""
+
+
+#: `output_format` -> (the provenance encoder's name, the media type served)
+OUTPUT_FORMATS = {
+    "png": ("PNG", "image/png"),
+    "jpeg": ("JPEG", "image/jpeg"),
+    "webp": ("WEBP", "image/webp"),
+}
 
 
 class ProvenanceStamp:
-    """Every output as PNG with metadata, a watermark of its id and a C2PA manifest (with the
-    input pictures as its ingredients)."""
+    """Every output with metadata, a watermark of its id and a C2PA manifest (with the input
+    pictures as its ingredients), encoded as the request's `output_format` (PNG unless asked),
+    by a `ProvenanceStamper` in this thread or a `StampingPool` of worker processes
+    (`LIMNER_PROVENANCE_WORKERS`)."""
 
-    def __init__(self, stamper: ProvenanceStamper) -> None:
+    def __init__(self, stamper: ProvenanceStamper | StampingPool) -> None:
         self.stamper = stamper
 
     def stamp(
@@ -91,16 +109,26 @@ class ProvenanceStamp:
         image_input: bool,
         backend: str,
         ingredients: tuple[Ingredient, ...] = (),
+        output_format: str = "png",
     ) -> tuple[bytes, str]:
+        fmt, media_type = OUTPUT_FORMATS[output_format]
         data = self.stamper.stamp(
             image,
             generation_id=generation_id,
             image_input=image_input,
-            fmt="PNG",
+            fmt=fmt,
             placeholder=backend == "placeholder",
             ingredients=ingredients,
         )
-        return data, "image/png"
+        return data, media_type
+
+    def warm_up(self) -> None:
+        if isinstance(self.stamper, StampingPool):
+            self.stamper.warm_up()
+
+    def close(self) -> None:
+        if isinstance(self.stamper, StampingPool):
+            self.stamper.close()
 
 
 @dataclass(frozen=True)
@@ -384,6 +412,7 @@ class GenerationService:
                 image_input=plan.kind.takes_user_image,
                 backend=plan.backend,
                 ingredients=plan.ingredients(),
+                output_format=plan.request.output_format.value,
             )
         token = new_image_token()
         with self._stage("store"):

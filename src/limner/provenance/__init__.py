@@ -15,6 +15,7 @@ from limner.provenance._c2pa import COMPONENT_OF, PARENT_OF, Ingredient
 from limner.provenance._errors import InvalidGenerationId, ProvenanceError, WatermarkNotReadable
 from limner.provenance._metadata import COMPOSITE as _COMPOSITE
 from limner.provenance._metadata import TRAINED as _TRAINED
+from limner.provenance._pool import StamperConfig, StampingPool
 from limner.provenance._stamper import ProvenanceStamper, VerifyResult, default_generator, verify
 
 #: IPTC digital source type of a purely generated image
@@ -31,6 +32,8 @@ __all__ = [
     "InvalidGenerationId",
     "ProvenanceError",
     "ProvenanceStamper",
+    "StamperConfig",
+    "StampingPool",
     "VerifyResult",
     "WatermarkNotReadable",
     "default_generator",

@@ -1,7 +1,7 @@
 """Stamping an output image with all of its provenance, and verifying any image against it.
 
 `ProvenanceStamper.stamp` is the one path from a generated `PIL.Image` to the bytes Limner
-releases: watermark, then metadata, then a read-back of the watermark from those very bytes
+releases: watermark, then metadata, then proof that the watermark reads from the released pixels
 (raising `WatermarkNotReadable` rather than releasing an unmarked image), then the optional C2PA
 manifest. `verify` reads all three back from bytes of unknown origin.
 """
@@ -34,6 +34,12 @@ from limner.provenance._metadata import (
 from limner.provenance._metadata import read as read_metadata
 
 log = logging.getLogger(__name__)
+
+#: zlib level of released PNGs: 1 encodes 2-3x faster than Pillow's default 6 for files about
+#: 10-40% larger (bench/results/throughput.md, "PNG level")
+DEFAULT_PNG_LEVEL = 1
+#: formats whose decoded pixels are exactly the encoded ones
+LOSSLESS = frozenset({"PNG"})
 
 
 def default_generator() -> str:
@@ -100,11 +106,19 @@ class ProvenanceStamper:
         c2pa: bool = True,
         watermark_key: bytes = _watermark.DEFAULT_KEY,
         jpeg_quality: int = 92,
+        png_compress_level: int = DEFAULT_PNG_LEVEL,
     ) -> None:
         self.generator = generator or default_generator()
         if not 50 <= jpeg_quality <= 100:
             raise ConfigurationError(f"`jpeg_quality` must be 50..100 but is {jpeg_quality}")
+        if not 0 <= png_compress_level <= 9:
+            raise ConfigurationError(
+                f"`png_compress_level` must be 0..9 but is {png_compress_level}"
+            )
         self.jpeg_quality = jpeg_quality
+        self.png_compress_level = png_compress_level
+        self._encode_options = {"jpeg_quality": jpeg_quality, "png_level": png_compress_level}
+        _watermark.one_blas_thread()
         self._wm_key = watermark_key
         self._signer: _c2pa.C2paSigner | None = None
         self.trust_anchors_pem: bytes | None = None
@@ -137,7 +151,8 @@ class ProvenanceStamper:
 
         `image_input`: the job took a user image, so the source type is the composite one.
         `ingredients`: the input pictures, recorded in the C2PA manifest.
-        Raises `WatermarkNotReadable` if the watermark does not read back from the output.
+        Raises `WatermarkNotReadable` if the watermark does not read back from the output: for
+        PNG from the embedded pixels (lossless), for lossy formats from the encoded bytes.
         """
         validate_generation_id(generation_id)
         name = normalise_format(fmt)
@@ -149,16 +164,18 @@ class ProvenanceStamper:
             generation_id=generation_id,
             placeholder=placeholder,
         )
-        marked = _watermark.embed(rgb, bits, key=self._wm_key)
-        for attempt in range(2):
-            data = encode(_join(marked, alpha), name, meta, jpeg_quality=self.jpeg_quality)
-            released = _pixels(Image.open(io.BytesIO(data)))
-            if _watermark.read(released, key=self._wm_key).generation_id == generation_id:
-                break
-            if attempt == 0:  # lossy encoding ate into the margin: mark once more and retry
-                marked = _watermark.embed(marked, bits, key=self._wm_key)
+        if name in LOSSLESS:
+            # The reader's projection of these very pixels, made by `embed_checked`, is the
+            # read-back: a lossless file decodes to exactly these pixels, so decoding it again
+            # would compute the same numbers (docs/provenance.md, "Proof of the watermark").
+            marked, reading = _watermark.embed_checked(rgb, bits, key=self._wm_key)
+            if reading.generation_id != generation_id or reading.corrected_bits:
+                marked, reading = _watermark.embed_checked(marked, bits, key=self._wm_key)
+            if reading.generation_id != generation_id:
+                raise WatermarkNotReadable()
+            data = encode(_join(marked, alpha), name, meta, **self._encode_options)
         else:
-            raise WatermarkNotReadable()
+            data = self._encode_lossy(rgb, alpha, bits, name, meta, generation_id)
         if self._signer is not None:
             data = self._signer.sign(
                 data,
@@ -169,6 +186,27 @@ class ProvenanceStamper:
                 ingredients=ingredients,
             )
         return data
+
+    def _encode_lossy(
+        self,
+        rgb: np.ndarray,
+        alpha: Image.Image | None,
+        bits: list[int],
+        name: str,
+        meta: Metadata,
+        generation_id: str,
+    ) -> bytes:
+        """Encode, then read the watermark back from the encoded bytes: a lossy codec may eat
+        into its margin, so only the released pixels prove it."""
+        marked = _watermark.embed(rgb, bits, key=self._wm_key)
+        for attempt in range(2):
+            data = encode(_join(marked, alpha), name, meta, **self._encode_options)
+            released = _pixels(Image.open(io.BytesIO(data)))
+            if _watermark.read(released, key=self._wm_key).generation_id == generation_id:
+                return data
+            if attempt == 0:  # lossy encoding ate into the margin: mark once more and retry
+                marked = _watermark.embed(marked, bits, key=self._wm_key)
+        raise WatermarkNotReadable()
 
 
 def verify(
@@ -190,13 +228,15 @@ def verify(
         Image.DecompressionBombError,
     ) as exc:
         # PIL's message names its file object (`<_io.BytesIO object at 0x...>`): not for clients
-        raise ValidationFailed("image", "`image` is not a readable PNG or JPEG image") from exc
+        raise ValidationFailed(
+            "image", "`image` is not a readable PNG, JPEG or WebP image"
+        ) from exc
     fmt = image.format
     meta = read_metadata(image)
     reading = _watermark.read(_pixels(image), key=watermark_key)
     c2pa = (
         _c2pa.read(data, fmt=fmt, trust_anchors_pem=trust_anchors_pem)
-        if fmt in ("PNG", "JPEG")
+        if fmt in ("PNG", "JPEG", "WEBP")
         else _c2pa.C2paReading(None, None)
     )
     source_type = meta.digital_source_type or c2pa.digital_source_type

@@ -26,6 +26,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -65,6 +66,25 @@ class _Carriers:
     sign: np.ndarray  # +1/-1 per band entry
     norm: np.ndarray  # sqrt(coefficients per bit), per bit
     dither: np.ndarray  # fraction of a step, per bit
+
+
+@lru_cache(maxsize=1)
+def one_blas_thread() -> None:
+    """Run numpy's own BLAS on one thread in this process (once; later calls do nothing).
+
+    The watermark's matrix products are small (41 x 128 x 128): OpenBLAS's extra threads only
+    spin-wait on them, and with a few requests stamping at once they made the stamp ten times
+    slower on a 2-core machine. Only the BLAS library numpy loaded is limited, so torch's own
+    kernels keep their threads.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    package = Path(np.__file__).resolve().parent
+    # wheels keep the library in site-packages/numpy.libs, other builds under numpy/
+    homes = (package, package.with_name("numpy.libs"))
+    for lib in ThreadpoolController().select(user_api="blas").lib_controllers:
+        if any(Path(lib.filepath).resolve().is_relative_to(home) for home in homes):
+            lib.set_num_threads(1)
 
 
 @lru_cache(maxsize=1)
@@ -115,44 +135,67 @@ def _resize(plane: np.ndarray, size: tuple[int, int], resample: Image.Resampling
 
 def _project(luma: np.ndarray, carriers: _Carriers) -> np.ndarray:
     grid = _resize(luma, (CANONICAL, CANONICAL), Image.Resampling.BILINEAR)
-    dct = _dct_matrix()
-    coefs = dct @ grid @ dct.T
+    # only the band's rows and columns of the 2-D DCT are read: the same coefficients as the
+    # full transform at a tenth of the work
+    band = _dct_band()
+    coefs = band @ grid @ band.T
     weighted = coefs[carriers.rows, carriers.cols] * carriers.sign
     return np.bincount(carriers.bit, weights=weighted, minlength=PAYLOAD_BITS) / carriers.norm
+
+
+@lru_cache(maxsize=1)
+def _dct_band() -> np.ndarray:
+    """The first BAND_MAX + 1 rows of the DCT matrix: every carrier's row and column index."""
+    return np.ascontiguousarray(_dct_matrix()[: BAND_MAX + 1])
 
 
 def embed(
     rgb: np.ndarray, bits: list[int], *, key: bytes = DEFAULT_KEY, step: float = DEFAULT_STEP
 ) -> np.ndarray:
     """Return a copy of `rgb` (H x W x 3 uint8) carrying `bits`; the change is luminance only."""
+    return embed_checked(rgb, bits, key=key, step=step)[0]
+
+
+def embed_checked(
+    rgb: np.ndarray, bits: list[int], *, key: bytes = DEFAULT_KEY, step: float = DEFAULT_STEP
+) -> tuple[np.ndarray, Reading]:
+    """`embed`, and what `read` finds in the returned pixels, computed by the very projection
+    `read` makes (so a lossless encoding of those pixels needs no read-back to prove the mark)."""
     if len(bits) != PAYLOAD_BITS:
         raise ValueError(f"`bits` must have {PAYLOAD_BITS} entries but has {len(bits)}")
     carriers = _carriers(key)
     height, width = rgb.shape[:2]
     wanted = np.asarray(bits, dtype=np.float64)
-    dct = _dct_matrix()
+    band = _dct_band()
+    size = BAND_MAX + 1
 
     # Aim each bit at the nearest point of its lattice: offset (dither + bit/2) * step.
     offset = (carriers.dither + wanted / 2.0) * step
-    start = _project(_luma(rgb), carriers)
-    target = np.round((start - offset) / step) * step + offset
+    projection = _project(_luma(rgb), carriers)
+    target = np.round((projection - offset) / step) * step + offset
 
-    work = rgb.astype(np.float32)
+    base = rgb.astype(np.float32)
+    shift = np.zeros((height, width), dtype=np.float32)  # the luminance change so far
     current = rgb
     for _ in range(PASSES):
-        error = target - _project(_luma(current), carriers)
+        error = target - projection
         if np.max(np.abs(error)) < step * 0.02:
             break
-        coefs = np.zeros((CANONICAL, CANONICAL))
+        coefs = np.zeros((size, size))
         np.add.at(
             coefs,
             (carriers.rows, carriers.cols),
             error[carriers.bit] * carriers.sign / carriers.norm[carriers.bit],
         )
-        residual = _resize(dct.T @ coefs @ dct, (width, height), Image.Resampling.BICUBIC)
-        work += residual.astype(np.float32)[:, :, None]
-        current = np.clip(np.rint(work), 0, 255).astype(np.uint8)
-    return current
+        shift += _resize(band.T @ coefs @ band, (width, height), Image.Resampling.BICUBIC).astype(
+            np.float32
+        )
+        moved = base + shift[:, :, None]
+        np.rint(moved, out=moved)
+        np.clip(moved, 0, 255, out=moved)
+        current = moved.astype(np.uint8)
+        projection = _project(_luma(current), carriers)
+    return current, _decide(projection, carriers, step)
 
 
 def read_bits(
@@ -160,7 +203,11 @@ def read_bits(
 ) -> tuple[list[int], np.ndarray]:
     """Return hard bits and per-bit certainty (0 on a lattice boundary, 1 on a lattice point)."""
     carriers = _carriers(key)
-    phase = np.mod(_project(_luma(rgb), carriers) / step - carriers.dither, 1.0)
+    return _bits(_project(_luma(rgb), carriers), carriers, step)
+
+
+def _bits(projection: np.ndarray, carriers: _Carriers, step: float) -> tuple[list[int], np.ndarray]:
+    phase = np.mod(projection / step - carriers.dither, 1.0)
     bits = ((phase >= 0.25) & (phase < 0.75)).astype(int).tolist()
     certainty = np.abs(np.cos(2.0 * np.pi * phase))
     return bits, certainty
@@ -168,7 +215,11 @@ def read_bits(
 
 def read(rgb: np.ndarray, *, key: bytes = DEFAULT_KEY, step: float = DEFAULT_STEP) -> Reading:
     """Decode the watermark of `rgb`; `generation_id` is None when none passes the CRC."""
-    bits, certainty = read_bits(rgb, key=key, step=step)
+    return _decide(_project(_luma(rgb), _carriers(key)), _carriers(key), step)
+
+
+def _decide(projection: np.ndarray, carriers: _Carriers, step: float) -> Reading:
+    bits, certainty = _bits(projection, carriers, step)
     confidence = float(certainty.mean())
     found = bits_to_id(bits)
     if found is not None:

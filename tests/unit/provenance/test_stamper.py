@@ -16,6 +16,7 @@ from limner.provenance import (
     _watermark,
     verify,
 )
+from limner.provenance._ids import id_to_bits
 
 from ._images import GEN_ID, natural_image, reencode
 
@@ -81,12 +82,27 @@ def test_unmarked_images_are_not_from_limner(image: Image.Image) -> None:
     assert (result.watermark_id, result.generation_id, result.generator) == (None, None, None)
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
 def test_stamp_refuses_to_release_when_the_mark_does_not_read_back(
-    stamper: ProvenanceStamper, monkeypatch: pytest.MonkeyPatch
+    stamper: ProvenanceStamper, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    monkeypatch.setattr(_watermark, "read", lambda *a, **k: _watermark.Reading(None, 0.5))
+    # the reader's decision, whether made on the embedded pixels (PNG) or on decoded bytes
+    monkeypatch.setattr(_watermark, "_decide", lambda *a, **k: _watermark.Reading(None, 0.5))
     with pytest.raises(WatermarkNotReadable):
-        stamper.stamp(natural_image(64, seed=5), generation_id=GEN_ID)
+        stamper.stamp(natural_image(64, seed=5), generation_id=GEN_ID, fmt=fmt)
+
+
+def test_the_embedded_reading_is_what_the_released_png_reads() -> None:
+    """The proof that replaces the PNG read-back: the reading `embed_checked` returns is the one
+    `read` makes on the decoded file, projection for projection."""
+    for seed in range(4):
+        rgb = np.asarray(natural_image(96 + 32 * seed, seed=seed).convert("RGB"))
+        marked, reading = _watermark.embed_checked(rgb, id_to_bits(GEN_ID))
+        out = io.BytesIO()
+        Image.fromarray(marked).save(out, "PNG", compress_level=1)
+        decoded = np.asarray(Image.open(io.BytesIO(out.getvalue())).convert("RGB"))
+        assert reading == _watermark.read(decoded)
+        assert reading.generation_id == GEN_ID
 
 
 def test_bad_arguments_fail_loudly(stamper: ProvenanceStamper) -> None:
@@ -94,7 +110,7 @@ def test_bad_arguments_fail_loudly(stamper: ProvenanceStamper) -> None:
     with pytest.raises(InvalidGenerationId):
         stamper.stamp(image, generation_id="gen_NOPE")
     with pytest.raises(ValidationFailed, match="fmt"):
-        stamper.stamp(image, generation_id=GEN_ID, fmt="WEBP")
+        stamper.stamp(image, generation_id=GEN_ID, fmt="GIF")
     with pytest.raises(ValidationFailed, match="image"):
         verify(b"not an image")
     with pytest.raises(ConfigurationError, match="key_dir"):

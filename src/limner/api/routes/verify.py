@@ -27,7 +27,7 @@ MULTIPART_OVERHEAD = 16 * 1024
 IMAGE_BODY = {
     "requestBody": {
         "required": True,
-        "description": "The image file (PNG or JPEG): the raw body, or the multipart field "
+        "description": "The image file (PNG, JPEG or WebP): the raw body, or the multipart field "
         "`image`.",
         "content": {
             **{

@@ -19,7 +19,8 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ import torch
 from diffusers import DiffusionPipeline
 from PIL import Image
 
-from limner.backends.base import GenerationContext, GenerationSpec, Media
+from limner.backends.base import GenerationCanceled, GenerationContext, GenerationSpec, Media
+from limner.backends.batching import run_each
 from limner.backends.diffusers.device import (
     choose_device,
     choose_dtype,
@@ -83,6 +85,7 @@ class DiffusersBackend:
         device: str = "auto",
         dtype: str = "auto",
         compile: bool = False,
+        compile_mode: str = "max-autotune-no-cudagraphs",
         memory_budget_bytes: int | None = None,
         offload: str = "none",
         download: bool = False,
@@ -104,7 +107,9 @@ class DiffusersBackend:
             dtype=self.dtype,
             offload=offload,
             compile=compile,
-            channels_last=channels_last and self.device.type == "cpu",
+            compile_mode=compile_mode,
+            # NHWC: oneDNN's fast path on CPU, the tensor cores' layout for convolutions on CUDA
+            channels_last=channels_last and self.device.type in ("cpu", "cuda"),
         )
         self._tiny_vaes: dict[str, Any] = {}
         self._tiny_vae_lock = threading.Lock()
@@ -131,6 +136,7 @@ class DiffusersBackend:
             device=settings.diffusers_device,
             dtype=settings.diffusers_dtype,
             compile=settings.diffusers_compile,
+            compile_mode=settings.diffusers_compile_mode,
             memory_budget_bytes=settings.diffusers_memory_budget_bytes,
             offload=settings.diffusers_offload,
             download=settings.diffusers_download,
@@ -308,7 +314,8 @@ class DiffusersBackend:
         )
 
     def warm_up(self) -> None:
-        """Load every serving preset's pipeline; with `compile`, also run each once to compile."""
+        """Load every serving preset's pipeline; with `compile`, also run each once at batch 1
+        and at its `max_batch` to compile (logged with how long it took)."""
         for style, quality, preset in self.registry.enabled_items():
             if (style, quality) in self._missing:
                 continue
@@ -317,16 +324,25 @@ class DiffusersBackend:
             except ConfigurationError as exc:
                 raise ConfigurationError(f"{style.value}.{quality.value}: {exc}") from exc
             if self.options.compile:
-                with loaded.lock:
-                    self._run(
-                        loaded,
-                        preset,
-                        "warm-up",
-                        "",
-                        steps=min(2, preset.steps),
-                        seed=0,
-                        context=GenerationContext(),
-                    )
+                started = time.perf_counter()
+                for size in sorted({1, preset.max_batch}):
+                    with loaded.lock:
+                        self._run(
+                            loaded,
+                            preset,
+                            ["warm-up"] * size,
+                            [""] * size,
+                            steps=min(2, preset.steps),
+                            seeds=list(range(size)),
+                            contexts=[GenerationContext() for _ in range(size)],
+                        )
+                log.info(
+                    "compiled %s.%s (batch 1 and %d) in %.1f s",
+                    style.value,
+                    quality.value,
+                    preset.max_batch,
+                    time.perf_counter() - started,
+                )
 
     def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         """Run the preset's pipeline on the spec's built prompt (this backend builds none)."""
@@ -388,6 +404,56 @@ class DiffusersBackend:
             "strength": 1.0,
         }
 
+    # -- batching (limner.devices.batching) ----------------------------------------------------
+
+    def batch_key(self, spec: GenerationSpec) -> Hashable | None:
+        """Text-to-image specs whose presets are the same settings share one pipeline call."""
+        if spec.kind != "t2i" or spec.inputs:
+            return None
+        preset = self.registry.preset(spec.style, spec.quality)
+        if preset.max_batch < 2 or not self.supports(spec.style, spec.quality, spec.kind):
+            return None
+        settings = preset.model_dump_json(exclude={"trigger_words", "negative_prompt"})
+        return ("diffusers", settings, spec.width, spec.height)  # one shape per call
+
+    def batch_cap(self, spec: GenerationSpec) -> int:
+        return self.registry.preset(spec.style, spec.quality).max_batch
+
+    def generate_batch(
+        self, specs: Sequence[GenerationSpec], contexts: Sequence[GenerationContext]
+    ) -> list[Media | BaseException]:
+        """One pipeline call for every spec (same preset settings: `batch_key`), each image with
+        its own prompt, seed, progress and previews. If the call fails, each image is made alone,
+        so the failure stays with the image that causes it."""
+        if len(specs) == 1:
+            return run_each(self.generate, specs, contexts)
+        first = specs[0]
+        preset = self.registry.preset(first.style, first.quality)
+        try:
+            loaded = self._cache.get(preset)
+        except ConfigurationError as exc:
+            log.error("cannot load the model for %s/%s: %s", first.style, first.quality, exc)
+            failed = GenerationFailed("The model for this style could not be loaded.")
+            return [failed for _ in specs]
+        try:
+            with loaded.lock:
+                images = self._run(
+                    loaded,
+                    preset,
+                    [spec.prompt for spec in specs],
+                    [spec.negative_prompt for spec in specs],
+                    steps=preset.steps,
+                    seeds=[spec.seed for spec in specs],
+                    contexts=list(contexts),
+                    call=self._task_arguments("t2i", first, preset)[1],
+                )
+        except GenerationCanceled:
+            raise  # every image of the batch was canceled
+        except GenerationFailed:
+            log.warning("a batch of %d failed; making its images one by one", len(specs))
+            return run_each(self.generate, specs, contexts)
+        return [Media.still(image) for image in images]
+
     def close(self) -> None:
         self._cache.clear()
         with self._tiny_vae_lock:
@@ -414,18 +480,19 @@ class DiffusersBackend:
                 self._tiny_vaes[source] = load_tiny_vae(source, self.options)
             return self._tiny_vaes[source]
 
-    def _previewer(self, preset: ModelPreset, context: GenerationContext) -> Any:
-        """Latents -> a rough picture, with the preset's tiny decoder (any device), or None."""
-        if preset.tiny_vae is None or not context.wants_previews:
+    def _previewer(self, preset: ModelPreset, contexts: list[GenerationContext]) -> Any:
+        """(latents, index) -> a rough picture of that image, with the preset's tiny decoder
+        (any device), or None when no context wants previews."""
+        if preset.tiny_vae is None or not any(c.wants_previews for c in contexts):
             return None
         try:
             decoder = self._tiny_vae(preset.tiny_vae)
         except ConfigurationError:
             return None  # previews are a nicety: the generation goes on without them
 
-        def preview(latents: Any) -> Image.Image:
+        def preview(latents: Any, index: int) -> Image.Image:
             # the tiny decoder reads the scaled latents of the sampler directly (TAESD's design)
-            pixels = decoder.decode(latents[:1].to(decoder.dtype)).sample
+            pixels = decoder.decode(latents[index : index + 1].to(decoder.dtype)).sample
             array = (pixels[0].float().clamp(-1, 1) + 1) * 127.5
             return Image.fromarray(array.permute(1, 2, 0).round().byte().cpu().numpy())
 
@@ -435,15 +502,22 @@ class DiffusersBackend:
         self,
         loaded: LoadedPipeline,
         preset: ModelPreset,
-        positive: str,
-        negative: str,
+        positive: str | list[str],
+        negative: str | list[str],
         *,
         steps: int,
-        seed: int,
-        context: GenerationContext,
+        seed: int | None = None,
+        context: GenerationContext | None = None,
+        seeds: list[int] | None = None,
+        contexts: list[GenerationContext] | None = None,
         task: str = "t2i",
         call: dict[str, Any] | None = None,
-    ) -> Image.Image:
+    ) -> Any:
+        """One pipeline call: a single image (`positive` a str, `seed`, `context`: returns the
+        image) or a batch (lists, `seeds`, `contexts`: returns the list of images). `call`: the
+        task's own pipeline arguments (size, input pictures, strength)."""
+        single = isinstance(positive, str)
+        contexts = [context or GenerationContext()] if single else list(contexts or [])
         try:
             decoder = self._decoder_for(preset)
         except ConfigurationError as exc:
@@ -453,28 +527,42 @@ class DiffusersBackend:
         if call is None:
             call = {"width": preset.width, "height": preset.height}
 
-        previewer = self._previewer(preset, context)
+        previewer = self._previewer(preset, contexts)
 
         def on_step_end(
             pipe: Any, step: int, timestep: Any, kwargs: dict[str, Any]
         ) -> dict[str, Any]:
             # Some schedulers take two model calls per step; num_timesteps counts them all.
             total = int(getattr(pipe, "num_timesteps", None) or steps)
-            context.report(step + 1, total)
-            if previewer is not None and step + 1 < total:  # the last step makes the real image
-                context.preview(previewer(kwargs["latents"]))
+            if all(each.canceled for each in contexts):
+                raise GenerationCanceled()  # a canceled image of a batch is only dropped
+            for index, each in enumerate(contexts):
+                if each.canceled:
+                    continue
+                each.report(step + 1, total)
+                if previewer is not None and each.wants_previews and step + 1 < total:
+                    # the last step makes the real image
+                    each.preview(previewer(kwargs["latents"], index))
             return kwargs
 
-        # A CPU generator gives the same noise for a seed whatever the device.
-        generator = torch.Generator(device="cpu").manual_seed(seed)
+        # A CPU generator gives the same noise for a seed whatever the device; one per image, so
+        # an image of a batch has the noise it would have alone.
+        generators = [
+            torch.Generator(device="cpu").manual_seed(each)
+            for each in ([seed or 0] if single else (seeds or []))
+        ]
+        if single:
+            negatives: str | list[str] | None = negative or None
+        else:
+            negatives = list(negative) if any(negative) else None
         try:
             with torch.inference_mode():
                 result = pipe(
                     prompt=positive,
-                    negative_prompt=negative or None,
+                    negative_prompt=negatives,
                     num_inference_steps=steps,
                     guidance_scale=preset.guidance,
-                    generator=generator,
+                    generator=generators[0] if single else generators,
                     output_type="pil",
                     callback_on_step_end=on_step_end,
                     callback_on_step_end_tensor_inputs=["latents"],
@@ -489,7 +577,7 @@ class DiffusersBackend:
         except Exception as exc:
             log.exception("diffusers pipeline %s failed", preset.pipeline)
             raise GenerationFailed() from exc
-        return result.images[0]
+        return result.images[0] if single else list(result.images)
 
     def check_source(self, preset: ModelPreset, where: str) -> None:
         """Raise `ConfigurationError` unless the preset's models (pipeline and tiny decoder) are

@@ -254,10 +254,17 @@ def _place(pipe: Any, options: LoadOptions) -> None:
 
 
 def _compile(pipe: Any, options: LoadOptions) -> None:
+    """`torch.compile` the denoiser and the VAE decoder: the two that run per image. Compiling
+    happens on the first call (`DiffusersBackend.warm_up` makes it before serving). A mode with
+    CUDA graphs ("max-autotune", "reduce-overhead") records one graph per shape: per batch size."""
     for name in ("unet", "transformer"):
         module = getattr(pipe, name, None)
         if isinstance(module, torch.nn.Module):
             setattr(pipe, name, torch.compile(module, mode=options.compile_mode, fullgraph=False))
+    vae: Any = getattr(pipe, "vae", None)
+    decode: Callable[..., Any] | None = getattr(vae, "decode", None)
+    if isinstance(vae, torch.nn.Module) and decode is not None:
+        setattr(vae, "decode", torch.compile(decode, mode=options.compile_mode, fullgraph=False))  # noqa: B010 - an instance attribute over the method
 
 
 def release_memory() -> None:

@@ -108,6 +108,9 @@ class ModelPreset(_Strict):
     #: where the tiny decoder makes the final image: "cpu" (on CPU devices only, where the full
     #: decoder is three quarters of the time), "always", or "previews" (progress previews only)
     tiny_vae_use: Literal["cpu", "always", "previews"] = "cpu"
+    #: most images one pipeline call makes when requests are batched (LIMNER_GENERATION_MAX_BATCH
+    #: caps it too); 1 runs every image alone
+    max_batch: Annotated[int, Field(ge=1, le=64)] = 4
     #: false takes the preset out of service: requests for it fail, check_ready skips it
     enabled: bool = True
 
