@@ -66,8 +66,8 @@ class EditForm(VariationForm):
     prompt: str = Field(description="What to make of the picture (moderated).")
     mask: bytes | None = Field(
         None,
-        description="A PNG with an alpha channel, the image's size: its transparent pixels are "
-        "repainted (inpaint); without a mask the whole picture is reworked (i2i).",
+        description="A PNG with an alpha channel (resized to the image): its transparent "
+        "pixels are repainted (inpaint); without a mask the whole picture is reworked (i2i).",
     )
 
 

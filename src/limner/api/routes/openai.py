@@ -15,6 +15,7 @@ from datetime import UTC
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from limner.api.deps import ContextDep, GeneratingCaller, JsonObject, ReadingCaller
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 GENERATION_ID_HEADER = "X-Limner-Generation-Id"
 
 #: models referenced by hand-written OpenAPI fragments; `create_app` adds them to the schema
-EXTRA_SCHEMAS = [GenerationParams, EditForm, VariationForm]
+EXTRA_SCHEMAS: list[type[BaseModel]] = [GenerationParams, EditForm, VariationForm]
 GENERATIONS_BODY = {
     "requestBody": {
         "required": True,
