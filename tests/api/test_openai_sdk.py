@@ -622,6 +622,25 @@ def test_edit_form_refusals_name_the_field(served: str, make_key: KeyFactory) ->
     assert "multipart/form-data" in not_form.json()["error"]["message"]
 
 
+def test_a_picture_over_the_upload_limit_is_413_before_it_is_read(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    app = create_app(settings_factory(max_upload_bytes=4096))
+    with app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session)
+    noise = np.random.default_rng(7).integers(0, 256, (300, 300, 3), dtype=np.uint8)
+    big = encoded(Image.fromarray(noise, "RGB"))
+    assert len(big) > 4096 + 64 * 1024  # past one picture's limit and the form's framing
+    with running(app) as base_url:
+        with pytest.raises(openai.APIStatusError) as refused:
+            sdk(base_url, issued.key).images.edit(
+                image=("big.png", big, "image/png"), prompt=PROMPT
+            )
+        assert refused.value.status_code == 413
+        assert refused.value.body["code"] == "payload_too_large"  # type: ignore[index]
+        assert credits(base_url, Key(issued.key, issued.prefix, issued.account_id)) == 5
+
+
 def test_a_test_key_gets_placeholder_images_and_is_never_charged(app: FastAPI, served: str) -> None:
     with app.state.limner.database.transaction() as session:
         issued = keys.create_key(session=session, test=True)
