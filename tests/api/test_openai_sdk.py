@@ -620,6 +620,14 @@ def test_edit_form_refusals_name_the_field(served: str, make_key: KeyFactory) ->
     not_form = httpx.post(f"{served}/v1/images/edits", json={"prompt": PROMPT}, headers=key.headers)
     assert not_form.status_code == 400
     assert "multipart/form-data" in not_form.json()["error"]["message"]
+    as_text = httpx.post(
+        f"{served}/v1/images/edits",
+        data={"prompt": PROMPT, "image": "https://example.com/a.png"},
+        files={"mask": ("m.png", encoded(left_half_mask()), "image/png")},
+        headers=key.headers,
+    )
+    assert as_text.status_code == 400 and as_text.json()["error"]["param"] == "image"
+    assert credits(served, key) == 10 - 1
 
 
 def test_a_picture_over_the_upload_limit_is_413_before_it_is_read(
