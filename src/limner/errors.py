@@ -29,8 +29,7 @@ Elsewhere, beside the modules that raise them: `ledger.LedgerError`, `generation
 InvalidTransition`, `storage.s3.StorageUnavailable` (500 if they ever reach a request),
 `backends.base.GenerationCanceled` (a GenerationFailed), `retention.GenerationNotFinished`
 (a Conflict: deleting a queued or running generation), and the OpenAI surface's
-`openai_api.errors.UnsupportedParameter` (a ValidationFailed) and `EndpointNotSupported` (an
-InvalidRequest).
+`openai_api.errors.UnsupportedParameter` (a ValidationFailed).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from fastapi import FastAPI
 from PIL import Image
@@ -21,8 +22,10 @@ from sqlalchemy import select
 from limner import keys, ledger
 from limner.api import create_app
 from limner.config import Settings
-from limner.db.tables import Generation
+from limner.db.tables import Generation, ModerationEvent
 from limner.generation.accounts import AccountRef
+from limner.generation.admission import RULE_ADULT_IMAGE_INPUT
+from limner.openai_api import openai_mask
 from tests.conftest import Key, KeyFactory
 from tests.support.cli import cli_env, run_cli
 from tests.support.live_server import free_port, running
@@ -377,21 +380,273 @@ def test_batch_cap_names_n(served: str, make_key: KeyFactory) -> None:
     assert refused.value.body["param"] == "n"  # type: ignore[index]
 
 
-def test_edits_and_variations_are_not_supported_yet(served: str, make_key: KeyFactory) -> None:
+EDIT_SIZE = (160, 96)
+
+
+def gradient(size: tuple[int, int] = EDIT_SIZE) -> Image.Image:
+    """A smooth, varied picture, so a changed pixel shows."""
+    width, height = size
+    x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
+    y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
+    planes = [np.broadcast_to(x, (height, width)), np.broadcast_to(y, (height, width))]
+    rgb = np.stack([*planes, (planes[0] + planes[1]) / 2], axis=-1)
+    return Image.fromarray(rgb.astype(np.uint8), "RGB")
+
+
+def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()
+
+
+def left_half_mask(size: tuple[int, int] = EDIT_SIZE) -> Image.Image:
+    """OpenAI's convention: the transparent left half is repainted, the opaque right kept."""
+    mask = Image.new("RGBA", size, (0, 0, 0, 255))
+    mask.paste((0, 0, 0, 0), (0, 0, size[0] // 2, size[1]))
+    return mask
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(((a.astype(np.float64) - b.astype(np.float64)) ** 2).mean())
+    return float("inf") if mse == 0 else 10 * np.log10(255**2 / mse)
+
+
+def listed_generation(base_url: str, key: Key, generation_id: str) -> dict:
+    return v1(base_url, key, f"/generations/{generation_id}")
+
+
+def test_an_edit_with_a_mask_repaints_only_the_transparent_pixels(
+    served: str, make_key: KeyFactory
+) -> None:
+    key = make_key(credits=10)
+    source = gradient()
+    raw = sdk(served, key).images.with_raw_response.edit(
+        image=("in.png", encoded(source), "image/png"),
+        mask=("mask.png", encoded(left_half_mask()), "image/png"),
+        prompt="add a boat on the water",
+    )
+    result = raw.parse()
+    assert result.size == "160x96" and len(result.data) == 1
+    out = np.asarray(fetch(result.data[0].url or "").convert("RGB"))
+    original = np.asarray(source)
+    assert out.shape == original.shape  # the answer is at the input's size
+    half = EDIT_SIZE[0] // 2
+    # the opaque half is the input's, changed only by the invisible watermark ...
+    assert psnr(out[:, half:], original[:, half:]) >= 40
+    for x, y in [(half + 8, 4), (EDIT_SIZE[0] - 3, 50), (120, EDIT_SIZE[1] - 3)]:
+        assert np.abs(out[y, x].astype(int) - original[y, x].astype(int)).max() <= 8, (x, y)
+    # ... and the transparent half was repainted
+    assert psnr(out[:, : half - 8], original[:, : half - 8]) < 30
+    generation = listed_generation(served, key, raw.headers["x-limner-generation-id"])
+    assert generation["type"] == "inpaint" and generation["credits_used"] == 1
+    assert credits(served, key) == 15 - 1
+
+
+def test_an_edit_without_a_mask_is_i2i_and_a_variation_too(
+    served: str, make_key: KeyFactory
+) -> None:
+    key = make_key(credits=10)
+    client = sdk(served, key)
+    jpeg = ("in.jpg", encoded(gradient(), "JPEG"), "image/jpeg")
+    edit = client.images.with_raw_response.edit(image=jpeg, prompt="make it a winter scene")
+    assert fetch(edit.parse().data[0].url or "").size == EDIT_SIZE
+    with pytest.deprecated_call():  # the SDK marks variations deprecated; clients still call it
+        variation = client.images.with_raw_response.create_variation(
+            image=("in.png", encoded(gradient()), "image/png"),
+            n=2,
+            response_format="b64_json",
+            size="160x96",
+        )
+    pictures = [decode(item.b64_json) for item in variation.parse().data]
+    assert [(p.format, p.size) for p in pictures] == [("PNG", EDIT_SIZE)] * 2
+    assert not np.array_equal(np.asarray(pictures[0]), np.asarray(pictures[1]))
+    made = {
+        raw.headers["x-limner-generation-id"]: listed_generation(
+            served, key, raw.headers["x-limner-generation-id"]
+        )
+        for raw in (edit, variation)
+    }
+    assert [(g["type"], len(g["images"]), g["credits_used"]) for g in made.values()] == [
+        ("i2i", 1, 1),
+        ("i2i", 2, 2),
+    ]
+    listed = [g["id"] for g in v1(served, key, "/generations")["data"]]
+    assert set(listed) == set(made)
+    assert credits(served, key) == 15 - 3
+
+
+def test_an_edit_costs_what_the_v1_endpoint_charges(served: str, make_key: KeyFactory) -> None:
+    key = make_key(credits=20)
+    picture, mask = encoded(gradient()), encoded(left_half_mask())
+    sdk(served, key).images.edit(
+        image=("in.png", picture, "image/png"),
+        mask=("mask.png", mask, "image/png"),
+        prompt=PROMPT,
+        n=2,
+        quality="hd",
+        response_format="b64_json",
+        model="anime",
+    )
+    after_openai = credits(served, key)
+    as_data = "data:image/png;base64,"
+    reference = httpx.post(
+        f"{served}/api/v1/generate",
+        json={
+            "type": "inpaint",
+            "prompt": PROMPT,
+            "n": 2,
+            "quality": "hires",
+            "style": "anime",
+            "image": as_data + base64.b64encode(picture).decode(),
+            "mask": as_data + base64.b64encode(openai_mask(mask)).decode(),
+        },
+        headers=key.headers,
+    )
+    assert reference.status_code == 200, reference.text
+    assert reference.json()["credits_used"] == 25 - after_openai == 4
+    assert credits(served, key) == after_openai - 4
+    listed = v1(served, key, "/generations")["data"]
+    assert {(g["type"], g["style"], g["quality"], g["n"], g["credits_used"]) for g in listed} == {
+        ("inpaint", "anime", "hires", 2, 4)
+    }
+    assert len(listed) == 2
+
+
+def test_limner_verify_names_the_generation_of_an_edit(
+    app: FastAPI, served: str, make_key: KeyFactory, tmp_path: Path
+) -> None:
+    key = make_key(credits=5)
+    raw = sdk(served, key).images.with_raw_response.edit(
+        image=("in.png", encoded(gradient()), "image/png"),
+        prompt=PROMPT,
+        response_format="b64_json",
+        output_format="webp",
+    )
+    path = tmp_path / "edit.webp"
+    path.write_bytes(base64.b64decode(raw.parse().data[0].b64_json or ""))
+    verified = run_cli("verify", str(path), env=cli_env(app.state.limner.settings.data_dir))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"generation {raw.headers['x-limner-generation-id']}" in verified.stdout
+
+
+def test_the_adult_style_takes_no_uploaded_picture(
+    app: FastAPI, served: str, make_key: KeyFactory
+) -> None:
+    key = make_key(credits=10)
+    client = sdk(served, key)
+    picture = ("in.png", encoded(gradient()), "image/png")
+    attempts = [
+        lambda: client.images.edit(image=picture, prompt="a beach at noon", model="nude"),
+        lambda: client.images.edit(
+            image=picture,
+            mask=("mask.png", encoded(left_half_mask()), "image/png"),
+            prompt="a beach at noon",
+            model="nude.hires",
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises(openai.BadRequestError) as refused:
+            attempt()
+        error = refused.value.body
+        assert isinstance(error, dict)
+        assert error["code"] == "content_policy_violation" and error["param"] == "image"
+    with pytest.raises(openai.BadRequestError) as variation, pytest.deprecated_call():
+        client.images.create_variation(image=picture, model="nude")
+    assert variation.value.body["code"] == "content_policy_violation"  # type: ignore[index]
+    # recorded in the refusal log, nothing charged or made
+    with app.state.limner.database.read() as session:
+        events = session.scalars(
+            select(ModerationEvent).where(ModerationEvent.account_id == key.account_id)
+        ).all()
+    assert [(e.field, e.rule, e.style) for e in events] == [
+        ("image", RULE_ADULT_IMAGE_INPUT, "nude")
+    ] * 3
+    assert credits(served, key) == 15
+    assert v1(served, key, "/generations")["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("files", "param"),
+    [
+        ({"image": ("notes.txt", b"a lighthouse at dusk\n", "text/plain")}, "image"),
+        (
+            {"image": ("in.png", encoded(gradient()), "image/png"), "mask": ("m.pdf", b"%PDF-1.7")},
+            "mask",
+        ),
+    ],
+)
+def test_a_file_that_is_not_a_picture_is_a_clear_400(
+    served: str, make_key: KeyFactory, files: dict, param: str
+) -> None:
+    key = make_key(credits=5)
+    with pytest.raises(openai.BadRequestError) as refused:
+        sdk(served, key).images.edit(prompt=PROMPT, **files)
+    error = refused.value.body
+    assert isinstance(error, dict)
+    assert error["param"] == param and error["code"] == "invalid_value"
+    assert param in error["message"] and "PNG" in error["message"]
+    assert credits(served, key) == 10
+
+
+def test_edit_form_refusals_name_the_field(served: str, make_key: KeyFactory) -> None:
     key = make_key(credits=5)
     client = sdk(served, key)
-    picture = io.BytesIO()
-    Image.new("RGBA", (64, 64), (10, 20, 30, 0)).save(picture, "PNG")
-    png = ("in.png", picture.getvalue(), "image/png")
-    with pytest.raises(openai.BadRequestError) as edits:
-        client.images.edit(image=png, prompt="add a boat")
-    assert edits.value.body["code"] == "unsupported_endpoint"  # type: ignore[index]
-    assert "/v1/images/edits" in edits.value.body["message"]  # type: ignore[index]
-    # the SDK marks variations deprecated (OpenAI's newer models have none); clients still call it
-    with pytest.raises(openai.BadRequestError) as variations, pytest.deprecated_call():
-        client.images.create_variation(image=png)
-    assert "/v1/images/variations" in variations.value.body["message"]  # type: ignore[index]
-    assert credits(served, key) == 10
+    one = ("a.png", encoded(gradient()), "image/png")
+    two = ("b.png", encoded(gradient((64, 64))), "image/png")
+    cases = [
+        ({"image": [one, two], "prompt": PROMPT}, "image", "one picture per request"),
+        ({"image": one, "prompt": PROMPT, "size": "512x512"}, "size", "160x96"),
+        (
+            {"image": one, "prompt": PROMPT, "background": "transparent"},
+            "background",
+            "transparent",
+        ),
+        (
+            {"image": one, "prompt": PROMPT, "input_fidelity": "high"},
+            "input_fidelity",
+            "input_fidelity",
+        ),
+    ]
+    for params, param, said in cases:
+        with pytest.raises(openai.BadRequestError) as refused:
+            client.images.edit(**params)
+        error = refused.value.body
+        assert isinstance(error, dict) and error["param"] == param, error
+        assert said in error["message"]
+    # one picture sent as the list form `image[]` is the same as `image`
+    assert client.images.edit(image=[one], prompt=PROMPT, size="160x96").size == "160x96"
+    assert credits(served, key) == 10 - 1
+    # a body that is not multipart is refused in OpenAI's shape
+    not_form = httpx.post(f"{served}/v1/images/edits", json={"prompt": PROMPT}, headers=key.headers)
+    assert not_form.status_code == 400
+    assert "multipart/form-data" in not_form.json()["error"]["message"]
+    as_text = httpx.post(
+        f"{served}/v1/images/edits",
+        data={"prompt": PROMPT, "image": "https://example.com/a.png"},
+        files={"mask": ("m.png", encoded(left_half_mask()), "image/png")},
+        headers=key.headers,
+    )
+    assert as_text.status_code == 400 and as_text.json()["error"]["param"] == "image"
+    assert credits(served, key) == 10 - 1
+
+
+def test_a_picture_over_the_upload_limit_is_413_before_it_is_read(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    app = create_app(settings_factory(max_upload_bytes=4096))
+    with app.state.limner.database.transaction() as session:
+        issued = keys.create_key(session=session)
+    noise = np.random.default_rng(7).integers(0, 256, (300, 300, 3), dtype=np.uint8)
+    big = encoded(Image.fromarray(noise, "RGB"))
+    assert len(big) > 4096 + 64 * 1024  # past one picture's limit and the form's framing
+    with running(app) as base_url:
+        with pytest.raises(openai.APIStatusError) as refused:
+            sdk(base_url, issued.key).images.edit(
+                image=("big.png", big, "image/png"), prompt=PROMPT
+            )
+        assert refused.value.status_code == 413
+        assert refused.value.body["code"] == "payload_too_large"  # type: ignore[index]
+        assert credits(base_url, Key(issued.key, issued.prefix, issued.account_id)) == 5
 
 
 def test_a_test_key_gets_placeholder_images_and_is_never_charged(app: FastAPI, served: str) -> None:

@@ -75,10 +75,18 @@ def test_the_openai_surface_documents_its_body_and_its_error_shape(client: TestC
     for status in ("400", "401", "429", "500", "503"):
         error = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
         assert error == "#/components/schemas/OpenAIErrorBody", status
-    for path in (
-        "/v1/models",
-        "/v1/models/{model_id}",
-        "/v1/images/edits",
-        "/v1/images/variations",
-    ):
+    for path in ("/v1/models", "/v1/models/{model_id}"):
         assert path in schema["paths"], path
+    for path, title, required in (
+        ("/v1/images/edits", "OpenAIImageEditRequest", ["image", "prompt"]),
+        ("/v1/images/variations", "OpenAIImageVariationRequest", ["image"]),
+    ):
+        operation = schema["paths"][path]["post"]
+        form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
+        assert form == f"#/components/schemas/{title}"
+        fields = schema["components"]["schemas"][title]
+        assert fields["required"] == required
+        assert fields["properties"]["image"]["format"] == "binary"
+        assert {"model", "n", "size", "response_format", "user"} <= set(fields["properties"])
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        assert answer == "#/components/schemas/ImagesResponse"

@@ -119,7 +119,8 @@ def openai_error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 OPENAI_DESCRIPTIONS: dict[int, str] = {
     400: "`invalid_value` or `unsupported_parameter` (`param` names it), "
-    "`content_policy_violation` (refused by moderation; not charged), `unsupported_endpoint`",
+    "`content_policy_violation` (refused by moderation, screening or the input gate; not "
+    "charged)",
     401: "`missing_api_key` or `invalid_api_key`",
     404: "`not_found` (an unknown model)",
     413: "`payload_too_large`",

@@ -6,12 +6,12 @@ routes are `limner.api.routes.openai`).
 - `catalog`: the `model` ids (styles, registry presets, OpenAI's names as aliases);
 - `edits`: edits and variations -> `inpaint`/`i2i` bodies, OpenAI's mask convention;
 - `output`: stored PNGs -> the requested format, provenance metadata carried over;
-- `schemas`: OpenAI's response and error bodies; `errors`: the two errors only it raises.
+- `schemas`: OpenAI's response and error bodies; `errors`: the error only it raises.
 """
 
 from limner.openai_api.catalog import ModelChoice, list_models, resolve_model
-from limner.openai_api.edits import edit_call, openai_mask, variation_call
-from limner.openai_api.errors import EndpointNotSupported, UnsupportedParameter
+from limner.openai_api.edits import EditForm, VariationForm, edit_call, openai_mask, variation_call
+from limner.openai_api.errors import UnsupportedParameter
 from limner.openai_api.output import b64_image, encode_image
 from limner.openai_api.params import (
     GenerationParams,
@@ -30,7 +30,7 @@ from limner.openai_api.schemas import (
 )
 
 __all__ = [
-    "EndpointNotSupported",
+    "EditForm",
     "GenerationParams",
     "ImageCall",
     "ImageData",
@@ -42,6 +42,7 @@ __all__ = [
     "OutputFormat",
     "Size",
     "UnsupportedParameter",
+    "VariationForm",
     "b64_image",
     "edit_call",
     "encode_image",

@@ -8,8 +8,8 @@ checks their size and type, screening looks at them and at the outputs.
 OpenAI's mask convention is "transparent pixels are repainted" and a mask must have an alpha
 channel. Limner's masks without alpha mean "grey 128 and above is repainted", so the mask is
 converted here into exactly that: a greyscale PNG, white where the OpenAI mask's alpha is below
-128, black elsewhere. The routes answer "not supported yet" until the image-input kinds land;
-this translation is ready for them.
+128, black elsewhere. The routes (`limner.api.routes.openai`) read the multipart body and call
+`edit_call` / `variation_call`; `EditForm` and `VariationForm` document that body in OpenAPI.
 """
 
 from __future__ import annotations
@@ -20,12 +20,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
+from pydantic import ConfigDict, Field
 
 from limner.errors import ValidationFailed
 from limner.openai_api.params import ImageCall, ImageOptions, image_call, parse_openai
 
 __all__ = [
     "VARIATION_PROMPT",
+    "EditForm",
+    "VariationForm",
     "data_url",
     "edit_call",
     "openai_mask",
@@ -41,6 +44,31 @@ _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
 )
+
+
+class VariationForm(ImageOptions):
+    """`POST /v1/images/variations` as multipart (the OpenAPI description of the form; the
+    route reads the body itself, `limner.api.openai_forms`)."""
+
+    model_config = ConfigDict(title="OpenAIImageVariationRequest")
+
+    image: bytes = Field(
+        description="The picture (PNG, JPEG or WebP within the upload limits); one file. "
+        "The answer is at its size."
+    )
+
+
+class EditForm(VariationForm):
+    """`POST /v1/images/edits` as multipart."""
+
+    model_config = ConfigDict(title="OpenAIImageEditRequest")
+
+    prompt: str = Field(description="What to make of the picture (moderated).")
+    mask: bytes | None = Field(
+        None,
+        description="A PNG with an alpha channel (resized to the image): its transparent "
+        "pixels are repainted (inpaint); without a mask the whole picture is reworked (i2i).",
+    )
 
 
 def sniff_image_type(data: bytes) -> str | None:

@@ -17,7 +17,6 @@ import limner.openai_api as openai_api
 from limner.domain.styles import Quality, Style
 from limner.errors import ValidationFailed
 from limner.openai_api import (
-    EndpointNotSupported,
     Size,
     UnsupportedParameter,
     edit_call,
@@ -247,9 +246,3 @@ def test_png_output_is_untouched_and_jpeg_keeps_the_metadata() -> None:
     assert b"gen_test1234" in (jpeg.info.get("xmp") or b"")
     webp = Image.open(io.BytesIO(encode_image(out.getvalue(), OutputFormat("webp"))))
     assert webp.format == "WEBP" and b"gen_test1234" in (webp.info.get("xmp") or b"")
-
-
-def test_endpoint_not_supported_names_the_endpoint() -> None:
-    error = EndpointNotSupported("POST /v1/images/edits", "image inputs are not served yet.")
-    assert error.message.startswith("POST /v1/images/edits is not supported yet")
-    assert error.code == "unsupported_endpoint"

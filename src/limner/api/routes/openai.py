@@ -13,18 +13,21 @@ import logging
 from dataclasses import replace
 from datetime import UTC
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from limner.api.deps import ContextDep, GeneratingCaller, JsonObject, ReadingCaller
 from limner.api.errors import openai_error_responses
+from limner.api.openai_forms import multipart_body, read_form
 from limner.backends.base import KnowsNativeSize
 from limner.domain.styles import Quality, Style
 from limner.errors import ContentBlocked, NotFound, ValidationFailed
 from limner.generation.accounts import AccountRef
 from limner.generation.plan import Plan
 from limner.openai_api import (
-    EndpointNotSupported,
+    EditForm,
     GenerationParams,
     ImageCall,
     ImageData,
@@ -32,9 +35,12 @@ from limner.openai_api import (
     ModelChoice,
     ModelList,
     ModelPublic,
+    VariationForm,
     b64_image,
+    edit_call,
     generation_call,
     list_models,
+    variation_call,
 )
 from limner.wiring import Context
 
@@ -45,7 +51,7 @@ log = logging.getLogger(__name__)
 GENERATION_ID_HEADER = "X-Limner-Generation-Id"
 
 #: models referenced by hand-written OpenAPI fragments; `create_app` adds them to the schema
-EXTRA_SCHEMAS = [GenerationParams]
+EXTRA_SCHEMAS: list[type[BaseModel]] = [GenerationParams, EditForm, VariationForm]
 GENERATIONS_BODY = {
     "requestBody": {
         "required": True,
@@ -76,26 +82,47 @@ def create_images(caller: GeneratingCaller, body: JsonObject, context: ContextDe
 
 @router.post(
     "/images/edits",
-    summary="Edit an image (OpenAI Images API): not supported yet",
-    description="Answers 400 `unsupported_endpoint` until image inputs land on this server.",
-    responses=openai_error_responses(400, 401, 429),
+    response_model=ImagesResponse,
+    response_model_exclude_none=True,
+    summary="Edit an image (OpenAI Images API)",
+    description="OpenAI's `images.edit`: multipart with the `image` file (one; `image[]` with "
+    "one file is accepted), an optional `mask` (PNG with alpha: its transparent pixels are "
+    "repainted) and the `prompt`. With a mask it is Limner's `inpaint`, without one `i2i`; "
+    "the answer is at the input picture's size. Charged like `POST /api/v1/generate`; the "
+    "adult style takes no uploaded picture (400 `content_policy_violation`). "
+    "docs/openai-compatible.md.",
+    responses=openai_error_responses(400, 401, 413, 429, 503),
+    openapi_extra=multipart_body(EditForm),
 )
-def edit_images(caller: GeneratingCaller) -> JSONResponse:
-    raise EndpointNotSupported(
-        "POST /v1/images/edits", "image inputs (inpaint, image-to-image) are not served yet."
-    )
+async def edit_images(
+    caller: GeneratingCaller, context: ContextDep, request: Request
+) -> JSONResponse:
+    form = await read_form(request, context.settings, files=("image", "mask"))
+    image = form.picture("image", required=True)
+    assert image is not None
+    call = edit_call(form.fields, image, form.picture("mask", required=False))
+    return await run_in_threadpool(_run, context, caller, call)
 
 
 @router.post(
     "/images/variations",
-    summary="Create image variations (OpenAI Images API): not supported yet",
-    description="Answers 400 `unsupported_endpoint` until image inputs land on this server.",
-    responses=openai_error_responses(400, 401, 429),
+    response_model=ImagesResponse,
+    response_model_exclude_none=True,
+    summary="Create image variations (OpenAI Images API)",
+    description="OpenAI's `images.create_variation`: multipart with the `image` file; Limner's "
+    "`i2i` of it with a fixed prompt, at the input picture's size. Charged like `POST "
+    "/api/v1/generate`; the adult style takes no uploaded picture. docs/openai-compatible.md.",
+    responses=openai_error_responses(400, 401, 413, 429, 503),
+    openapi_extra=multipart_body(VariationForm),
 )
-def image_variations(caller: GeneratingCaller) -> JSONResponse:
-    raise EndpointNotSupported(
-        "POST /v1/images/variations", "image inputs (image-to-image) are not served yet."
-    )
+async def image_variations(
+    caller: GeneratingCaller, context: ContextDep, request: Request
+) -> JSONResponse:
+    form = await read_form(request, context.settings, files=("image",))
+    image = form.picture("image", required=True)
+    assert image is not None
+    call = variation_call(form.fields, image)
+    return await run_in_threadpool(_run, context, caller, call)
 
 
 @router.get(
@@ -134,11 +161,14 @@ def _offered(context: Context, caller: AccountRef) -> list[ModelChoice]:
 def _run(context: Context, caller: AccountRef, call: ImageCall) -> JSONResponse:
     """Plan the v1 body exactly as the v1 endpoint does, run it here, answer OpenAI's shape."""
     body = dict(call.body)
-    if call.size is not None:
+    takes_picture = "image" in body
+    if call.size is not None and not takes_picture:
         body["width"], body["height"] = call.size.width, call.size.height
     origin = {"surface": "openai", **({"user": call.user} if call.user else {})}
     try:
         plan = replace(context.service.plan(caller, body), origin=origin)
+        if takes_picture:
+            _check_input_size(plan, call)
         generation = context.jobs.generate(caller, plan)
     except ValidationFailed as error:
         if error.field in ("width", "height"):  # the size, named as this API names it
@@ -170,7 +200,25 @@ def _run(context: Context, caller: AccountRef, call: ImageCall) -> JSONResponse:
     )
 
 
+def _check_input_size(plan: Plan, call: ImageCall) -> None:
+    """An edit or variation answers at its input picture's size (the v1 image-input kinds do):
+    `size` may be `auto` or that size; another size is refused rather than ignored. Planning
+    reserves nothing, so the refusal costs nothing."""
+    if call.size is None or not plan.inputs:
+        return
+    width, height = plan.inputs[0].picture.image.size
+    if (call.size.width, call.size.height) != (width, height):
+        raise ValidationFailed(
+            "size",
+            f"size: an edit or variation answers at the size of its image ({width}x{height}); "
+            f"send size 'auto' or '{width}x{height}', or resize the image, not '{call.size}'",
+        )
+
+
 def _size(plan: Plan) -> str | None:
+    if plan.inputs:  # i2i and inpaint answer at the input picture's size
+        width, height = plan.inputs[0].picture.image.size
+        return f"{width}x{height}"
     if plan.size is not None:
         return f"{plan.size[0]}x{plan.size[1]}"
     backend = plan.runner.backend
