@@ -11,26 +11,38 @@ its input pictures, the chosen backend and the prompt built once for every backe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PIL import Image
 
-from limner.backends.base import GenerationSpec
+from limner.backends.base import ConditionsOnReferences, GenerationSpec
 from limner.db.tables import Generation
 from limner.domain.prompts import BuiltPrompt, build_prompt
 from limner.domain.requests import GenerateRequest, adult_image_inputs
 from limner.domain.styles import Style
-from limner.errors import ContentBlocked, ValidationFailed
+from limner.errors import ContentBlocked, GenerationFailed, ValidationFailed
 from limner.generation.accounts import AccountRef
 from limner.generation.backends import BackendSet
+from limner.generation.characters import (
+    FIELD as CHARACTER_FIELD,
+)
+from limner.generation.characters import (
+    CharacterBook,
+    CharacterUse,
+    apply_to_body,
+    character_text_fields,
+)
 from limner.generation.inputs import ImageResolver
 from limner.generation.kinds import Kind, kind_named, kind_of
 from limner.moderation.base import ModerationRequest, TextModerator
 from limner.runner import GenerationRunner
 from limner.screening import Checks, ScreeningGate
 
-__all__ = ["Plan", "Planner", "RefusalRecorder"]
+__all__ = ["STORED_CHARACTER", "Plan", "Planner", "RefusalRecorder"]
+
+#: the key of `generations.params` that records the character a generation used
+STORED_CHARACTER = "character"
 
 #: records a refusal (account, field, rule, style) before it is raised
 RefusalRecorder = Callable[[AccountRef, str, str, str], None]
@@ -47,6 +59,12 @@ class Plan:
     inputs: tuple[Image.Image, ...] = field(default=(), repr=False)
     #: false for a test key's request: the placeholder backend, priced at nothing, no credits
     livemode: bool = True
+    #: the request's character (`character_id`), applied
+    character: CharacterUse | None = None
+    #: the chosen backend conditions on the character's references (the response says so)
+    reference_conditioning: bool = False
+    #: a queued job's character was deleted before it ran: the job fails, nothing is charged
+    character_missing: bool = False
 
     @property
     def cost(self) -> int:
@@ -62,10 +80,20 @@ class Plan:
         return self.runner.backend.name
 
     def stored_params(self) -> dict[str, Any]:
-        """The request as `generations.params` keeps it (the prompt has its own column)."""
-        return self.request.model_dump(mode="json", by_alias=True, exclude={"prompt"})
+        """The request as `generations.params` keeps it (the prompt has its own column), and
+        the character it used, which the answer names (`views.present`)."""
+        params = self.request.model_dump(mode="json", by_alias=True, exclude={"prompt"})
+        if self.character is not None:
+            params[STORED_CHARACTER] = {
+                "id": self.character.id,
+                "name": self.character.name,
+                "reference_conditioning": self.reference_conditioning,
+            }
+        return params
 
     def spec(self, generation_id: str, seed: int) -> GenerationSpec:
+        if self.character_missing:  # raised inside the engine's output loop: failed, released
+            raise GenerationFailed("The character of this generation was deleted before it ran.")
         return GenerationSpec(
             generation_id=generation_id,
             prompt=self.prompt.positive,
@@ -75,6 +103,9 @@ class Plan:
             seed=seed,
             kind=self.kind.name,
             inputs=self.inputs,
+            character=self.character.references
+            if self.character is not None and self.reference_conditioning
+            else None,
             **self.kind.spec_options(self.request),
         )
 
@@ -89,6 +120,7 @@ class Planner:
         resolve_image: ImageResolver,
         record_refusal: RefusalRecorder,
         max_batch: int,
+        characters: CharacterBook | None = None,
     ) -> None:
         self.backends = backends
         self.moderator = moderator
@@ -96,9 +128,14 @@ class Planner:
         self.resolve_image = resolve_image
         self.record_refusal = record_refusal
         self.max_batch = max_batch
+        self.characters = characters
 
     def plan(self, account: AccountRef, body: dict[str, Any]) -> Plan:
         """Plan a request body (a decoded JSON object), or raise why it cannot run."""
+        character = None
+        if isinstance(body, dict) and body.get(CHARACTER_FIELD) is not None:
+            character = self._character(body[CHARACTER_FIELD], account)
+            body = apply_to_body(body, character)
         # the adult style never takes a user's picture: refused (and recorded) before parsing
         image_fields = adult_image_inputs(body)
         if image_fields:
@@ -109,28 +146,41 @@ class Planner:
             raise ValidationFailed(
                 "n", f"`n` must be at most {self.max_batch} on this server but is {request.n}"
             )
-        self._moderate(account, kind, request)
+        self._moderate(account, kind, request, character)
         checks = kind.checks(request, sfw_only=account.sfw_only)
         self.screening.require(checks)  # fail closed, before any credit or model is touched
         runner = self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
-        return self._finish(kind, request, runner, account, checks)
+        return self._finish(kind, request, runner, account, checks, character)
 
     def restore(self, generation: Generation, account: AccountRef) -> Plan:
         """The plan of a stored generation (a queued job, run by a worker of any process): its
         stored request was planned when submitted, so it is not moderated or refused again."""
         kind = kind_named(generation.type)
-        request = kind.request_model.model_validate(
-            {**generation.params, "prompt": generation.prompt}
-        )
+        params = {k: v for k, v in generation.params.items() if k != STORED_CHARACTER}
+        request = kind.request_model.model_validate({**params, "prompt": generation.prompt})
         runner = self.backends.named(
             generation.backend, livemode=account.livemode
         ) or self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
         checks = kind.checks(request, sfw_only=account.sfw_only)
-        return self._finish(kind, request, runner, account, checks)
+        character, missing = None, False
+        if request.character_id is not None:
+            try:  # its style and traits are in the stored request; its references are looked up
+                character = self._character(request.character_id, account)
+            except ValidationFailed:
+                missing = True
+        plan = self._finish(kind, request, runner, account, checks, character)
+        return replace(plan, character_missing=missing) if missing else plan
+
+    def _character(self, character_id: object, account: AccountRef) -> CharacterUse:
+        if self.characters is None:
+            raise ValidationFailed(
+                CHARACTER_FIELD, f"{CHARACTER_FIELD}: this server has no characters"
+            )
+        return self.characters(character_id, account=account)
 
     def _finish(
         self,
@@ -139,7 +189,17 @@ class Planner:
         runner: GenerationRunner,
         account: AccountRef,
         checks: Checks,
+        character: CharacterUse | None = None,
     ) -> Plan:
+        conditioning = False
+        if character is not None:
+            backend = runner.backend
+            conditioning = isinstance(
+                backend, ConditionsOnReferences
+            ) and backend.reference_conditioning(request.style, request.quality, kind.capability)
+            if request.seed is None and not conditioning:
+                # the same person needs the same noise when nothing else holds the face
+                request = request.model_copy(update={"seed": character.seed})
         gender = request.appearance.gender if request.appearance is not None else None
         options = runner.backend.prompt_options(request.style, request.quality, gender)
         prompt = build_prompt(
@@ -148,6 +208,7 @@ class Planner:
             appearance=request.appearance,
             trigger_words=options.trigger_words,
             style_negative=options.style_negative,
+            character=character.description if character is not None else None,
         )
         return Plan(
             kind=kind,
@@ -159,13 +220,24 @@ class Planner:
             price_per_output=kind.price_per_output(request) if account.livemode else 0,
             inputs=kind.inputs(request, account, self.resolve_image),
             livemode=account.livemode,
+            character=character,
+            reference_conditioning=conditioning,
         )
 
-    def _moderate(self, account: AccountRef, kind: Kind, request: GenerateRequest) -> None:
+    def _moderate(
+        self,
+        account: AccountRef,
+        kind: Kind,
+        request: GenerateRequest,
+        character: CharacterUse | None = None,
+    ) -> None:
+        fields = kind.text_fields(request)
+        if character is not None:
+            fields += character_text_fields(character)
         verdict = self.moderator.check(
             ModerationRequest(
                 style=request.style,
-                fields=tuple(kind.text_fields(request)),
+                fields=tuple(fields),
                 has_image_input=kind.takes_user_image,
             )
         )
