@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from limner.backends import create_backend
 from limner.backends.base import Backend
+from limner.characters import CharacterStore, ReferenceAdmission
 from limner.config import BackendName, Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
@@ -64,6 +65,8 @@ class Context:
     secret_box: SecretBox
     #: the C2PA certificate authority of this server, to mark its own manifests trusted
     trust_anchors_pem: bytes | None = None
+    #: the key's characters (`character_id` on generate looks them up through the planner)
+    characters: CharacterStore | None = None
 
 
 def build_context(settings: Settings, backend: Backend | None = None) -> Context:
@@ -106,15 +109,29 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
         build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
     )
     refusals = RefusalLog(database)
+    moderator = build_moderator(settings)
+    resolver = MediaResolver(MediaSources.from_settings(settings, database=database, store=store))
+    characters = CharacterStore(
+        database=database,
+        store=store,
+        resolver=resolver,
+        moderator=moderator,
+        admission=ReferenceAdmission(
+            screening=screening,
+            record_refusal=refusals.record,
+            watermark_key=settings.watermark_key.encode(),
+            trust_anchors_pem=stamper.trust_anchors_pem,
+        ),
+        refusals=refusals,
+    )
     planner = Planner(
         backends=backends,
-        moderator=build_moderator(settings),
+        moderator=moderator,
         screening=screening,
-        resolve_image=MediaResolver(
-            MediaSources.from_settings(settings, database=database, store=store)
-        ),
+        resolve_image=resolver,
         record_refusal=refusals.record,
         max_batch=settings.max_batch,
+        characters=characters.use,
     )
     service = GenerationService(
         database=database,
@@ -141,6 +158,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
         jobs=jobs,
         recovery=recovery,
         secret_box=secret_box,
+        characters=characters,
     )
 
 

@@ -19,6 +19,7 @@ from limner.api.playground import install_playground
 from limner.api.ratelimit_headers import RateLimitHeadersMiddleware
 from limner.api.routes import (
     account,
+    characters,
     events,
     generate,
     generations,
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         events,
         webhook_secret,
         uploads,
+        characters,
         images,
         verify,
         health,
@@ -131,7 +133,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in generate.EXTRA_SCHEMAS:
+    for model in (*generate.EXTRA_SCHEMAS, *characters.EXTRA_SCHEMAS):
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(model_schema.pop("$defs", {}))
         components[model.__name__] = model_schema

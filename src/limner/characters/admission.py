@@ -48,9 +48,7 @@ class ReferenceAdmission:
     watermark_key: bytes
     trust_anchors_pem: bytes | None = None
 
-    def before_resolving(
-        self, account: AccountRef, style: Style, references: list[str]
-    ) -> None:
+    def before_resolving(self, account: AccountRef, style: Style, references: list[str]) -> None:
         """The adult style names only this server's outputs: refused before anything is fetched."""
         if not is_adult_style(style):
             return
@@ -71,7 +69,10 @@ class ReferenceAdmission:
         rule = self.screening.rule_for(picture.image, self.checks(style))
         if rule is not None:
             self._refuse(
-                account, field, RULE_INPUT_NUDITY if rule.endswith("nudity") else RULE_INPUT_MINOR_AGE, style
+                account,
+                field,
+                RULE_INPUT_NUDITY if rule.endswith("nudity") else RULE_INPUT_MINOR_AGE,
+                style,
             )
 
     @staticmethod

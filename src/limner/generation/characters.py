@@ -21,10 +21,19 @@ from limner.errors import ValidationFailed
 from limner.generation.accounts import AccountRef
 from limner.moderation.base import TextField
 
-__all__ = ["FIELD", "CharacterBook", "CharacterUse", "apply_to_body", "character_text_fields"]
+__all__ = [
+    "FIELD",
+    "STORED_CHARACTER",
+    "CharacterBook",
+    "CharacterUse",
+    "apply_to_body",
+    "character_text_fields",
+]
 
 #: the request field that names a character
 FIELD = "character_id"
+#: the key of `generations.params` that records the character a generation used
+STORED_CHARACTER = "character"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from limner.generation.characters import (
     FIELD as CHARACTER_FIELD,
 )
 from limner.generation.characters import (
+    STORED_CHARACTER,
     CharacterBook,
     CharacterUse,
     apply_to_body,
@@ -39,10 +40,7 @@ from limner.moderation.base import ModerationRequest, TextModerator
 from limner.runner import GenerationRunner
 from limner.screening import Checks, ScreeningGate
 
-__all__ = ["STORED_CHARACTER", "Plan", "Planner", "RefusalRecorder"]
-
-#: the key of `generations.params` that records the character a generation used
-STORED_CHARACTER = "character"
+__all__ = ["Plan", "Planner", "RefusalRecorder"]
 
 #: records a refusal (account, field, rule, style) before it is raised
 RefusalRecorder = Callable[[AccountRef, str, str, str], None]
