@@ -1,0 +1,356 @@
+"""Characters through HTTP on the placeholder backend: the resource (create, list, get, delete,
+ownership), `character_id` on generate (style, traits, seed, the answer), the placeholder's
+consistent rendering of a character, and the adult style's rules for references."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import func, select
+
+from limner.backends.placeholder import character_box
+from limner.db.tables import CharacterEmbedding, MediaObject
+from limner.generation.refusals import recent_refusals
+from tests.conftest import Key, KeyFactory
+from tests.support.events import wait_finished
+
+SCENES = ("a lighthouse at dusk", "a market street in the rain", "a quiet library at noon")
+
+
+def png(colour: tuple[int, int, int], size: tuple[int, int] = (48, 40)) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, colour)
+    image.paste((255 - colour[0], colour[1] // 2, 200), (0, 0, size[0] // 2, size[1] // 3))
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def data_url(colour: tuple[int, int, int]) -> str:
+    return "data:image/png;base64," + base64.b64encode(png(colour)).decode()
+
+
+def upload(client: TestClient, key: Key, colour: tuple[int, int, int] = (30, 120, 200)) -> str:
+    response = client.post(
+        "/api/v1/uploads", files={"file": ("p.png", png(colour), "image/png")}, headers=key.headers
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def create(client: TestClient, key: Key, **body: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/characters", json=body, headers=key.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def generate(client: TestClient, key: Key, **body: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/generate", json=body, headers=key.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def picture(client: TestClient, body: dict[str, Any]) -> Image.Image:
+    response = client.get(body["image_url"])
+    assert response.status_code == 200
+    return Image.open(io.BytesIO(response.content)).convert("RGB")
+
+
+def mark(image: Image.Image) -> np.ndarray:
+    """The inside of the character's disc (the corners of its box are the scene's)."""
+    left, top, right, bottom = character_box(image.size)
+    inset = (right - left) * 3 // 20  # the disc's inscribed square
+    box = (left + inset, top + inset, right - inset, bottom - inset)
+    return np.asarray(image.crop(box), dtype=np.float32)
+
+
+def same_mark(a: Image.Image, b: Image.Image) -> bool:
+    """Equal but for the invisible watermark, which carries each generation's own id."""
+    return float(np.abs(mark(a) - mark(b)).mean()) < 2.0
+
+
+def credits(client: TestClient, key: Key) -> int:
+    return int(client.get("/api/v1/account", headers=key.headers).json()["credits_available"])
+
+
+@pytest.fixture
+def funded(make_key: KeyFactory) -> Key:
+    return make_key(plan="pro", credits=40)
+
+
+@pytest.fixture
+def other(make_key: KeyFactory) -> Key:
+    return make_key(credits=10, name="other")
+
+
+def test_create_get_list_and_delete(client: TestClient, app: FastAPI, funded: Key) -> None:
+    first = create(
+        client,
+        funded,
+        name="Mara",
+        style="anime",
+        description="a tall hiker with a red scarf",
+        references=[upload(client, funded), data_url((200, 60, 40))],
+    )
+    assert first["id"].startswith("chr_") and first["name"] == "Mara"
+    assert first["style"] == "anime" and first["description"] == "a tall hiker with a red scarf"
+    assert [ref["source"] for ref in first["references"]] == ["upload", "data"]
+    assert client.get(f"/api/v1/characters/{first['id']}", headers=funded.headers).json() == first
+
+    second = create(client, funded, name="Ole", references=[data_url((10, 200, 10))])
+    page = client.get("/api/v1/characters?limit=1", headers=funded.headers).json()
+    assert [each["id"] for each in page["data"]] == [second["id"]] and page["has_more"]
+    rest = client.get(
+        f"/api/v1/characters?limit=1&cursor={page['next_cursor']}", headers=funded.headers
+    ).json()
+    assert [each["id"] for each in rest["data"]] == [first["id"]] and not rest["has_more"]
+
+    database = app.state.limner.database
+    with database.read() as session:
+        copies = session.scalars(select(MediaObject).where(MediaObject.kind == "character")).all()
+        tokens = [(row.token, row.media_type) for row in copies]
+    assert len(tokens) == 3 and all(row.expires_at is None for row in copies)
+
+    assert (
+        client.delete(f"/api/v1/characters/{first['id']}", headers=funded.headers).status_code
+        == 204
+    )
+    assert (
+        client.get(f"/api/v1/characters/{first['id']}", headers=funded.headers).status_code == 404
+    )
+    store = app.state.limner.store
+    with database.read() as session:
+        left = session.scalars(
+            select(MediaObject.token).where(MediaObject.kind == "character")
+        ).all()
+    assert len(left) == 1
+    gone = [token for token, _ in tokens if token not in left]
+    assert len(gone) == 2
+    for token, media_type in tokens:
+        if token in gone:
+            with pytest.raises(Exception):
+                store.get(token, media_type)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"style": "realistic", "references": ["data:x"]}, "name"),
+        ({"name": "A", "references": []}, "references"),
+        ({"name": "A", "references": ["upl_aaaaaaaaaaaaaaaa"] * 5}, "references"),
+        ({"name": "A", "references": ["upl_aaaaaaaaaaaaaaaa"]}, "references.0"),
+        ({"name": "A", "references": ["gen_aaaaaaaaaaaaaaaa"]}, "references.0"),
+        (
+            {"name": "A", "style": "anime", "appearance": {"age": 30}, "references": ["x"]},
+            "appearance",
+        ),
+        (
+            {"name": "A", "style": "nude", "appearance": {"age": 17}, "references": ["x"]},
+            "appearance.age",
+        ),
+        ({"name": "A", "style": "cartoon", "references": ["x"]}, "style"),
+        ({"name": " ", "references": ["x"]}, "name"),
+    ],
+)
+def test_wrong_create_bodies_are_validation_errors(
+    client: TestClient, funded: Key, body: dict[str, Any], field: str
+) -> None:
+    response = client.post("/api/v1/characters", json=body, headers=funded.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "validation_error"
+    assert response.json()["field"] == field
+
+
+def test_another_keys_character_is_404_on_the_resource_and_400_in_a_request(
+    client: TestClient, funded: Key, other: Key
+) -> None:
+    mine = create(client, funded, name="Mara", references=[data_url((90, 90, 160))])
+    path = f"/api/v1/characters/{mine['id']}"
+    assert client.get(path, headers=other.headers).status_code == 404
+    assert client.delete(path, headers=other.headers).status_code == 404
+    assert client.get("/api/v1/characters", headers=other.headers).json()["data"] == []
+    before = credits(client, other)
+    theirs = client.post(
+        "/api/v1/generate",
+        json={"prompt": SCENES[0], "character_id": mine["id"]},
+        headers=other.headers,
+    )
+    unknown = client.post(
+        "/api/v1/generate",
+        json={"prompt": SCENES[0], "character_id": "chr_aaaaaaaaaaaaaaaa"},
+        headers=other.headers,
+    )
+    for response in (theirs, unknown):
+        assert response.status_code == 400, response.text
+        assert response.json()["error"] == "validation_error"
+        assert response.json()["field"] == "character_id"
+    assert theirs.json()["message"] == unknown.json()["message"]  # no hint that it exists
+    assert credits(client, other) == before
+    # another key's generation is no reference either
+    made = generate(client, funded, prompt=SCENES[0])
+    response = client.post(
+        "/api/v1/characters", json={"name": "B", "references": [made["id"]]}, headers=other.headers
+    )
+    assert response.status_code == 400 and response.json()["field"] == "references.0"
+
+
+def test_the_placeholder_renders_a_character_the_same_in_every_scene(
+    client: TestClient, app: FastAPI, funded: Key
+) -> None:
+    mara = create(client, funded, name="Mara", references=[upload(client, funded, (200, 40, 40))])
+    ole = create(client, funded, name="Ole", references=[upload(client, funded, (20, 40, 220))])
+    scenes = []
+    for scene, seed in zip(SCENES, (1, 2, 3), strict=True):
+        body = generate(client, funded, prompt=scene, seed=seed, character_id=mara["id"])
+        assert body["character"] == {"id": mara["id"], "name": "Mara"}
+        assert body["reference_conditioning"] is True
+        scenes.append(picture(client, body))
+    # the character is the same in every scene; the scenes around it are not
+    for scene in scenes[1:]:
+        assert same_mark(scenes[0], scene)
+        assert float(np.abs(np.asarray(scenes[0], np.float32) - np.asarray(scene)).mean()) > 5
+    plain = picture(client, generate(client, funded, prompt=SCENES[0], seed=1))
+    assert not same_mark(plain, scenes[0])
+    other = picture(
+        client, generate(client, funded, prompt=SCENES[0], seed=1, character_id=ole["id"])
+    )
+    assert not same_mark(other, scenes[0])
+    # the palette was taken from the references once, then read back
+    with app.state.limner.database.read() as session:
+        counted = session.scalar(select(func.count()).select_from(CharacterEmbedding))
+    assert counted == 2
+
+
+def test_the_style_is_the_characters(client: TestClient, funded: Key) -> None:
+    anime = create(client, funded, name="Aki", style="anime", references=[data_url((1, 2, 3))])
+    body = generate(client, funded, prompt=SCENES[1], character_id=anime["id"])
+    assert body["style"] == "anime" and body["character"]["id"] == anime["id"]
+    before = credits(client, funded)
+    for style in ("realistic", "nude"):
+        response = client.post(
+            "/api/v1/generate",
+            json={"prompt": SCENES[1], "style": style, "character_id": anime["id"]},
+            headers=funded.headers,
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["field"] == "character_id"
+    assert credits(client, funded) == before
+    for value in ("chr_x", 7, "gen_aaaaaaaaaaaaaaaa"):
+        response = client.post(
+            "/api/v1/generate",
+            json={"prompt": SCENES[1], "character_id": value},
+            headers=funded.headers,
+        )
+        assert response.status_code == 400 and response.json()["field"] == "character_id"
+
+
+def test_the_copies_outlive_the_upload(client: TestClient, funded: Key) -> None:
+    upload_id = upload(client, funded)
+    mara = create(client, funded, name="Mara", references=[upload_id])
+    assert client.delete(f"/api/v1/uploads/{upload_id}", headers=funded.headers).status_code == 204
+    body = generate(client, funded, prompt=SCENES[0], character_id=mara["id"])
+    assert body["status"] == "completed" and body["credits_used"] == 1
+
+
+def adult_generation(client: TestClient, key: Key) -> str:
+    body = generate(
+        client,
+        key,
+        prompt="a portrait by a window",
+        style="nude",
+        appearance={"gender": "female", "age": 30},
+    )
+    return str(body["id"])
+
+
+def test_an_adult_character_only_from_the_keys_own_verified_generations(
+    client: TestClient, app: FastAPI, funded: Key, other: Key
+) -> None:
+    own = adult_generation(client, funded)
+    refused = [upload(client, funded), data_url((120, 80, 60)), "https://example.test/a.png"]
+    for index, reference in enumerate(refused):
+        references = [own] * index + [reference]
+        response = client.post(
+            "/api/v1/characters",
+            json={"name": "Eve", "style": "nude", "references": references},
+            headers=funded.headers,
+        )
+        assert response.status_code == 403, response.text
+        assert response.json()["error"] == "content_blocked"
+        assert response.json()["field"] == f"references.{index}"
+    with app.state.limner.database.read() as session:
+        events = recent_refusals(session=session, key_prefix=funded.prefix)
+        assert [event.field for event in events if event.rule == "adult_image_input"] == [
+            "references.2",
+            "references.1",
+            "references.0",
+        ]
+    # another key's generation: not theirs to name at all
+    response = client.post(
+        "/api/v1/characters",
+        json={"name": "Eve", "style": "nude", "references": [adult_generation(client, other)]},
+        headers=funded.headers,
+    )
+    assert response.status_code == 400 and response.json()["field"] == "references.0"
+
+    eve = create(
+        client,
+        funded,
+        name="Eve",
+        style="nude",
+        references=[own],
+        appearance={"gender": "female", "age": 34, "hair_color": "auburn"},
+    )
+    assert eve["references"][0]["generation_id"] == own
+    # traits apply, the request's win field by field, and strict validation still applies
+    body = generate(
+        client,
+        funded,
+        prompt="a portrait by the window in the evening light",
+        character_id=eve["id"],
+        appearance={"hair_color": "silver"},
+    )
+    assert body["style"] == "nude" and body["character"]["name"] == "Eve"
+    stored = client.get(f"/api/v1/generations/{body['id']}", headers=funded.headers).json()
+    assert stored["character"]["id"] == eve["id"]
+    response = client.post(
+        "/api/v1/generate",
+        json={
+            "prompt": "a portrait by the window in the evening light",
+            "character_id": eve["id"],
+            "appearance": {"age": 17},
+        },
+        headers=funded.headers,
+    )
+    assert response.status_code == 400 and response.json()["field"] == "appearance.age"
+    response = client.post(
+        "/api/v1/generate",
+        json={
+            "prompt": "a portrait by the window in the evening light",
+            "character_id": eve["id"],
+            "appearance": {"gender": "robot"},
+        },
+        headers=funded.headers,
+    )
+    assert response.status_code == 400 and response.json()["field"] == "appearance.gender"
+
+
+def test_a_queued_generation_follows_the_character(client: TestClient, funded: Key) -> None:
+    mara = create(client, funded, name="Mara", references=[data_url((200, 200, 30))])
+    queued = client.post(
+        "/api/v1/generate",
+        json={"prompt": SCENES[0], "seed": 4, "character_id": mara["id"], "async": True},
+        headers=funded.headers,
+    )
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["character"]["id"] == mara["id"]
+    done = wait_finished(client, queued.json()["id"], funded.headers)
+    assert done["status"] == "completed" and done["reference_conditioning"] is True
+    now = generate(client, funded, prompt=SCENES[0], seed=4, character_id=mara["id"])
+    assert same_mark(picture(client, done), picture(client, now))
