@@ -27,7 +27,7 @@ import torch
 from diffusers import DiffusionPipeline
 from PIL import Image
 
-from limner.backends.base import GenerationContext, GenerationSpec, Media
+from limner.backends.base import CharacterReferences, GenerationContext, GenerationSpec, Media
 from limner.backends.diffusers.device import (
     choose_device,
     choose_dtype,
@@ -45,6 +45,7 @@ from limner.backends.diffusers.pipelines import (
     resolve_scheduler_class,
 )
 from limner.backends.diffusers.registry import (
+    IpAdapterSpec,
     ModelPreset,
     ModelRegistry,
     is_local_source,
@@ -140,6 +141,10 @@ class DiffusersBackend:
             and self.registry.preset(style, quality).enabled
             and (style, quality) not in self._missing
         )
+
+    def reference_conditioning(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
+        """Presets with an `[x.y.ip_adapter]` condition on a character's references."""
+        return self.registry.preset(style, quality).ip_adapter is not None
 
     def unavailable_reason(self, style: Style, quality: Quality, kind: str = "t2i") -> str | None:
         """For a preset disabled because its model is missing: what the operator configures
@@ -302,6 +307,7 @@ class DiffusersBackend:
                         steps=min(2, preset.steps),
                         seed=0,
                         context=GenerationContext(),
+                        extra=self._reference_inputs(loaded.pipe, preset, None),
                     )
 
     def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
@@ -330,8 +336,52 @@ class DiffusersBackend:
                 steps=preset.steps,
                 seed=spec.seed,
                 context=context,
+                extra=self._reference_inputs(loaded.pipe, preset, spec.character),
             )
         return Media.still(image)
+
+    def _reference_inputs(
+        self, pipe: Any, preset: ModelPreset, character: CharacterReferences | None
+    ) -> dict[str, Any]:
+        """`ip_adapter_image_embeds` for a preset with an IP-Adapter (call with the pipeline's
+        lock held). A character's embeddings are computed once, from its references, and kept
+        in its cache; every later request reads them back and never runs the image encoder.
+        A request without a character gets zero embeddings at scale 0 (the adapter's layers are
+        in the UNet and need an input)."""
+        adapter = preset.ip_adapter
+        if adapter is None:
+            return {}
+        guided = preset.guidance > 1.0
+        if character is None:
+            width = int(pipe.image_encoder.config.projection_dim)
+            embeds = torch.zeros((2 if guided else 1, 1, width))
+            pipe.set_ip_adapter_scale(0.0)
+        else:
+            embeds = self._character_embeds(pipe, adapter, character)
+            if not guided:  # stored with the unconditional half first, for guided presets
+                embeds = embeds.chunk(2)[1]
+            pipe.set_ip_adapter_scale(adapter.scale)
+        return {"ip_adapter_image_embeds": [embeds.to(self.device, pipe.unet.dtype)]}
+
+    def _character_embeds(
+        self, pipe: Any, adapter: IpAdapterSpec, character: CharacterReferences
+    ) -> torch.Tensor:
+        from safetensors.torch import load, save
+
+        key = f"{adapter.model_key}:{character.digest}"
+        data = character.embeddings.load(key)
+        if data is None:
+            with torch.inference_mode():
+                (embeds,) = pipe.prepare_ip_adapter_image_embeds(
+                    ip_adapter_image=[list(character.load_images())],
+                    ip_adapter_image_embeds=None,
+                    device=self.device,
+                    num_images_per_prompt=1,
+                    do_classifier_free_guidance=True,
+                )
+            data = save({"embeds": embeds.detach().float().cpu().contiguous()})
+            character.embeddings.store(key, data)
+        return load(data)["embeds"]
 
     def close(self) -> None:
         self._cache.clear()
@@ -386,6 +436,7 @@ class DiffusersBackend:
         steps: int,
         seed: int,
         context: GenerationContext,
+        extra: dict[str, Any] | None = None,
     ) -> Image.Image:
         try:
             decoder = self._decoder_for(preset)
@@ -421,6 +472,7 @@ class DiffusersBackend:
                     output_type="pil",
                     callback_on_step_end=on_step_end,
                     callback_on_step_end_tensor_inputs=["latents"],
+                    **(extra or {}),
                 )
         except LimnerError:
             raise
