@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from limner.backends import create_backend
 from limner.backends.base import Backend
-from limner.characters import CharacterStore, ReferenceAdmission
+from limner.characters import CharacterStore
 from limner.config import BackendName, Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.db.tables import Generation
 from limner.devices import DeviceTurns
 from limner.errors import ConfigurationError
+from limner.generation.admission import InputAdmission, ProvenanceKeys
 from limner.generation.backends import BackendSet
 from limner.generation.engine import GenerationService, ProvenanceStamp
 from limner.generation.kinds import KINDS
@@ -111,17 +112,21 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
     refusals = RefusalLog(database)
     moderator = build_moderator(settings)
     resolver = MediaResolver(MediaSources.from_settings(settings, database=database, store=store))
+    # one gate for every input picture: a request's and a character's references alike
+    admission = InputAdmission(
+        screening=screening,
+        record_refusal=refusals.record,
+        provenance=ProvenanceKeys(
+            watermark_key=settings.watermark_key.encode(),
+            trust_anchors_pem=stamper.trust_anchors_pem,
+        ),
+    )
     characters = CharacterStore(
         database=database,
         store=store,
         resolver=resolver,
         moderator=moderator,
-        admission=ReferenceAdmission(
-            screening=screening,
-            record_refusal=refusals.record,
-            watermark_key=settings.watermark_key.encode(),
-            trust_anchors_pem=stamper.trust_anchors_pem,
-        ),
+        admission=admission,
         refusals=refusals,
     )
     planner = Planner(
@@ -129,6 +134,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
         moderator=moderator,
         screening=screening,
         resolve_image=resolver,
+        admission=admission,
         record_refusal=refusals.record,
         max_batch=settings.max_batch,
         characters=characters.use,

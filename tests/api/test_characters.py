@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from limner.backends.placeholder import character_box
 from limner.db.tables import CharacterEmbedding, MediaObject
+from limner.errors import NotFound
 from limner.generation.refusals import recent_refusals
 from tests.conftest import Key, KeyFactory
 from tests.support.events import wait_finished
@@ -134,7 +135,7 @@ def test_create_get_list_and_delete(client: TestClient, app: FastAPI, funded: Ke
     assert len(gone) == 2
     for token, media_type in tokens:
         if token in gone:
-            with pytest.raises(Exception):
+            with pytest.raises(NotFound):
                 store.get(token, media_type)
 
 

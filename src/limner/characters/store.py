@@ -11,8 +11,8 @@ crash in between leaves files no row owns, which the storage sweep removes.
 from __future__ import annotations
 
 import hashlib
-import re
 import io
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +21,6 @@ from PIL import Image
 from sqlalchemy import and_, delete, or_, select
 
 from limner.backends.base import CharacterReferences
-from limner.characters.admission import ReferenceAdmission
 from limner.characters.embeddings import StoredEmbeddings
 from limner.characters.model import CharacterCreate, CharacterInfo, StoredReference
 from limner.clock import utcnow
@@ -31,6 +30,7 @@ from limner.domain.requests import CHARACTER_ID_PATTERN, MAX_SEED, parse_model
 from limner.domain.styles import Style
 from limner.errors import ContentBlocked, NotFound, ValidationFailed
 from limner.generation.accounts import AccountRef
+from limner.generation.admission import InputAdmission
 from limner.generation.characters import FIELD, CharacterUse
 from limner.generation.refusals import RefusalLog
 from limner.ids import new_character_id, new_character_media_id, new_image_token
@@ -60,7 +60,7 @@ class CharacterStore:
         store: ImageStore,
         resolver: MediaResolver,
         moderator: TextModerator,
-        admission: ReferenceAdmission,
+        admission: InputAdmission,
         refusals: RefusalLog,
     ) -> None:
         self.database = database
@@ -73,17 +73,22 @@ class CharacterStore:
     # -- the resource --------------------------------------------------------------------------
 
     def create(self, account: AccountRef, body: Any) -> CharacterInfo:
-        """Validate (400), moderate (403, recorded), admit each reference (403, recorded; 503
-        when screening cannot run), then store the copies and the character."""
+        """Validate (400), moderate (403, recorded), admit each reference through the one input
+        gate (`generation.admission`: 403, recorded; 503 when screening cannot run), then store
+        the copies and the character."""
         request = parse_model(CharacterCreate, body)
         style = request.style
-        self.admission.before_resolving(account, style, request.references)
-        self._moderate(account, request)
-        self.admission.require_screening(style)
+        fields = [f"references.{index}" for index in range(len(request.references))]
+        # the adult style's rule from the reference alone, before anything is fetched
+        for field, reference in zip(fields, request.references, strict=True):
+            self.admission.check_reference(reference, field=field, style=style, account=account)
+        sexual = self._moderate(account, request)
         pictures: list[InputImage] = []
-        for index, reference in enumerate(request.references):
-            picture = self.resolver.resolve(reference, field=f"references.{index}", account=account)
-            self.admission.admit(account, style, index, picture)
+        for field, reference in zip(fields, request.references, strict=True):
+            picture = self.resolver.resolve(reference, field=field, account=account)
+            self.admission.admit(
+                picture, field=field, style=style, sexual_prompt=sexual, account=account
+            )
             pictures.append(picture)
         return self._store(account, request, pictures)
 
@@ -169,7 +174,9 @@ class CharacterStore:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _moderate(self, account: AccountRef, request: CharacterCreate) -> None:
+    def _moderate(self, account: AccountRef, request: CharacterCreate) -> bool:
+        """Moderate the character's text (403, recorded); whether it is sexual (which makes the
+        screening of its references stricter)."""
         fields = []
         if request.description is not None:
             fields.append(TextField("description", request.description))
@@ -179,7 +186,7 @@ class CharacterStore:
                 for name, value in request.appearance.free_text_fields().items()
             ]
         if not fields:
-            return
+            return False
         verdict = self.moderator.check(
             ModerationRequest(
                 style=request.style,
@@ -192,6 +199,7 @@ class CharacterStore:
             rule = verdict.rule or "blocked"
             self.refusals.record(account, field, rule, request.style.value)
             raise ContentBlocked(field=field, rule=rule, message=verdict.message)
+        return verdict.sexual
 
     def _store(
         self, account: AccountRef, request: CharacterCreate, pictures: list[InputImage]

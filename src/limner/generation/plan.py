@@ -3,30 +3,26 @@
 Everything that can refuse a request without making anything runs here, before any credit is
 reserved: a wrong field (400), moderation (403, recorded), screening that cannot run (503), a
 kind, style or quality no backend of this server can make (503 `NotAvailable`; a test key's
-request goes to the placeholder backend only, whatever serves live keys). The `Plan` then
+request goes to the placeholder backend only, whatever serves live keys), and an input picture
+the admission gate refuses (`generation.admission`: 403, recorded). The `Plan` then
 carries what the engine needs: the parsed request, its price, the screening for its outputs,
 its input pictures, the chosen backend and the prompt built once for every backend alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-from PIL import Image
 
 from limner.backends.base import ConditionsOnReferences, GenerationSpec
 from limner.db.tables import Generation
 from limner.domain.prompts import BuiltPrompt, build_prompt
-from limner.domain.requests import GenerateRequest, adult_image_inputs
-from limner.domain.styles import Style
+from limner.domain.requests import GenerateRequest
 from limner.errors import ContentBlocked, GenerationFailed, ValidationFailed
 from limner.generation.accounts import AccountRef
+from limner.generation.admission import InputAdmission
 from limner.generation.backends import BackendSet
-from limner.generation.characters import (
-    FIELD as CHARACTER_FIELD,
-)
+from limner.generation.characters import FIELD as CHARACTER_FIELD
 from limner.generation.characters import (
     STORED_CHARACTER,
     CharacterBook,
@@ -34,16 +30,14 @@ from limner.generation.characters import (
     apply_to_body,
     character_text_fields,
 )
-from limner.generation.inputs import ImageResolver
+from limner.generation.inputs import ImageResolver, KindInput, PictureRef
 from limner.generation.kinds import Kind, kind_named, kind_of
-from limner.moderation.base import ModerationRequest, TextModerator
+from limner.generation.refusals import RefusalRecorder
+from limner.moderation.base import ModerationRequest, TextModerator, Verdict
 from limner.runner import GenerationRunner
 from limner.screening import Checks, ScreeningGate
 
 __all__ = ["Plan", "Planner", "RefusalRecorder"]
-
-#: records a refusal (account, field, rule, style) before it is raised
-RefusalRecorder = Callable[[AccountRef, str, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,8 @@ class Plan:
     prompt: BuiltPrompt
     checks: Checks
     price_per_output: int
-    inputs: tuple[Image.Image, ...] = field(default=(), repr=False)
+    #: the input pictures with their fields and origins (admitted in `plan()`)
+    inputs: tuple[KindInput, ...] = field(default=(), repr=False)
     #: false for a test key's request: the placeholder backend, priced at nothing, no credits
     livemode: bool = True
     #: the request's character (`character_id`), applied
@@ -100,7 +95,7 @@ class Plan:
             quality=self.request.quality,
             seed=seed,
             kind=self.kind.name,
-            inputs=self.inputs,
+            inputs=tuple(each.picture.image for each in self.inputs),
             character=self.character.references
             if self.character is not None and self.reference_conditioning
             else None,
@@ -116,6 +111,7 @@ class Planner:
         moderator: TextModerator,
         screening: ScreeningGate,
         resolve_image: ImageResolver,
+        admission: InputAdmission,
         record_refusal: RefusalRecorder,
         max_batch: int,
         characters: CharacterBook | None = None,
@@ -124,6 +120,7 @@ class Planner:
         self.moderator = moderator
         self.screening = screening
         self.resolve_image = resolve_image
+        self.admission = admission
         self.record_refusal = record_refusal
         self.max_batch = max_batch
         self.characters = characters
@@ -132,25 +129,40 @@ class Planner:
         """Plan a request body (a decoded JSON object), or raise why it cannot run."""
         character = None
         if isinstance(body, dict) and body.get(CHARACTER_FIELD) is not None:
+            # before parsing: the character's style and traits are part of the request
             character = self._character(body[CHARACTER_FIELD], account)
             body = apply_to_body(body, character)
-        # the adult style never takes a user's picture: refused (and recorded) before parsing
-        image_fields = adult_image_inputs(body)
-        if image_fields:
-            self._refuse(account, image_fields[0], "adult_image_input", Style.nude.value)
         kind = kind_of(body)
         request = kind.parse({name: value for name, value in body.items() if name != "type"})
         if request.n > self.max_batch:
             raise ValidationFailed(
                 "n", f"`n` must be at most {self.max_batch} on this server but is {request.n}"
             )
-        self._moderate(account, kind, request, character)
+        pictures = kind.pictures(request)
+        # the adult style never takes a user's picture: refused (and recorded) from the
+        # reference alone, before anything is fetched or decoded
+        for ref in pictures:
+            self.admission.check_reference(
+                ref.reference, field=ref.field, style=request.style, account=account
+            )
+        verdict = self._moderate(account, kind, request, character)
         checks = kind.checks(request, sfw_only=account.sfw_only)
         self.screening.require(checks)  # fail closed, before any credit or model is touched
         runner = self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
-        return self._finish(kind, request, runner, account, checks, character)
+        inputs = []
+        for ref in pictures:  # each admitted before any model sees it or any credit is held
+            picture = self._resolve_one(ref, account)
+            self.admission.admit(
+                picture.picture,
+                field=ref.field,
+                style=request.style,
+                sexual_prompt=verdict.sexual,
+                account=account,
+            )
+            inputs.append(picture)
+        return self._finish(kind, request, runner, account, checks, tuple(inputs), character)
 
     def restore(self, generation: Generation, account: AccountRef) -> Plan:
         """The plan of a stored generation (a queued job, run by a worker of any process): its
@@ -164,13 +176,14 @@ class Planner:
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
         checks = kind.checks(request, sfw_only=account.sfw_only)
+        inputs = tuple(self._resolve_one(ref, account) for ref in kind.pictures(request))
         character, missing = None, False
         if request.character_id is not None:
             try:  # its style and traits are in the stored request; its references are looked up
                 character = self._character(request.character_id, account)
             except ValidationFailed:
                 missing = True
-        plan = self._finish(kind, request, runner, account, checks, character)
+        plan = self._finish(kind, request, runner, account, checks, inputs, character)
         return replace(plan, character_missing=missing) if missing else plan
 
     def _character(self, character_id: object, account: AccountRef) -> CharacterUse:
@@ -180,6 +193,10 @@ class Planner:
             )
         return self.characters(character_id, account=account)
 
+    def _resolve_one(self, ref: PictureRef, account: AccountRef) -> KindInput:
+        picture = self.resolve_image.resolve(ref.reference, field=ref.field, account=account)
+        return KindInput(ref.field, picture)
+
     def _finish(
         self,
         kind: Kind,
@@ -187,6 +204,7 @@ class Planner:
         runner: GenerationRunner,
         account: AccountRef,
         checks: Checks,
+        inputs: tuple[KindInput, ...],
         character: CharacterUse | None = None,
     ) -> Plan:
         conditioning = False
@@ -216,7 +234,7 @@ class Planner:
             checks=checks,
             # a test key is never charged: its price is nothing, so nothing is held or captured
             price_per_output=kind.price_per_output(request) if account.livemode else 0,
-            inputs=kind.inputs(request, account, self.resolve_image),
+            inputs=inputs,
             livemode=account.livemode,
             character=character,
             reference_conditioning=conditioning,
@@ -228,7 +246,7 @@ class Planner:
         kind: Kind,
         request: GenerateRequest,
         character: CharacterUse | None = None,
-    ) -> None:
+    ) -> Verdict:
         fields = kind.text_fields(request)
         if character is not None:
             fields += character_text_fields(character)
@@ -247,6 +265,7 @@ class Planner:
                 request.style.value,
                 message=verdict.message,
             )
+        return verdict
 
     def _refuse(
         self, account: AccountRef, field: str, rule: str, style: str, *, message: str | None = None

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from limner.clock import isoformat_z
 from limner.db.tables import Generation, GenerationImage
-from limner.generation.live import Progress
 from limner.generation.characters import STORED_CHARACTER
+from limner.generation.live import Progress
 from limner.generation.states import JobStatus
 from limner.storage.base import EXTENSIONS
 
