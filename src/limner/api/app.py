@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from limner import __version__
 from limner.api.context import AppContext
@@ -133,7 +134,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in (*generate.EXTRA_SCHEMAS, *characters.EXTRA_SCHEMAS):
+    extra: list[type[BaseModel]] = [*generate.EXTRA_SCHEMAS, *characters.EXTRA_SCHEMAS]
+    for model in extra:
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(model_schema.pop("$defs", {}))
         components[model.__name__] = model_schema

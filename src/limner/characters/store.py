@@ -19,6 +19,7 @@ from typing import Any
 
 from PIL import Image
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session
 
 from limner.backends.base import CharacterReferences
 from limner.characters.embeddings import StoredEmbeddings
@@ -92,7 +93,7 @@ class CharacterStore:
             pictures.append(picture)
         return self._store(account, request, pictures)
 
-    def list(self, account: AccountRef, *, cursor: str | None, limit: int) -> CharacterPage:
+    def page(self, account: AccountRef, *, cursor: str | None, limit: int) -> CharacterPage:
         """Newest first; `cursor` is the last id of the previous page."""
         if not 1 <= limit <= MAX_PAGE:
             raise ValidationFailed("limit", f"`limit` must be from 1 to {MAX_PAGE} but is {limit}")
@@ -252,14 +253,14 @@ class CharacterStore:
             session.flush()
             return _info(character)
 
-    def _owned(self, session: Any, account: AccountRef, character_id: str) -> Character:
+    def _owned(self, session: Session, account: AccountRef, character_id: str) -> Character:
         row = session.get(Character, character_id)
         if row is None or row.account_id != account.id:
             raise NotFound(f"No character {character_id!r}.")
-        return row  # type: ignore[no-any-return]
+        return row
 
     @staticmethod
-    def _tokens(session: Any, references: tuple[StoredReference, ...]) -> list[tuple[str, str]]:
+    def _tokens(session: Session, references: tuple[StoredReference, ...]) -> list[tuple[str, str]]:
         ids = [ref.media_id for ref in references]
         rows = {
             row.id: (row.token, row.media_type)

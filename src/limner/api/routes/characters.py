@@ -83,7 +83,7 @@ def list_characters(
     ] = None,
     limit: Annotated[int, Query(description="Page size, 1 to 100.")] = 20,
 ) -> CharacterPage:
-    page = _store(context).list(caller, cursor=cursor, limit=limit)
+    page = _store(context).page(caller, cursor=cursor, limit=limit)
     return CharacterPage(
         data=[_public(info) for info in page.items],
         next_cursor=page.next_cursor,

@@ -314,9 +314,9 @@ def _resolve_paths(table: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     out["pipeline"] = resolve(out.get("pipeline"))
     if "tiny_vae" in out:
         out["tiny_vae"] = resolve(out["tiny_vae"])
-    for table in ("lora", "ip_adapter"):
-        if isinstance(out.get(table), dict):
-            out[table] = {**out[table], "path": resolve(out[table].get("path"))}
+    for name in ("lora", "ip_adapter"):
+        if isinstance(out.get(name), dict):
+            out[name] = {**out[name], "path": resolve(out[name].get("path"))}
     return out
 
 
