@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,12 +16,16 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from limner.backends.placeholder import character_box
+from limner import keys, ledger
+from limner.api import create_app
+from limner.backends.placeholder import PlaceholderBackend, character_box
+from limner.config import Settings
 from limner.db.tables import CharacterEmbedding, MediaObject
 from limner.errors import NotFound
 from limner.generation.refusals import recent_refusals
 from tests.conftest import Key, KeyFactory
 from tests.support.events import wait_finished
+from tests.support.gated import GATE_LIMIT_S, GatedBackend
 
 SCENES = ("a lighthouse at dusk", "a market street in the rain", "a quiet library at noon")
 
@@ -355,3 +360,55 @@ def test_a_queued_generation_follows_the_character(client: TestClient, funded: K
     assert done["status"] == "completed" and done["reference_conditioning"] is True
     now = generate(client, funded, prompt=SCENES[0], seed=4, character_id=mara["id"])
     assert same_mark(picture(client, done), picture(client, now))
+
+
+def test_a_queued_job_whose_character_was_deleted_fails_free(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    backend = GatedBackend(PlaceholderBackend())  # holds the first job, so the second waits
+    app = create_app(settings_factory(queue_workers=1), backend=backend)
+    with TestClient(app) as client:
+        with app.state.limner.database.transaction() as session:
+            issued = keys.create_key(session=session, plan="pro")
+            ledger.grant(session=session, account_id=issued.account_id, amount=5)
+        key = Key(issued.key, issued.prefix, issued.account_id)
+        mara = create(client, key, name="Mara", references=[data_url((200, 200, 30))])
+        before = credits(client, key)
+        first = client.post(
+            "/api/v1/generate", json={"prompt": SCENES[0], "async": True}, headers=key.headers
+        )
+        assert backend.started.wait(GATE_LIMIT_S)  # the one worker is busy with the first job
+        second = client.post(
+            "/api/v1/generate",
+            json={"prompt": SCENES[1], "async": True, "character_id": mara["id"]},
+            headers=key.headers,
+        )
+        assert second.status_code == 202 and second.json()["status"] == "queued"
+        assert (
+            client.delete(f"/api/v1/characters/{mara['id']}", headers=key.headers).status_code
+            == 204
+        )
+        backend.gate.set()
+        assert wait_finished(client, first.json()["id"], key.headers)["status"] == "completed"
+        failed = wait_finished(client, second.json()["id"], key.headers)
+        assert failed["status"] == "failed" and failed["credits_used"] == 0
+        assert "deleted" in failed["message"]
+        assert credits(client, key) == before - 1  # only the first job was charged
+
+
+def test_a_characters_text_is_moderated_on_creation_and_use(
+    client: TestClient, app: FastAPI, funded: Key
+) -> None:
+    # an age under 18 is refused in the adult style, in any field (safety.md line 1)
+    own = adult_generation(client, funded)
+    response = client.post(
+        "/api/v1/characters",
+        json={"name": "Eve", "style": "nude", "references": [own],
+              "description": "a 16 year old student"},
+        headers=funded.headers,
+    )  # fmt: skip
+    assert response.status_code == 403, response.text
+    assert response.json()["field"] == "description"
+    with app.state.limner.database.read() as session:
+        assert recent_refusals(session=session, key_prefix=funded.prefix)[0].field == "description"
+    assert client.get("/api/v1/characters", headers=funded.headers).json()["data"] == []
