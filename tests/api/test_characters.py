@@ -26,6 +26,7 @@ from limner.generation.refusals import recent_refusals
 from tests.conftest import Key, KeyFactory
 from tests.support.events import wait_finished
 from tests.support.gated import GATE_LIMIT_S, GatedBackend
+from tests.support.screening import MODULE
 
 SCENES = ("a lighthouse at dusk", "a market street in the rain", "a quiet library at noon")
 
@@ -412,3 +413,30 @@ def test_a_characters_text_is_moderated_on_creation_and_use(
     with app.state.limner.database.read() as session:
         assert recent_refusals(session=session, key_prefix=funded.prefix)[0].field == "description"
     assert client.get("/api/v1/characters", headers=funded.headers).json()["data"] == []
+
+
+def test_a_character_from_a_users_picture_makes_every_output_screened(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """safety.md line 2: the outputs of a job that took a user's picture are screened for nudity;
+    a character's uploaded reference is such a picture in every request that names it. (The
+    stand-in detector flags only output-sized pictures, so the small references pass.)"""
+    settings = settings_factory(screening_nudity_detector=f"{MODULE}:flags_outputs_only")
+    with TestClient(create_app(settings)) as client:
+        app = client.app
+        with app.state.limner.database.transaction() as session:  # type: ignore[attr-defined]
+            issued = keys.create_key(session=session, plan="pro")
+            ledger.grant(session=session, account_id=issued.account_id, amount=5)
+        key = Key(issued.key, issued.prefix, issued.account_id)
+        from_upload = create(client, key, name="Mara", references=[upload(client, key)])
+        before = credits(client, key)
+        response = client.post(
+            "/api/v1/generate",
+            json={"prompt": SCENES[0], "character_id": from_upload["id"]},
+            headers=key.headers,
+        )
+        assert response.status_code == 403, response.text
+        assert response.json()["error"] == "content_blocked"
+        assert credits(client, key) == before
+        # the same request without the character is not screened for nudity
+        assert generate(client, key, prompt=SCENES[0], seed=2)["status"] == "completed"

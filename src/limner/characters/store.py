@@ -35,7 +35,7 @@ from limner.generation.admission import InputAdmission
 from limner.generation.characters import FIELD, CharacterUse
 from limner.generation.refusals import RefusalLog
 from limner.ids import new_character_id, new_character_media_id, new_image_token
-from limner.media.refs import InputImage, MediaResolver
+from limner.media.refs import InputImage, MediaResolver, RefSource
 from limner.moderation.base import ModerationRequest, TextField, TextModerator
 from limner.storage.base import ImageStore
 
@@ -171,6 +171,7 @@ class CharacterStore:
                 load_images=lambda: tuple(self._load(token, media) for token, media in tokens),
                 embeddings=StoredEmbeddings(self.database, info.id),
             ),
+            user_pictures=any(ref.source != RefSource.generation.value for ref in info.references),
         )
 
     # -- internals -----------------------------------------------------------------------------
@@ -217,7 +218,7 @@ class CharacterStore:
                 width=width,
                 height=height,
                 source=picture.source.value,
-                generation_id=picture.ref_id if picture.source.value == "generation" else None,
+                generation_id=picture.ref_id if picture.source is RefSource.generation else None,
             )
             row = MediaObject(
                 id=reference.media_id,

@@ -12,7 +12,7 @@ the character's own fixed seed is used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from limner.backends.base import CharacterReferences
@@ -20,6 +20,7 @@ from limner.domain.styles import Style
 from limner.errors import ValidationFailed
 from limner.generation.accounts import AccountRef
 from limner.moderation.base import TextField
+from limner.screening import Checks
 
 __all__ = [
     "FIELD",
@@ -28,6 +29,7 @@ __all__ = [
     "CharacterUse",
     "apply_to_body",
     "character_text_fields",
+    "with_character_checks",
 ]
 
 #: the request field that names a character
@@ -49,6 +51,9 @@ class CharacterUse:
     #: used when the request has no seed and the backend has no reference conditioning
     seed: int
     references: CharacterReferences
+    #: a reference came from outside this server (an upload, a data or web URL): its outputs
+    #: are screened for nudity and marked composite, as for any job that took a user's picture
+    user_pictures: bool = False
 
 
 class CharacterBook(Protocol):
@@ -77,6 +82,14 @@ def apply_to_body(body: dict[str, Any], character: CharacterUse) -> dict[str, An
         elif isinstance(given, dict):  # the request's traits win, field by field
             body = {**body, "appearance": {**character.appearance, **given}}
     return body
+
+
+def with_character_checks(checks: Checks, character: CharacterUse | None) -> Checks:
+    """A character made from a user's picture makes every output a job that took one: screened
+    for nudity in any style (safety.md line 2), whatever the kind."""
+    if character is not None and character.user_pictures:
+        return replace(checks, nudity=True)
+    return checks
 
 
 def character_text_fields(character: CharacterUse) -> list[TextField]:

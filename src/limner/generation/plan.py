@@ -29,6 +29,7 @@ from limner.generation.characters import (
     CharacterUse,
     apply_to_body,
     character_text_fields,
+    with_character_checks,
 )
 from limner.generation.inputs import ImageResolver, KindInput, PictureRef
 from limner.generation.kinds import Kind, kind_named, kind_of
@@ -63,6 +64,14 @@ class Plan:
     def cost(self) -> int:
         """What is reserved: every output's price (only the delivered ones are charged)."""
         return self.price_per_output * self.kind.outputs(self.request)
+
+    @property
+    def takes_user_image(self) -> bool:
+        """A user's picture went into it (the kind's own, or a character's reference): its
+        outputs are marked composite in their provenance."""
+        return self.kind.takes_user_image or (
+            self.character is not None and self.character.user_pictures
+        )
 
     @property
     def queued(self) -> bool:
@@ -146,7 +155,7 @@ class Planner:
                 ref.reference, field=ref.field, style=request.style, account=account
             )
         verdict = self._moderate(account, kind, request, character)
-        checks = kind.checks(request, sfw_only=account.sfw_only)
+        checks = with_character_checks(kind.checks(request, sfw_only=account.sfw_only), character)
         self.screening.require(checks)  # fail closed, before any credit or model is touched
         runner = self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
@@ -175,7 +184,6 @@ class Planner:
         ) or self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
-        checks = kind.checks(request, sfw_only=account.sfw_only)
         inputs = tuple(self._resolve_one(ref, account) for ref in kind.pictures(request))
         character, missing = None, False
         if request.character_id is not None:
@@ -183,6 +191,7 @@ class Planner:
                 character = self._character(request.character_id, account)
             except ValidationFailed:
                 missing = True
+        checks = with_character_checks(kind.checks(request, sfw_only=account.sfw_only), character)
         plan = self._finish(kind, request, runner, account, checks, inputs, character)
         return replace(plan, character_missing=missing) if missing else plan
 
@@ -254,7 +263,8 @@ class Planner:
             ModerationRequest(
                 style=request.style,
                 fields=tuple(fields),
-                has_image_input=kind.takes_user_image,
+                has_image_input=kind.takes_user_image
+                or (character is not None and character.user_pictures),
             )
         )
         if not verdict.allowed:
