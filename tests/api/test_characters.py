@@ -440,3 +440,15 @@ def test_a_character_from_a_users_picture_makes_every_output_screened(
         assert credits(client, key) == before
         # the same request without the character is not screened for nudity
         assert generate(client, key, prompt=SCENES[0], seed=2)["status"] == "completed"
+
+
+def test_every_kind_takes_a_character(client: TestClient, funded: Key) -> None:
+    """The character step is the plan's, not a kind's: i2i gets it without code of its own."""
+    mara = create(client, funded, name="Mara", references=[data_url((200, 40, 40))])
+    body = generate(
+        client, funded, prompt=SCENES[1], type="i2i", image=data_url((10, 10, 10)),
+        strength=1.0, seed=5, character_id=mara["id"],
+    )  # fmt: skip
+    assert body["type"] == "i2i" and body["character"]["id"] == mara["id"]
+    plain_scene = generate(client, funded, prompt=SCENES[0], seed=9, character_id=mara["id"])
+    assert same_mark(picture(client, body), picture(client, plain_scene))
