@@ -231,6 +231,8 @@ class DiffusersBackend:
         checks: list[tuple[str, Callable[[], None]]] = []
         if preset.lora is not None:
             checks.append(("lora.path", lambda: self._check_lora(preset, where)))
+        if preset.ip_adapter is not None:
+            checks.append(("ip_adapter.path", lambda: self._check_ip_adapter(preset, where)))
         source = (preset.pipeline, preset.variant, preset.tiny_vae)
         if source not in found:
             checks.append(("pipeline", lambda: self._check_pipeline_source(preset, where)))
@@ -545,6 +547,27 @@ class DiffusersBackend:
                 f"cache ({os.environ.get('HF_HOME', '~/.cache/huggingface')}). Download it first "
                 f"(hf download {preset.pipeline}) or set LIMNER_DIFFUSERS_DOWNLOAD=true."
             ) from exc
+
+    def _check_ip_adapter(self, preset: ModelPreset, where: str) -> None:
+        """The adapter's weights file is in its folder or the Hub cache (its image encoder is
+        loaded with it: a broken one fails the first request, free)."""
+        from huggingface_hub import try_to_load_from_cache
+
+        adapter = preset.ip_adapter
+        assert adapter is not None
+        inside = "/".join(part for part in (adapter.subfolder, adapter.weight_name) if part)
+        if is_local_source(adapter.path):
+            if not (Path(adapter.path).expanduser() / inside).is_file():
+                raise ConfigurationError(f"{where}.ip_adapter.path: {adapter.path} has no {inside}")
+            return
+        cached = try_to_load_from_cache(
+            adapter.path, adapter.weight_name, subfolder=adapter.subfolder or None
+        )
+        if not isinstance(cached, str) and (hub_offline() or not self._may_download):
+            raise ConfigurationError(
+                f"{where}.ip_adapter.path: {inside} of {adapter.path!r} is not in the local "
+                f"Hugging Face cache (hf download {adapter.path} {inside})"
+            )
 
     def _check_lora(self, preset: ModelPreset, where: str) -> None:
         from huggingface_hub import try_to_load_from_cache
