@@ -560,9 +560,7 @@ class DiffusersBackend:
             if not (Path(adapter.path).expanduser() / inside).is_file():
                 raise ConfigurationError(f"{where}.ip_adapter.path: {adapter.path} has no {inside}")
             return
-        cached = try_to_load_from_cache(
-            adapter.path, adapter.weight_name, subfolder=adapter.subfolder or None
-        )
+        cached = try_to_load_from_cache(adapter.path, inside)  # the path inside the repo
         if not isinstance(cached, str) and (hub_offline() or not self._may_download):
             raise ConfigurationError(
                 f"{where}.ip_adapter.path: {inside} of {adapter.path!r} is not in the local "
