@@ -458,3 +458,18 @@ def test_every_kind_takes_a_character(client: TestClient, funded: Key) -> None:
     assert body["type"] == "i2i" and body["character"]["id"] == mara["id"]
     plain_scene = generate(client, funded, prompt=SCENES[0], seed=9, character_id=mara["id"])
     assert same_mark(picture(client, body), picture(client, plain_scene))
+
+
+def test_the_served_schema_documents_characters(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    create_op = schema["paths"]["/api/v1/characters"]["post"]
+    body = create_op["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/CharacterCreate"}
+    assert {"201", "400", "403"} <= set(create_op["responses"])
+    assert set(schema["paths"]["/api/v1/characters/{character_id}"]) == {"get", "delete"}
+    components = schema["components"]["schemas"]
+    assert set(components["CharacterCreate"]["required"]) == {"name", "references"}
+    assert "character_id" in components["GenerateRequest"]["properties"]
+    assert {"character", "reference_conditioning"} <= set(
+        components["GenerationPublic"]["properties"]
+    )
