@@ -89,6 +89,7 @@ def main() -> None:
     env = {
         **os.environ,
         "LIMNER_DATA_DIR": data_dir,
+        "LIMNER_BACKEND": "placeholder",  # the default (auto) would look for models
         "LIMNER_RATE_LIMIT_PRO": "1000000/minute",
         "LIMNER_PRO_DAILY_CREDITS": "100000000",
         "LIMNER_GENERATION_WORKERS": "2",

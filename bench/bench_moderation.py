@@ -151,6 +151,7 @@ def http_timings(rounds: int) -> list[float]:
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(
             data_dir=Path(data_dir),
+            backend="placeholder",
             free_daily_credits=0,
             rate_limit_free="1000000/minute",
             rate_limit_read="1000000/minute",

@@ -41,6 +41,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("LIMNER_") and not name.startswith("LIMNER_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LIMNER_DATA_DIR", str(tmp_path / "data"))
+    # the default backend (auto) looks for models; tests name the one they use
+    monkeypatch.setenv("LIMNER_BACKEND", "placeholder")
 
 
 @pytest.fixture

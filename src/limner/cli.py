@@ -23,6 +23,7 @@ from limner.errors import LimnerError
 from limner.privacy import confine_scratch_files
 
 if TYPE_CHECKING:
+    from limner.backends.auto import BackendChoice
     from limner.client import Client
 
 app = LimnerTyper(help="Limner: a self-hosted image-generation API server.", no_args_is_help=True)
@@ -108,23 +109,34 @@ def serve(
         os.environ["LIMNER_PUBLIC_URL"] = f"http://{shown_host}:{port}"
     settings = Settings()
     confine_scratch_files(settings.data_dir)
+    try:
+        choice = _choose_backend(settings)  # auto: fetches the models on a first start
+    except LimnerError as error:
+        raise _fail(error) from error
     if processes > 1:
+        # each process decides `auto` again, on the local cache this one has just filled
         _serve_processes(settings, host, port, log_level, processes)
         return
     try:
-        application = create_app(settings)
+        application = create_app(settings, choice=choice)
         # a preset without its model is disabled here (one warning line); none at all stops it
         application.state.limner.service.backends.check_ready()
     except LimnerError as error:
         raise _fail(error) from error
-    _print_runtime(application.state.limner.backend)
+    context = application.state.limner
+    _print_runtime(context.backend)
+    chosen = f"{context.backend.name} (auto)" if choice is not None else context.backend.name
     console.print(
         f"Limner {__version__} on http://{host}:{port} "
-        f"(backend: {settings.backend.value}, data: {settings.data_dir})"
+        f"(backend: {chosen}, data: {settings.data_dir})"
     )
     url = firstrun.local_url(host, port)
     firstrun.record_server_url(settings.data_dir, url)  # `limner generate` finds it there
-    banner = firstrun.ready_banner(url, firstrun.read_key_file(key_file) if key_file else None)
+    banner = firstrun.ready_banner(
+        url,
+        firstrun.read_key_file(key_file) if key_file else None,
+        notice=context.backend_notice,
+    )
     serve_with_banner(
         application,
         banner=banner,
@@ -135,9 +147,30 @@ def serve(
     )
 
 
+def _choose_backend(settings: Settings) -> BackendChoice | None:
+    """`LIMNER_BACKEND=auto`: diffusers where its models are here or can be fetched now (with a
+    size estimate and progress bars), else the placeholder with its banner line."""
+    if settings.backend is not BackendName.auto or settings.workers is WorkerTier.ray:
+        return None
+    from limner.backends.auto import choose_backend
+
+    def say(line: str) -> None:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    choice = choose_backend(settings, fetch=True, say=say)
+    if choice.notice is not None:
+        console.print(choice.notice, style="bold white on red", highlight=False, soft_wrap=True)
+    else:
+        say(f"LIMNER_BACKEND=auto: diffusers, {choice.reason}")
+    return choice
+
+
 def _print_runtime(backend: object) -> None:
-    """One line per serving preset: what it runs on, so an operator sees what serves (also in
-    /readyz). A disabled one has had its warning line already."""
+    """Where the models run and why (device, precision), then one line per serving preset, so
+    an operator sees what serves (also in /readyz). A disabled one has had its warning line."""
+    summary = getattr(backend, "device_summary", None)
+    if summary is not None:
+        console.print(summary(), markup=False, highlight=False, soft_wrap=True)
     describe = getattr(backend, "describe", None)
     for row in describe() if describe is not None else []:
         if row.get("disabled"):
@@ -220,7 +253,7 @@ def worker(
     context.jobs.start()
     console.print(
         f"Limner worker {context.recovery.me.id}: {settings.queue_workers} thread(s), "
-        f"backend {settings.backend.value}"
+        f"backend {context.backend.name}"
     )
     stop.wait()
     context.jobs.stop(timeout=settings.shutdown_grace_s)  # running jobs may finish
@@ -490,6 +523,9 @@ def verify(
     console.print(table)
     if result.from_this_server:
         console.print(f"[green]Made by this server: generation {result.image.watermark_id}[/green]")
+        if result.image.made_from_input:
+            recorded = ", ".join(result.image.ingredients) or "no manifest"
+            console.print(f"Made from an input picture (C2PA ingredients: {recorded})")
     elif result.image.from_limner:
         console.print("[yellow]A Limner watermark, but not a generation of this server.[/yellow]")
     else:
@@ -592,15 +628,34 @@ def generate(
     quality: Annotated[str, typer.Option(help="fast or hires.")] = "fast",
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible result.")] = None,
     n: Annotated[int, typer.Option("--n", help="Images to make (seed, seed+1, ...).")] = 1,
+    width: Annotated[
+        int | None, typer.Option(help="Width in px, a multiple of 8 (default: the preset's).")
+    ] = None,
+    height: Annotated[
+        int | None, typer.Option(help="Height in px, a multiple of 8 (default: the preset's).")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
     character: Annotated[
         str | None, typer.Option(help="One of your characters (chr_...); its style is used.")
+    ] = None,
+    type_: Annotated[str, typer.Option("--type", help="t2i, i2i, inpaint or outpaint.")] = "t2i",
+    image: Annotated[
+        str | None,
+        typer.Option(help="Input picture: a file (uploaded first), upl_..., gen_... or https://."),
+    ] = None,
+    mask: Annotated[
+        str | None, typer.Option(help="inpaint: where to repaint (white, or transparent).")
+    ] = None,
+    strength: Annotated[float | None, typer.Option(help="i2i: 0.05 to 1 (default 0.6).")] = None,
+    expand: Annotated[
+        str | None, typer.Option(help="outpaint: pixels to add, LEFT,RIGHT,TOP,BOTTOM.")
     ] = None,
     url: ServerUrl = None,
     api_key: ApiKey = "",
 ) -> None:
     """Generate on a Limner server (LIMNER_URL, LIMNER_API_KEY), following its progress, and
-    save the images."""
+    save the images. With --type i2i/inpaint/outpaint, --image (and --mask, --strength,
+    --expand) give the input: local files are uploaded first."""
     import httpx
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -617,6 +672,15 @@ def generate(
         options["character_id"] = character
         if style == "realistic":
             options.pop("style")
+    for name, side in (("width", width), ("height", height)):
+        if side is not None:
+            options[name] = side
+    if type_ != "t2i":
+        options["type"] = type_
+    extra = {"image": image, "mask": mask, "strength": strength}
+    options.update({name: value for name, value in extra.items() if value is not None})
+    if expand is not None:
+        options["expand"] = _expand_option(expand)
     started = time.monotonic()
     try:
         with Client(url, api_key) as client:
@@ -655,6 +719,21 @@ def generate(
     console.print(
         f"{result.credits_used} credit(s), seed {result.seed}, {time.monotonic() - started:.1f}s"
     )
+    if result.backend == "placeholder":
+        err_console.print(
+            "[yellow]note:[/yellow] a placeholder image (a generated test card, not a model's "
+            "output): a test key, or a server with no model (its /readyz says why)"
+        )
+
+
+def _expand_option(text: str) -> dict[str, int]:
+    """ "LEFT,RIGHT,TOP,BOTTOM" as the request's `expand` object (the server checks the range)."""
+    parts = text.split(",")
+    if len(parts) != 4 or not all(part.strip().isdigit() for part in parts):
+        err_console.print("[red]error:[/red] --expand takes LEFT,RIGHT,TOP,BOTTOM in pixels")
+        raise typer.Exit(2)
+    left, right, top, bottom = (int(part) for part in parts)
+    return {"left": left, "right": right, "top": top, "bottom": bottom}
 
 
 @contextmanager

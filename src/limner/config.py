@@ -15,8 +15,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class BackendName(StrEnum):
+    #: diffusers when its models are here or can be fetched, else the placeholder (labelled)
+    auto = "auto"
     placeholder = "placeholder"
     diffusers = "diffusers"
+
+
+class AutoModels(StrEnum):
+    """Which models `LIMNER_BACKEND=auto` fetches on a first start (docs/models.md)."""
+
+    #: the `fast` presets' models; `hires` too on a CUDA GPU with room for it (memory and disk)
+    fit = "fit"
+    fast = "fast"  #: the `fast` presets' models only
+    all = "all"  #: every enabled preset's Hub models
 
 
 class ImageDelivery(StrEnum):
@@ -46,11 +57,25 @@ class Settings(BaseSettings):
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Base of every image_url this server returns."
     )
-    backend: BackendName = Field(BackendName.placeholder, description="Generation backend.")
+    backend: BackendName = Field(
+        BackendName.auto,
+        description="Generation backend: auto (diffusers where a model can be had, else the "
+        "labelled placeholder), diffusers or placeholder.",
+    )
     extra_backends: list[BackendName] = Field(
         default_factory=list,
         description="More backends beside `backend`, tried in order for what it cannot make "
         '(JSON list, e.g. ["placeholder"]).',
+    )
+    auto_models: AutoModels = Field(
+        AutoModels.fit, description="backend=auto: which models a first start fetches."
+    )
+    auto_hub_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=120,
+        description="backend=auto: how long the first look at the model hub may take before "
+        "the server starts with the placeholder (one try, no retries).",
     )
 
     # credits
@@ -151,6 +176,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("extra_backends")
+    @classmethod
+    def _extra_backends_named(cls, value: list[BackendName]) -> list[BackendName]:
+        if BackendName.auto in value:
+            raise ValueError("name the backends (placeholder, diffusers); auto is for `backend`")
         return value
 
     @field_validator(
@@ -279,6 +311,15 @@ class Settings(BaseSettings):
     )
     media_fetch_allow_private: bool = Field(
         False, description="Let https:// references reach private hosts (tests, intranets)."
+    )
+    media_fetch_ca_file: Path | None = Field(
+        None, description="CA bundle (PEM) trusted for https:// references; default: system."
+    )
+    max_media_body_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=1024,
+        description="Largest JSON body of a generate request that takes pictures (inline "
+        "data: URLs); every other body keeps LIMNER_MAX_BODY_BYTES.",
     )
     storage_sweep_interval_s: float = Field(
         3600.0, ge=0, description="How often the server sweeps storage; 0 turns it off."

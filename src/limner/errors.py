@@ -27,8 +27,10 @@ LimnerError
 
 Elsewhere, beside the modules that raise them: `ledger.LedgerError`, `generation.states.
 InvalidTransition`, `storage.s3.StorageUnavailable` (500 if they ever reach a request),
-`backends.base.GenerationCanceled` (a GenerationFailed) and `retention.GenerationNotFinished`
-(a Conflict: deleting a queued or running generation).
+`backends.base.GenerationCanceled` (a GenerationFailed), `retention.GenerationNotFinished`
+(a Conflict: deleting a queued or running generation), and the OpenAI surface's
+`openai_api.errors.UnsupportedParameter` (a ValidationFailed) and `EndpointNotSupported` (an
+InvalidRequest).
 """
 
 from __future__ import annotations

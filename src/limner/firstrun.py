@@ -54,10 +54,13 @@ def read_key_file(path: Path) -> str | None:
         return None
 
 
-def ready_banner(url: str, key: str | None) -> str:
-    """The lines printed last when the server is up: where it is, and what to copy."""
-    lines = [
-        "",
+def ready_banner(url: str, key: str | None, *, notice: str | None = None) -> str:
+    """The lines printed last when the server is up: where it is, and what to copy; a
+    placeholder server's `notice` first, so no one takes its images for a model's."""
+    lines = [""]
+    if notice:
+        lines += [f"!! {notice}", ""]
+    lines += [
         f"Limner is ready: {url}",
         f"  playground  {url}/playground",
         f"  API docs    {url}/docs",

@@ -36,6 +36,8 @@ class Verification:
             "c2pa_trusted": result.c2pa_trusted,
             "placeholder": result.placeholder,
             "format": result.format,
+            "made_from_input": result.made_from_input,
+            "ingredients": list(result.ingredients),
         }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from limner.backends import create_backend
+from limner.backends.auto import BackendChoice, choose_backend
 from limner.backends.base import Backend
 from limner.characters import CharacterStore
 from limner.config import BackendName, Settings, WorkerTier
@@ -68,12 +69,21 @@ class Context:
     trust_anchors_pem: bytes | None = None
     #: the key's characters (`character_id` on generate looks them up through the planner)
     characters: CharacterStore | None = None
+    #: the one-line banner of a server `auto` left on the placeholder (why, and that its images
+    #: are not a model's): start-up, `/readyz` and the playground show it
+    backend_notice: str | None = None
 
 
-def build_context(settings: Settings, backend: Backend | None = None) -> Context:
+def build_context(
+    settings: Settings, backend: Backend | None = None, *, choice: BackendChoice | None = None
+) -> Context:
+    """`choice`: what `LIMNER_BACKEND=auto` picked, when the caller (`limner serve`) has decided
+    it already; otherwise `auto` is decided here on the local cache alone."""
     database = Database(settings.resolved_database_url())
     upgrade(database)
-    backend = backend or create_configured_backend(settings)
+    notice: str | None = None
+    if backend is None:
+        backend, notice = create_configured_backend(settings, choice)
     extra = [create_backend(settings, name) for name in settings.extra_backends]
     store = create_image_store(settings)
     stamper = build_stamper(settings)
@@ -165,6 +175,7 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
         recovery=recovery,
         secret_box=secret_box,
         characters=characters,
+        backend_notice=notice,
     )
 
 
@@ -218,12 +229,21 @@ def build_jobs(
     )
 
 
-def create_configured_backend(settings: Settings) -> Backend:
+def create_configured_backend(
+    settings: Settings, choice: BackendChoice | None = None
+) -> tuple[Backend, str | None]:
+    """The main backend and, where `auto` fell back to the placeholder, its banner line. (An
+    operator who names the placeholder knows; its answers say `"backend": "placeholder"`.)"""
     if settings.workers is WorkerTier.ray:
         from limner.serving.backend import RayBackend
 
-        return RayBackend.from_settings(settings)
-    return create_backend(settings)
+        return RayBackend.from_settings(settings), None
+    name = settings.backend
+    if name is BackendName.auto:
+        choice = choice or choose_backend(settings, fetch=False)
+        log.info("LIMNER_BACKEND=auto: %s (%s)", choice.name.value, choice.reason)
+        return create_backend(settings, choice.name), choice.notice
+    return create_backend(settings, name), None
 
 
 def open_secret_box(settings: Settings, database: Database) -> SecretBox:

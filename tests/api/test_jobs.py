@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -13,6 +12,7 @@ from limner import keys, ledger
 from limner.api import create_app
 from limner.backends.placeholder import PlaceholderBackend
 from limner.db.tables import Reservation
+from tests.support.events import wait_finished
 from tests.support.gated import GATE_LIMIT_S, SteppedBackend
 
 PROMPT = {"prompt": "a lighthouse at dusk"}
@@ -34,14 +34,9 @@ class Server:
     def available(self, headers: dict[str, str]) -> int:
         return self.client.get("/api/v1/account", headers=headers).json()["credits_available"]
 
-    def wait(self, generation_id: str, headers: dict[str, str], timeout: float = 20) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            body = self.client.get(f"/api/v1/generations/{generation_id}", headers=headers).json()
-            if body["status"] not in ("queued", "running"):
-                return body
-            time.sleep(0.05)
-        raise AssertionError(f"{generation_id} did not finish: {body}")
+    def wait(self, generation_id: str, headers: dict[str, str]) -> dict:
+        """The final body, once the job's event stream ends at its terminal status."""
+        return wait_finished(self.client, generation_id, headers)
 
     def open_reservations(self) -> int:
         from sqlalchemy import func, select
@@ -196,7 +191,7 @@ def test_cancel_a_running_job_stops_it_at_the_next_step(serve) -> None:
     assert backend.at_step_1.wait(GATE_LIMIT_S)
     response = server.client.post(f"/api/v1/generations/{job['id']}/cancel", headers=headers)
     assert response.status_code == 200
-    assert server.wait(job["id"], headers, timeout=GATE_LIMIT_S)["status"] == "canceled"
+    assert server.wait(job["id"], headers)["status"] == "canceled"
     assert backend.finished_images == 0  # stopped at the next step, not at the end
     assert server.available(headers) == 5 and server.open_reservations() == 0
 

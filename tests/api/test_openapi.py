@@ -16,9 +16,24 @@ def test_schema_is_valid_openapi(client: TestClient) -> None:
 def test_generate_documents_its_body_and_every_contract_error(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     operation = schema["paths"]["/api/v1/generate"]["post"]
-    body_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-    assert body_ref == "#/components/schemas/GenerateRequest"
-    request = schema["components"]["schemas"]["GenerateRequest"]
+    bodies = operation["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    assert [body["$ref"].rsplit("/", 1)[1] for body in bodies] == [
+        "GenerateRequest",
+        "ImageToImageRequest",
+        "InpaintRequest",
+        "OutpaintRequest",
+    ]
+    components = schema["components"]["schemas"]
+    assert components["GenerateRequest"]["properties"]["type"]["default"] == "t2i"
+    for name, kind, fields in [
+        ("ImageToImageRequest", "i2i", {"image", "strength"}),
+        ("InpaintRequest", "inpaint", {"image", "mask"}),
+        ("OutpaintRequest", "outpaint", {"image", "expand"}),
+    ]:
+        assert components[name]["properties"]["type"]["enum"] == [kind]
+        assert set(components[name]["properties"]) >= fields | {"prompt", "n", "seed"}
+        assert {"type", "prompt", "image"} <= set(components[name]["required"])
+    request = components["GenerateRequest"]
     assert set(request["properties"]) >= {
         "prompt",
         "quality",
@@ -43,3 +58,27 @@ def test_every_schema_reference_resolves(client: TestClient) -> None:
     refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(schema)))
     assert refs <= set(schema["components"]["schemas"])
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_the_openai_surface_documents_its_body_and_its_error_shape(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    operation = schema["paths"]["/v1/images/generations"]["post"]
+    body_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body_ref == "#/components/schemas/OpenAIImageGenerationRequest"
+    request = schema["components"]["schemas"]["OpenAIImageGenerationRequest"]
+    assert {"prompt", "model", "n", "size", "quality", "response_format", "output_format"} <= set(
+        request["properties"]
+    )
+    assert request["required"] == ["prompt"]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert answer == "#/components/schemas/ImagesResponse"
+    for status in ("400", "401", "429", "500", "503"):
+        error = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+        assert error == "#/components/schemas/OpenAIErrorBody", status
+    for path in (
+        "/v1/models",
+        "/v1/models/{model_id}",
+        "/v1/images/edits",
+        "/v1/images/variations",
+    ):
+        assert path in schema["paths"], path

@@ -209,7 +209,7 @@ def test_every_output_of_a_job_that_took_a_user_image_is_screened(
     settings_factory: Callable[..., Settings],
 ) -> None:
     """An `i2i` request takes a user's picture: its outputs are screened for nudity (the input
-    picture passes: the stand-in flags only pictures as large as the outputs)."""
+    picture passes: the stand-in flags only pictures that are not one flat colour)."""
     settings = settings_factory(
         free_daily_credits=0, screening_nudity_detector=f"{MODULE}:flags_outputs_only"
     )

@@ -74,16 +74,22 @@ def test_cli_generate_against_a_live_server(env: dict[str, str], tmp_path: Path)
             str(out),
             "--seed",
             "3",
+            "--width",
+            "320",
+            "--height",
+            "256",
             env={**env, "LIMNER_URL": f"http://127.0.0.1:{port}", "LIMNER_API_KEY": key},
         )
         assert result.returncode == 0, result.stderr
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        from PIL import Image
+
+        with Image.open(out) as made:
+            assert made.size == (320, 256)
         verified = run_cli("verify", str(out), env=env)
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert "Made by this server: generation gen_" in verified.stdout
         stranger = out.parent / "plain.png"
-        from PIL import Image
-
         Image.new("RGB", (256, 256), (120, 130, 140)).save(stranger)
         unverified = run_cli("verify", str(stranger), env=env)
         assert unverified.returncode == 1 and "No Limner watermark" in unverified.stdout
@@ -156,3 +162,51 @@ def _open_reservations(database: Database) -> int:
 def _swallow(call) -> None:
     with contextlib.suppress(httpx.HTTPError):
         call()
+
+
+def test_cli_inpaint_and_outpaint_from_local_files(env: dict[str, str], tmp_path: Path) -> None:
+    """`limner generate --type inpaint --image in.png --mask m.png`: the files are uploaded, the
+    result keeps the input's size and `limner verify` says it was made from an input."""
+    from PIL import Image
+
+    key = create_key(env)
+    port = free_port()
+    server = start_server(env, port)
+    client_env = {**env, "LIMNER_URL": f"http://127.0.0.1:{port}", "LIMNER_API_KEY": key}
+    source, mask = tmp_path / "in.png", tmp_path / "m.png"
+    Image.new("RGB", (120, 80), (60, 120, 180)).save(source)
+    painted = Image.new("L", (60, 40), 0)
+    painted.paste(255, (10, 10, 40, 30))
+    painted.save(mask)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}")
+        out = tmp_path / "inpainted.png"
+        args = ["--type", "inpaint", "--image", str(source), "--mask", str(mask)]
+        made = run_cli("generate", "a lighthouse at dusk", *args, "--out", str(out), env=client_env)
+        assert made.returncode == 0, made.stderr
+        with Image.open(out) as picture:
+            assert picture.size == (120, 80)
+        verified = run_cli("verify", str(out), env=env)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert "Made from an input picture" in verified.stdout
+        grown = tmp_path / "grown.png"
+        args = ["--type", "outpaint", "--image", str(out), "--expand", "8,8,0,16"]
+        made = run_cli("generate", "a lighthouse", *args, "--out", str(grown), env=client_env)
+        assert made.returncode == 0, made.stderr
+        with Image.open(grown) as picture:
+            assert picture.size == (136, 96)
+        bad = run_cli(
+            "generate",
+            "x",
+            "--type",
+            "outpaint",
+            "--image",
+            str(out),
+            "--expand",
+            "8,8",
+            env=client_env,
+        )
+        assert bad.returncode == 2 and "LEFT,RIGHT,TOP,BOTTOM" in bad.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -163,10 +163,16 @@ def test_a_test_key_gets_the_placeholder_on_a_diffusers_server(diffusers_app) ->
     assert len(client.app.state.limner.backend.cache.loaded_keys()) == 1
 
 
-def test_a_test_keys_queued_i2i_job_runs_on_a_server_whose_models_cannot(diffusers_app) -> None:
+def test_a_test_keys_queued_i2i_job_runs_on_a_server_whose_models_cannot(
+    diffusers_app, tmp_path: Path
+) -> None:
     import base64
 
-    client, live, _ = diffusers_app(queue_poll_s=0.05)
+    _client, _live, dirs = diffusers_app()
+    models = write_models_toml(tmp_path / "no-realistic.toml", dirs["sd"], dirs["sdxl"])
+    text = models.read_text("utf-8")
+    models.write_text(text.replace("[realistic.fast]\n", "[realistic.fast]\nenabled = false\n"))
+    client, live, _ = diffusers_app(queue_poll_s=0.05, models_file=models)
     test = key_on(client, test=True)
     picture = io.BytesIO()
     Image.new("RGB", (48, 32), (30, 160, 90)).save(picture, format="PNG")
@@ -176,7 +182,7 @@ def test_a_test_keys_queued_i2i_job_runs_on_a_server_whose_models_cannot(diffuse
         "image": "data:image/png;base64," + base64.b64encode(picture.getvalue()).decode(),
         "async": True,
     }
-    # diffusers here makes text to image only, and a live request never falls to the placeholder
+    # the preset is disabled here, and a live request never falls to the placeholder
     refused = client.post("/api/v1/generate", json=body, headers=live)
     assert refused.status_code == 503 and refused.json()["error"] == "generation_failed"
     # a test key's job is claimed all the same: every process keeps the placeholder for them
@@ -290,3 +296,44 @@ def test_readyz_names_each_presets_device_precision_and_decoder(diffusers_app) -
     after = {row["preset"]: row for row in client.get("/readyz").json()["runtime"]}
     assert after["realistic.fast"]["loaded"] and after["anime.fast"]["loaded"]  # one shared SD
     assert not after["realistic.hires"]["loaded"]
+
+
+@pytest.mark.parametrize("quality", ["fast", "hires"])  # fast: SD, hires: SDXL
+def test_a_requested_size_reaches_the_pipeline(diffusers_app, quality: str) -> None:
+    client, headers, _ = diffusers_app()
+    body = {"prompt": "a lighthouse at dusk", "quality": quality, "width": 64, "height": 32}
+    response = client.post("/api/v1/generate", json=body, headers=headers)
+    assert response.status_code == 200, response.json()
+    data = client.get(response.json()["image_url"]).content
+    assert Image.open(io.BytesIO(data)).size == (64, 32)
+    too_big = client.post(
+        "/api/v1/generate", json={**body, "width": 128, "height": 64}, headers=headers
+    )
+    assert too_big.status_code == 400 and too_big.json()["field"] == "width"
+
+
+def test_the_openai_surface_on_the_diffusers_backend(diffusers_app) -> None:
+    """The official SDK (over the in-process app) on real tiny pipelines: a size, b64 output,
+    and a menu without the adult style while its model is missing."""
+    openai = pytest.importorskip("openai")
+    client, headers, _ = diffusers_app(adult_missing=True)
+    sdk = openai.OpenAI(
+        base_url="http://testserver/v1",
+        api_key=headers["Authorization"].removeprefix("Bearer "),
+        max_retries=0,
+        http_client=client,  # a TestClient is an httpx.Client
+    )
+    result = sdk.images.generate(
+        prompt="a lighthouse at dusk", model="anime", size="64x32", response_format="b64_json"
+    )
+    import base64
+
+    image = Image.open(io.BytesIO(base64.b64decode(result.data[0].b64_json or "")))
+    assert image.size == (64, 32) and result.size == "64x32"
+    assert credits(client, headers) == 5 - 1
+    ids = [model.id for model in sdk.models.list()]
+    assert "anime.hires" in ids and "nude" not in ids and "nude.fast" not in ids
+    with pytest.raises(openai.InternalServerError) as unavailable:
+        sdk.images.generate(prompt="a lighthouse at dusk", model="nude")
+    assert unavailable.value.status_code == 503
+    assert credits(client, headers) == 5 - 1

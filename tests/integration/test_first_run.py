@@ -60,7 +60,8 @@ def test_an_invalid_choice_names_what_is_accepted(env: dict[str, str]) -> None:
     result = run_cli("keys", "list", env={**env, "LIMNER_BACKEND": "gpu"})
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "error: LIMNER_BACKEND='gpu' is not accepted: it should be 'placeholder' or 'diffusers'"
+        "error: LIMNER_BACKEND='gpu' is not accepted: "
+        "it should be 'auto', 'placeholder' or 'diffusers'"
     )
 
 

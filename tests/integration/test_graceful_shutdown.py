@@ -46,6 +46,7 @@ def env(tmp_path: Path, gate: GateServer) -> dict[str, str]:
     values["PYTHONPATH"] = os.pathsep.join(filter(None, [source, str(ROOT)]))
     values.update(
         LIMNER_DATA_DIR=str(tmp_path / "data"),
+        LIMNER_BACKEND="placeholder",
         LIMNER_SHUTDOWN_GRACE_S=GRACE_S,
         LIMNER_GENERATION_WORKERS="4",
         LIMNER_GENERATION_PER_KEY_LIMIT="4",  # one key's job and two requests run side by side

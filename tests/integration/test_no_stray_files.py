@@ -44,6 +44,7 @@ def confined(tmp_path: Path) -> dict[str, str]:
         HOME=str(home),
         TMPDIR=str(scratch),
         LIMNER_DATA_DIR=str(tmp_path / "data"),
+        LIMNER_BACKEND="placeholder",
         PYTHONPATH=os.pathsep.join(filter(None, [source, values.get("PYTHONPATH")])),
         COLUMNS="200",
     )

@@ -66,12 +66,21 @@ def assert_refused_before_reservation(
 
 
 @pytest.mark.parametrize("queued", [False, True])
-def test_an_unsupported_type_is_refused_before_any_credit_is_reserved(
+def test_an_image_input_type_on_a_disabled_preset_is_refused_before_any_credit_is_reserved(
     diffusers_app,  # noqa: F811
+    tmp_path: Path,
     queued: bool,
 ) -> None:
-    client, headers, _ = diffusers_app()
-    body = {"prompt": PROMPT, "type": "i2i", "image": png_data_url(), "async": queued}
+    _client, _headers, dirs = diffusers_app()
+    client, headers, _ = diffusers_app(models_file=disabled_models(tmp_path, dirs, "anime.hires"))
+    body = {
+        "prompt": PROMPT,
+        "type": "i2i",
+        "style": "anime",
+        "quality": "hires",
+        "image": png_data_url(),
+        "async": queued,
+    }
     assert_refused_before_reservation(client, headers, body)
 
 
@@ -110,4 +119,5 @@ def test_the_plan_picks_the_backend_per_request(
     assert made_by({"prompt": PROMPT}) == "diffusers"
     assert made_by({"prompt": PROMPT, "style": "anime", "quality": "hires"}) == "placeholder"
     image_to_image = {"prompt": PROMPT, "type": "i2i", "image": png_data_url()}
-    assert made_by(image_to_image) == "placeholder"
+    assert made_by(image_to_image) == "diffusers"
+    assert made_by({**image_to_image, "style": "anime", "quality": "hires"}) == "placeholder"

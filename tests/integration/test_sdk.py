@@ -305,3 +305,42 @@ def _png(image: object) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")  # type: ignore[attr-defined]
     return buffer.getvalue()
+
+
+def test_image_input_types_take_paths_bytes_pil_images_and_ids(live, tmp_path) -> None:
+    """`image` and `mask` as a path, bytes, a PIL image, an upload id and a `Generation`: the SDK
+    uploads what is not a reference yet (sync and async clients)."""
+    import io
+
+    from PIL import Image
+
+    base, key, _app = live
+    picture = Image.new("RGB", (96, 64), (40, 90, 160))
+    path = tmp_path / "in.png"
+    picture.save(path)
+    mask = Image.new("L", (96, 64), 0)
+    mask.paste(255, (20, 10, 60, 40))
+    buffer = io.BytesIO()
+    mask.save(buffer, format="PNG")
+    with Client(base, key) as client:
+        inpainted = client.generate(PROMPT, type="inpaint", image=path, mask=buffer.getvalue())
+        assert inpainted.status == "completed" and inpainted.type == "inpaint"
+        out = Image.open(io.BytesIO(client.download(inpainted.image_url)))
+        assert out.size == (96, 64)
+        uploaded = client.upload(str(path)).id
+        moved = client.generate(PROMPT, type="i2i", image=uploaded, strength=0.3)
+        assert moved.status == "completed"
+        grown = client.generate(
+            PROMPT, type="outpaint", image=inpainted, expand={"left": 16, "top": 8}
+        )
+        assert Image.open(io.BytesIO(client.download(grown.image_url))).size == (112, 72)
+        with pytest.raises(sdk.ValidationError) as caught:
+            client.generate(PROMPT, type="inpaint", image=picture, mask=b"not a picture")
+        assert caught.value.status_code == 400  # the mask upload is refused: not a picture
+
+    async def run() -> None:
+        async with AsyncClient(base, key) as client:
+            done = await client.generate(PROMPT, type="inpaint", image=picture, mask=mask)
+            assert done.status == "completed"
+
+    asyncio.run(run())

@@ -21,6 +21,7 @@ def test_a_separate_worker_process_runs_queued_jobs(tmp_path: Path) -> None:
     env.update(
         {
             "LIMNER_DATA_DIR": str(tmp_path / "data"),
+            "LIMNER_BACKEND": "placeholder",
             "LIMNER_QUEUE_POLL_S": "0.1",
             "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
         }

@@ -14,11 +14,13 @@ LIMNER = [sys.executable, "-m", "limner.cli"]
 
 def cli_env(data_dir: Path, *, columns: int = 200, **values: str) -> dict[str, str]:
     """This environment without the developer's `LIMNER_` settings, with the source under test
-    first on the path (not whatever `limner` is installed), a data dir and a terminal width."""
+    first on the path (not whatever `limner` is installed), a data dir, the placeholder backend
+    named (override with `LIMNER_BACKEND=...`) and a terminal width."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIMNER_")}
     source = str(Path(limner.__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
     env["LIMNER_DATA_DIR"] = str(data_dir)
+    env["LIMNER_BACKEND"] = "placeholder"  # the default (auto) looks for models: name it
     env["COLUMNS"] = str(columns)
     env.update(values)
     return env

@@ -52,7 +52,9 @@ def running(app: FastAPI, port: int | None = None) -> Iterator[str]:
         thread.join(timeout=20)
 
 
-def wait_until_ready(base_url: str, timeout: float = 30.0) -> None:
+def wait_until_ready(base_url: str, timeout: float = 180.0) -> None:
+    """Until `/healthz` answers. The limit is only a net under pytest-timeout: a loaded 2-core
+    machine has taken 40 s to start a server that imports torch."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

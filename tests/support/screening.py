@@ -65,14 +65,15 @@ def breaks_while_running(_settings: Settings) -> FixedNudity:
     return _BreaksWhileRunning(0.0)
 
 
-class _FlagsLargePictures(FixedNudity):
-    """Flags pictures of 512 px and more: the placeholder's outputs, never the small inputs the
-    tests send, so an output refusal can be told from an input refusal without looking."""
+class _FlagsAllButFlatPictures(FixedNudity):
+    """Flags every picture but those of one flat colour: the tests' inputs are flat, the
+    placeholder's outputs never are, so an output refusal can be told from an input one."""
 
     def nudity_score(self, image: Image.Image) -> float:
         self.calls += 1
-        return self.score if max(image.size) >= 512 else 0.0
+        flat = all(low == high for low, high in image.convert("RGB").getextrema())
+        return 0.0 if flat else self.score
 
 
 def flags_outputs_only(_settings: Settings) -> FixedNudity:
-    return _FlagsLargePictures(0.99)
+    return _FlagsAllButFlatPictures(0.99)

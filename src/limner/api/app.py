@@ -26,13 +26,16 @@ from limner.api.routes import (
     generations,
     health,
     images,
+    openai,
     uploads,
     verify,
     webhook_secret,
 )
 from limner.api.shutdown import ShutdownClock
+from limner.backends.auto import BackendChoice
 from limner.backends.base import Backend
 from limner.config import Settings
+from limner.domain.requests import GenerateRequest
 from limner.media.sweep import StorageSweeper
 from limner.retention import RetentionSweeper
 from limner.wiring import build_context
@@ -45,10 +48,16 @@ own machines. Authenticate with `Authorization: Bearer <API key>`. Every respons
 `RateLimit-Policy` fields. Every error body is `{"error": <code>, "message": ...}`."""
 
 
-def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
-    """The application. Components are built here, from settings, never at import time."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    backend: Backend | None = None,
+    choice: BackendChoice | None = None,
+) -> FastAPI:
+    """The application. Components are built here, from settings, never at import time.
+    `choice`: what `LIMNER_BACKEND=auto` picked, when `limner serve` decided it (fetching)."""
     settings = settings or Settings()
-    context = build_context(settings, backend)
+    context = build_context(settings, backend, choice=choice)
     storage_sweeper = StorageSweeper(
         database=context.database,
         store=context.store,
@@ -94,7 +103,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.add_middleware(RateLimitHeadersMiddleware)
     install_observability(app, settings, context.database)
     install_docs(app)
-    install_playground(app)
+    install_playground(app, notice=context.backend_notice)
     for module in (
         generate,
         account,
@@ -106,6 +115,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         images,
         verify,
         health,
+        openai,
     ):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -134,11 +144,20 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    extra: list[type[BaseModel]] = [*generate.EXTRA_SCHEMAS, *characters.EXTRA_SCHEMAS]
+    extra: list[type[BaseModel]] = [
+        *generate.EXTRA_SCHEMAS,
+        *characters.EXTRA_SCHEMAS,
+        *openai.EXTRA_SCHEMAS,
+    ]
     for model in extra:
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(model_schema.pop("$defs", {}))
-        components[model.__name__] = model_schema
+        if issubclass(model, GenerateRequest):  # the v1 request bodies name their `type`
+            prop, required = generate.type_property(model)
+            model_schema.setdefault("properties", {})["type"] = prop
+            if required:
+                model_schema["required"] = ["type", *model_schema.get("required", [])]
+        components[model_schema.get("title", model.__name__)] = model_schema
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             operation.get("responses", {}).pop("422", None)

@@ -18,6 +18,7 @@ from limner.api.context import AppContext, app_context
 from limner.config import Settings
 from limner.errors import InvalidApiKey, InvalidRequest, MissingApiKey, PayloadTooLarge, RateLimited
 from limner.generation.accounts import AccountRef, account_ref
+from limner.generation.kinds import KINDS
 from limner.ratelimit import RateLimitStatus
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
@@ -130,6 +131,30 @@ async def json_object_body(request: Request, context: ContextDep) -> dict[str, A
     return parse_json_object(raw)
 
 
+async def generate_body(request: Request, context: ContextDep) -> dict[str, Any]:
+    """`POST /api/v1/generate`'s body: `LIMNER_MAX_BODY_BYTES`, or the larger
+    `LIMNER_MAX_MEDIA_BODY_BYTES` for a type that takes pictures (inline data: URLs), so a
+    text-only request cannot send megabytes."""
+    settings = context.settings
+    limit = max(settings.max_body_bytes, settings.max_media_body_bytes)
+    raw = await read_limited_body(request, limit)
+    if not raw.strip():
+        raise InvalidRequest("The request body is empty; send a JSON object.")
+    if len(raw) > settings.max_body_bytes and not _declares_media_type(raw):
+        raise PayloadTooLarge(settings.max_body_bytes)
+    return parse_json_object(raw)
+
+
+def _declares_media_type(raw: bytes) -> bool:
+    try:
+        body = parse_json_object(raw)
+    except InvalidRequest:
+        return False
+    name = body.get("type")
+    kind = KINDS.get(name) if isinstance(name, str) else None
+    return kind is not None and kind.takes_user_image
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """UTF-8 JSON (a UTF-8 byte-order mark is tolerated) holding an object of bounded depth."""
     try:
@@ -180,3 +205,5 @@ def _nesting_depth(text: str) -> int:
 GeneratingCaller = Annotated[AccountRef, Depends(generating_caller)]
 ReadingCaller = Annotated[AccountRef, Depends(reading_caller)]
 JsonObject = Annotated[dict[str, Any], Depends(json_object_body)]
+#: the generate body: the larger media limit for types that take pictures
+GenerateBody = Annotated[dict[str, Any], Depends(generate_body)]

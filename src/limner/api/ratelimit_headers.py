@@ -47,7 +47,7 @@ class RateLimitHeadersMiddleware:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
-            await internal_error_response()(scope, receive, send_with_headers)
+            await internal_error_response(Request(scope))(scope, receive, send_with_headers)
 
     def _status(self, scope: Scope) -> RateLimitStatus:
         status = scope.get("state", {}).get("ratelimit")

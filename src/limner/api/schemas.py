@@ -58,6 +58,14 @@ class PresetRuntimePublic(BaseModel):
 class HealthPublic(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+    backend: str | None = Field(
+        None, description="/readyz: the main backend (diffusers, placeholder or ray)."
+    )
+    notice: str | None = Field(
+        None,
+        description="/readyz: the banner of a server that LIMNER_BACKEND=auto left on the "
+        "placeholder (no model could be had), with the reason; absent otherwise.",
+    )
     runtime: list[PresetRuntimePublic] | None = Field(
         None, description="/readyz with the diffusers backend: each preset's device and precision."
     )
@@ -79,6 +87,14 @@ class VerificationPublic(BaseModel):
     c2pa_trusted: bool | None
     placeholder: bool
     format: str | None
+    made_from_input: bool = Field(
+        description="Made from an input picture (i2i, inpaint, outpaint): the composite source "
+        "type, or C2PA ingredients."
+    )
+    ingredients: list[str] = Field(
+        description="The C2PA ingredients' relationships: parentOf (the edited input), "
+        "componentOf (a mask or reference)."
+    )
 
 
 class GenerationPage(BaseModel):

@@ -11,8 +11,13 @@ __all__ = ["Backend", "GenerationContext", "GenerationSpec", "create_backend"]
 
 def create_backend(settings: Settings, name: BackendName | None = None) -> Backend:
     """Build the configured backend (or the one `name`d, for `LIMNER_EXTRA_BACKENDS`). Heavy
-    backends import their dependencies here, not before."""
+    backends import their dependencies here, not before. `auto` is decided here on the local
+    cache alone (`limner serve` decides it first, fetching, and passes the answer on)."""
     name = name or settings.backend
+    if name is BackendName.auto:
+        from limner.backends.auto import choose_backend
+
+        name = choose_backend(settings, fetch=False).name
     if name is BackendName.placeholder:
         from limner.backends.placeholder import PlaceholderBackend
 

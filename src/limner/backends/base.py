@@ -76,6 +76,10 @@ class GenerationSpec:
     strength: float | None = None
     #: a character's references, where the backend conditions on them (`ConditionsOnReferences`)
     character: CharacterReferences | None = None
+    #: the output's size, checked by the plan against the preset's native pixel count;
+    #: None: the preset's own size
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,16 @@ class ConditionsOnReferences(Protocol):
     def reference_conditioning(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
         """Whether this preset conditions on references (the response's
         `reference_conditioning`); the plan asks before the spec is made."""
+        ...
+
+
+@runtime_checkable
+class KnowsNativeSize(Protocol):
+    """A backend whose presets have a native size: a request may ask for another size of at
+    most that many pixels (multiples of 8), at the same price."""
+
+    def native_size(self, style: Style, quality: Quality) -> tuple[int, int]:
+        """(width, height) the preset makes when the request names no size."""
         ...
 
 

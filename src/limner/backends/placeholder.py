@@ -32,8 +32,11 @@ STEPS = 4
 #: the embeddings-cache key of a character's palette (the version changes if the method does)
 PALETTE_MODEL_KEY = "placeholder-palette-v1"
 PALETTE_COLOURS = 3
-#: the kinds of job it makes: text to image, and image to image (a blend of the input)
-KINDS = frozenset({"t2i", "i2i"})
+#: the kinds of job it makes: text to image, image to image (a blend of the input), inpaint and
+#: outpaint (a tinted, seeded transform of the canvas; the engine keeps it inside the mask)
+KINDS = frozenset({"t2i", "i2i", "inpaint", "outpaint"})
+#: how far an inpaint or outpaint moves the canvas toward the seeded render
+REPAINT_MIX = 0.7
 
 
 class PlaceholderBackend:
@@ -60,6 +63,9 @@ class PlaceholderBackend:
     ) -> PromptOptions:
         return PromptOptions()
 
+    def native_size(self, style: Style, quality: Quality) -> tuple[int, int]:
+        return SIZES[quality]
+
     def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         for step in range(1, STEPS + 1):
             if self.delay_s:
@@ -74,6 +80,9 @@ class PlaceholderBackend:
             draw_character(image, spec.character)
         if spec.kind == "i2i" and spec.inputs:
             image = blend_input(image, spec.inputs[0], spec.strength)
+        elif spec.kind in ("inpaint", "outpaint") and spec.inputs:
+            # the whole canvas, repainted; the kind composites it back through the mask
+            image = blend_input(image, spec.inputs[0], REPAINT_MIX).resize(spec.inputs[0].size)
         return Media.still(image)
 
     def reference_conditioning(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
@@ -133,7 +142,8 @@ def blend_input(rendered: Image.Image, source: Image.Image, strength: float | No
 
 def render_placeholder(spec: GenerationSpec) -> Image.Image:
     """Pure function of (prompt, style, quality, seed): the same inputs give the same pixels."""
-    width, height = SIZES[spec.quality]
+    native_width, native_height = SIZES[spec.quality]
+    width, height = spec.width or native_width, spec.height or native_height
     digest = hashlib.sha256(
         f"{spec.prompt}\x00{spec.style}\x00{spec.quality}\x00{spec.seed}".encode()
     ).digest()

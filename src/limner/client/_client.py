@@ -7,6 +7,7 @@ generation is finished; `stream_events()` follows its Server-Sent Events.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import time
@@ -63,6 +64,36 @@ def _upload_files(source: UploadSource, content_type: str | None) -> dict[str, A
             "image/webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else None,
         )
     return {"file": (name, data, content_type or "application/octet-stream")}
+
+
+#: the body fields that take a picture; the SDK uploads what is not already a reference
+MEDIA_FIELDS = ("image", "mask")
+#: the forms a reference string takes on the wire (anything else given as a str is a file path)
+_REFERENCE_PREFIXES = ("upl_", "gen_", "data:", "https://")
+
+
+def _as_reference(value: Any) -> str | None:
+    """`value` as a media reference string when it already is one (or a `Generation`), else
+    None: the caller uploads it (a path, bytes or a picture object)."""
+    if isinstance(value, str) and value.startswith(_REFERENCE_PREFIXES):
+        return value
+    if isinstance(value, Generation):
+        return value.id
+    return None
+
+
+def _upload_source(value: Any) -> UploadSource:
+    """A path, bytes, or a picture object with `save(fp, format=...)` (a PIL image: encoded as
+    PNG here, so the SDK itself needs no imaging library)."""
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return value
+    if callable(getattr(value, "save", None)):
+        buffer = io.BytesIO()
+        value.save(buffer, format="PNG")
+        return buffer.getvalue()
+    raise TypeError(
+        f"expected a media reference, a path, bytes or a PIL image, not {type(value).__name__}"
+    )
 
 
 def _list_params(status: str | None, cursor: str | None, limit: int) -> dict[str, Any]:
@@ -150,7 +181,14 @@ class Client:
         self, prompt: str, *, idempotency_key: str | None = None, **options: Any
     ) -> Generation:
         """`POST /api/v1/generate`: completed when it answers (or queued, with `webhook_url`).
-        Options are the body's fields: quality, style, seed, n, appearance, snap_caption..."""
+        Options are the body's fields: type, quality, style, seed, n, appearance, strength,
+        expand... `image` and `mask` take a reference (upl_..., gen_..., a data: or https://
+        URL, a `Generation`) or a file path, bytes or PIL image, which are uploaded first."""
+        for name in MEDIA_FIELDS:
+            if options.get(name) is not None and _as_reference(options[name]) is None:
+                options[name] = self.upload(_upload_source(options[name])).id
+            elif options.get(name) is not None:
+                options[name] = _as_reference(options[name])
         response = self._http.post(
             "/api/v1/generate",
             json=_generate_body(prompt, options),
@@ -294,6 +332,11 @@ class AsyncClient:
     async def generate(
         self, prompt: str, *, idempotency_key: str | None = None, **options: Any
     ) -> Generation:
+        for name in MEDIA_FIELDS:
+            if options.get(name) is not None and _as_reference(options[name]) is None:
+                options[name] = (await self.upload(_upload_source(options[name]))).id
+            elif options.get(name) is not None:
+                options[name] = _as_reference(options[name])
         response = await self._http.post(
             "/api/v1/generate",
             json=_generate_body(prompt, options),

@@ -53,6 +53,8 @@ class Generation(_Model):
     character: dict[str, str] | None = None
     #: with a character: whether its references conditioned the model (else traits and seed)
     reference_conditioning: bool | None = None
+    #: what made the images: "diffusers" (a model) or "placeholder" (test cards, not a model's)
+    backend: str | None = None
 
     @property
     def finished(self) -> bool:

@@ -32,6 +32,12 @@ MAX_SEED = 2**32 - 1
 MAX_BATCH = 8
 MAX_WEBHOOK_URL_CHARS = 2048
 CHARACTER_ID_PATTERN = r"^chr_[a-z2-7]{16}$"
+#: `width`/`height`: multiples of this (the latent grid of the diffusion models), within bounds
+SIZE_GRID = 8
+MIN_SIDE = 32
+MAX_SIDE = 4096
+
+Side = Annotated[int, Field(strict=True, ge=MIN_SIDE, le=MAX_SIDE, multiple_of=SIZE_GRID)]
 
 TraitText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TRAIT_CHARS)]
 
@@ -113,6 +119,14 @@ class GenerateRequest(BaseModel):
         None, description="Makes the result reproducible; the response reports the seed used."
     )
 
+    width: Side | None = Field(
+        None,
+        description="Output width in pixels, a multiple of 8; width x height at most the "
+        "preset's native pixel count (the price does not change). Default: the preset's.",
+    )
+    height: Side | None = Field(
+        None, description="Output height in pixels, a multiple of 8 (see `width`)."
+    )
     n: Annotated[int, Field(strict=True, ge=1, le=MAX_BATCH)] = Field(
         1, description="Images to make, each with its own seed (seed, seed+1, ...)."
     )

@@ -46,7 +46,7 @@ from limner.generation.refusals import RefusalLog
 from limner.generation.states import JobStatus
 from limner.ids import new_generation_id, new_image_token
 from limner.imaging.caption import draw_caption, random_caption
-from limner.provenance import ProvenanceStamper
+from limner.provenance import Ingredient, ProvenanceStamper
 from limner.runner import GenerationRunner
 from limner.screening import ScreeningGate
 from limner.storage.base import ImageStore
@@ -66,18 +66,31 @@ class Stamper(Protocol):
     """Turns a finished image into stored bytes carrying provenance."""
 
     def stamp(
-        self, image: Image.Image, *, generation_id: str, image_input: bool, backend: str
+        self,
+        image: Image.Image,
+        *,
+        generation_id: str,
+        image_input: bool,
+        backend: str,
+        ingredients: tuple[Ingredient, ...] = (),
     ) -> tuple[bytes, str]: ...
 
 
 class ProvenanceStamp:
-    """Every output as PNG with metadata, a watermark of its id and a C2PA manifest."""
+    """Every output as PNG with metadata, a watermark of its id and a C2PA manifest (with the
+    input pictures as its ingredients)."""
 
     def __init__(self, stamper: ProvenanceStamper) -> None:
         self.stamper = stamper
 
     def stamp(
-        self, image: Image.Image, *, generation_id: str, image_input: bool, backend: str
+        self,
+        image: Image.Image,
+        *,
+        generation_id: str,
+        image_input: bool,
+        backend: str,
+        ingredients: tuple[Ingredient, ...] = (),
     ) -> tuple[bytes, str]:
         data = self.stamper.stamp(
             image,
@@ -85,6 +98,7 @@ class ProvenanceStamp:
             image_input=image_input,
             fmt="PNG",
             placeholder=backend == "placeholder",
+            ingredients=ingredients,
         )
         return data, "image/png"
 
@@ -226,7 +240,11 @@ class GenerationService:
         # a queued job is what clients follow on the event stream: it gets previews where the
         # model can make them cheaply; a synchronous request answers with the image itself
         previews = plan is None
-        plan = plan or self.planner.restore(generation, account)
+        if plan is None:
+            try:
+                plan = self.planner.restore(generation, account)
+            except LimnerError as exc:  # an input gone (an expired upload) or refused now
+                return Outcome(self._fail_unplanned(generation, exc), exc)
         outputs = plan.kind.outputs(plan.request)
         made: list[tuple[int, str, str]] = []  # (seed, token, media type)
         error: LimnerError | None = None
@@ -298,6 +316,19 @@ class GenerationService:
                 raise LimnerError(f"generation {generation.id} was no longer running")
         return settled
 
+    def _fail_unplanned(self, generation: Generation, error: LimnerError) -> Generation:
+        """A queued job that cannot be planned again: failed, its reservation released."""
+        with self.database.transaction() as session:
+            settled = self.lifecycle.finish(
+                session=session,
+                generation_id=generation.id,
+                ending=Ending.failed(error.code, error.message),
+                sources=(JobStatus.running,),
+            )
+            if settled is None:
+                raise LimnerError(f"generation {generation.id} was no longer running")
+        return settled
+
     @staticmethod
     def _record_images(
         session: Session, generation_id: str, made: list[tuple[int, str, str]]
@@ -334,7 +365,7 @@ class GenerationService:
         with self._stage("backend"):  # waiting for a slot included
             # the key is the runner's unit of fairness: one key cannot take every slot
             media = plan.runner.run(plan.spec(generation_id, seed), context, owner=str(account.id))
-        image = media.image
+        image = plan.finish(media.image)  # back to the requested size, through the mask
         caption = plan.request.caption()
         if caption is not None:
             with self._stage("caption"):
@@ -352,6 +383,7 @@ class GenerationService:
                 generation_id=generation_id,
                 image_input=plan.takes_user_image,
                 backend=plan.backend,
+                ingredients=plan.ingredients(),
             )
         token = new_image_token()
         with self._stage("store"):
@@ -377,6 +409,17 @@ class GenerationService:
             if generation is None or generation.account_id != account.id:
                 raise NotFound(f"No generation {generation_id!r}.")
             return generation
+
+    def stored_images(self, generation_id: str) -> list[GenerationImage]:
+        """The stored outputs of a generation, in seed order (empty until it completes)."""
+        with self.database.read() as session:
+            return list(
+                session.scalars(
+                    select(GenerationImage)
+                    .where(GenerationImage.generation_id == generation_id)
+                    .order_by(GenerationImage.position)
+                )
+            )
 
     def image_by_token(self, token: str) -> Generation:
         with self.database.read() as session:

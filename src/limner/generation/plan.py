@@ -14,7 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from limner.backends.base import ConditionsOnReferences, GenerationSpec
+from PIL import Image
+
+from limner.backends.base import (
+    Backend,
+    ConditionsOnReferences,
+    GenerationSpec,
+    KnowsNativeSize,
+)
 from limner.db.tables import Generation
 from limner.domain.prompts import BuiltPrompt, build_prompt
 from limner.domain.requests import GenerateRequest
@@ -34,11 +41,16 @@ from limner.generation.characters import (
 from limner.generation.inputs import ImageResolver, KindInput, PictureRef
 from limner.generation.kinds import Kind, kind_named, kind_of
 from limner.generation.refusals import RefusalRecorder
+from limner.media.refs import RefSource
 from limner.moderation.base import ModerationRequest, TextModerator, Verdict
+from limner.provenance import COMPONENT_OF, PARENT_OF, Ingredient
 from limner.runner import GenerationRunner
 from limner.screening import Checks, ScreeningGate
 
-__all__ = ["Plan", "Planner", "RefusalRecorder"]
+__all__ = ["ORIGIN", "Plan", "Planner", "RefusalRecorder", "output_size"]
+
+#: the key of `generations.params` that keeps a plan's origin (not a request field)
+ORIGIN = "origin"
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,8 @@ class Plan:
     price_per_output: int
     #: the input pictures with their fields and origins (admitted in `plan()`)
     inputs: tuple[KindInput, ...] = field(default=(), repr=False)
+    #: what the backend gets from them (`Kind.backend_inputs`: a mask, an outpaint canvas)
+    backend_inputs: tuple[Image.Image, ...] = field(default=(), repr=False)
     #: false for a test key's request: the placeholder backend, priced at nothing, no credits
     livemode: bool = True
     #: the request's character (`character_id`), applied
@@ -59,6 +73,11 @@ class Plan:
     reference_conditioning: bool = False
     #: a queued job's character was deleted before it ran: the job fails, nothing is charged
     character_missing: bool = False
+    #: the requested (width, height), checked against the preset; None: the preset's own size
+    size: tuple[int, int] | None = None
+    #: where the request came from, kept with the generation's params for abuse review (the
+    #: OpenAI surface: `{"surface": "openai", "user": ...}`); never parsed as the request
+    origin: dict[str, str] = field(default_factory=dict)
 
     @property
     def cost(self) -> int:
@@ -82,8 +101,8 @@ class Plan:
         return self.runner.backend.name
 
     def stored_params(self) -> dict[str, Any]:
-        """The request as `generations.params` keeps it (the prompt has its own column), and
-        the character it used, which the answer names (`views.present`)."""
+        """The request as `generations.params` keeps it (the prompt has its own column), the
+        character it used, which the answer names (`views.present`), and the plan's origin."""
         params = self.request.model_dump(mode="json", by_alias=True, exclude={"prompt"})
         if self.character is not None:
             params[STORED_CHARACTER] = {
@@ -91,7 +110,25 @@ class Plan:
                 "name": self.character.name,
                 "reference_conditioning": self.reference_conditioning,
             }
+        if self.origin:
+            params[ORIGIN] = dict(self.origin)
         return params
+
+    def ingredients(self) -> tuple[Ingredient, ...]:
+        """The input pictures as C2PA ingredients: `image` is the parent, the rest components."""
+        return tuple(
+            Ingredient(
+                data=each.picture.data,
+                media_type=each.picture.media_type,
+                relationship=PARENT_OF if each.field == "image" else COMPONENT_OF,
+                title=each.field,
+            )
+            for each in self.inputs
+        )
+
+    def finish(self, made: Image.Image) -> Image.Image:
+        """The delivered picture from the backend's (resized back, composited: `Kind.finish`)."""
+        return self.kind.finish(made, self.backend_inputs, self.request)
 
     def spec(self, generation_id: str, seed: int) -> GenerationSpec:
         if self.character_missing:  # raised inside the engine's output loop: failed, released
@@ -104,10 +141,12 @@ class Plan:
             quality=self.request.quality,
             seed=seed,
             kind=self.kind.name,
-            inputs=tuple(each.picture.image for each in self.inputs),
+            inputs=self.backend_inputs,
             character=self.character.references
             if self.character is not None and self.reference_conditioning
             else None,
+            width=self.size[0] if self.size else None,
+            height=self.size[1] if self.size else None,
             **self.kind.spec_options(self.request),
         )
 
@@ -160,6 +199,16 @@ class Planner:
         runner = self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
+        output_size(request, runner.backend)  # a size over the preset's pixels: 400, now
+        if pictures and (request.width is not None or request.height is not None):
+            # the result of an image-input request is the input's size (or the outpaint
+            # canvas): a requested size would be ignored, so it is refused rather than dropped
+            side = "width" if request.width is not None else "height"
+            raise ValidationFailed(
+                side,
+                f"{side}: a '{kind.name}' request answers at the size of its input picture; "
+                "resize the input instead",
+            )
         inputs = []
         for ref in pictures:  # each admitted before any model sees it or any credit is held
             picture = self._resolve_one(ref, account)
@@ -175,9 +224,15 @@ class Planner:
 
     def restore(self, generation: Generation, account: AccountRef) -> Plan:
         """The plan of a stored generation (a queued job, run by a worker of any process): its
-        stored request was planned when submitted, so it is not moderated or refused again."""
+        stored request was planned when submitted, so it is not moderated or refused again,
+        but for an https:// picture, fetched anew, which passes the admission gate again."""
         kind = kind_named(generation.type)
-        params = {k: v for k, v in generation.params.items() if k != STORED_CHARACTER}
+        #: not request fields: the character it used (looked up again) and the plan's origin
+        params = {
+            name: v
+            for name, v in generation.params.items()
+            if name not in (STORED_CHARACTER, ORIGIN)
+        }
         request = kind.request_model.model_validate({**params, "prompt": generation.prompt})
         runner = self.backends.named(
             generation.backend, livemode=account.livemode
@@ -191,9 +246,25 @@ class Planner:
                 character = self._character(request.character_id, account)
             except ValidationFailed:
                 missing = True
+        # an https:// picture is fetched again here and may not be the one admitted at submit
+        # time: it passes the same gate again (the others are immutable: uploads, gen_, data:)
+        fetched = [each for each in inputs if each.picture.source is RefSource.url]
+        if fetched:
+            sexual = self.moderator.check(self._moderation_request(kind, request, character)).sexual
+            for each in fetched:
+                self.admission.admit(
+                    each.picture,
+                    field=each.field,
+                    style=request.style,
+                    sexual_prompt=sexual,
+                    account=account,
+                )
         checks = with_character_checks(kind.checks(request, sfw_only=account.sfw_only), character)
         plan = self._finish(kind, request, runner, account, checks, inputs, character)
-        return replace(plan, character_missing=missing) if missing else plan
+        if missing:
+            plan = replace(plan, character_missing=True)
+        origin = generation.params.get(ORIGIN)
+        return replace(plan, origin=dict(origin)) if isinstance(origin, dict) else plan
 
     def _character(self, character_id: object, account: AccountRef) -> CharacterUse:
         if self.characters is None:
@@ -244,9 +315,11 @@ class Planner:
             # a test key is never charged: its price is nothing, so nothing is held or captured
             price_per_output=kind.price_per_output(request) if account.livemode else 0,
             inputs=inputs,
+            backend_inputs=kind.backend_inputs(inputs, request),
             livemode=account.livemode,
             character=character,
             reference_conditioning=conditioning,
+            size=output_size(request, runner.backend),
         )
 
     def _moderate(
@@ -256,17 +329,7 @@ class Planner:
         request: GenerateRequest,
         character: CharacterUse | None = None,
     ) -> Verdict:
-        fields = kind.text_fields(request)
-        if character is not None:
-            fields += character_text_fields(character)
-        verdict = self.moderator.check(
-            ModerationRequest(
-                style=request.style,
-                fields=tuple(fields),
-                has_image_input=kind.takes_user_image
-                or (character is not None and character.user_pictures),
-            )
-        )
+        verdict = self.moderator.check(self._moderation_request(kind, request, character))
         if not verdict.allowed:
             self._refuse(
                 account,
@@ -277,8 +340,45 @@ class Planner:
             )
         return verdict
 
+    @staticmethod
+    def _moderation_request(
+        kind: Kind, request: GenerateRequest, character: CharacterUse | None = None
+    ) -> ModerationRequest:
+        """The request's text with its character's, and whether a user's picture went in (the
+        kind's own or a character's reference)."""
+        fields = kind.text_fields(request)
+        if character is not None:
+            fields += character_text_fields(character)
+        return ModerationRequest(
+            style=request.style,
+            fields=tuple(fields),
+            has_image_input=kind.takes_user_image
+            or (character is not None and character.user_pictures),
+        )
+
     def _refuse(
         self, account: AccountRef, field: str, rule: str, style: str, *, message: str | None = None
     ) -> None:
         self.record_refusal(account, field, rule, style)
         raise ContentBlocked(field=field, rule=rule, message=message)
+
+
+def output_size(request: GenerateRequest, backend: Backend) -> tuple[int, int] | None:
+    """The (width, height) a request asks for, the side it leaves out being the preset's; None
+    when it asks for none. More pixels than the preset's native size is `validation_error`
+    (the price is per image, and memory and time grow with the pixels)."""
+    if request.width is None and request.height is None:
+        return None
+    field = "width" if request.width is not None else "height"
+    if not isinstance(backend, KnowsNativeSize):
+        raise ValidationFailed(field, f"{field}: this server's backend makes its own size only")
+    native_width, native_height = backend.native_size(request.style, request.quality)
+    width = request.width or native_width
+    height = request.height or native_height
+    if width * height > native_width * native_height:
+        raise ValidationFailed(
+            field,
+            f"{field}: {width}x{height} is more than the {native_width}x{native_height} pixels "
+            f"of the '{request.style.value}' style at '{request.quality.value}' quality",
+        )
+    return width, height

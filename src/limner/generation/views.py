@@ -103,6 +103,12 @@ class GenerationPublic(BaseModel):
         "false when only its traits and fixed seed apply (a style whose model has no reference "
         "encoder). Absent without a character.",
     )
+    backend: str | None = Field(
+        None,
+        examples=["diffusers"],
+        description="What makes its images: `diffusers` (a model), `placeholder` (generated test "
+        "cards, not a model's output: a test key, or a server with no model), `ray`.",
+    )
 
 
 def token_url(public_url: str, token: str, media_type: str) -> str:
@@ -185,4 +191,5 @@ def present(
         if character
         else None,
         reference_conditioning=bool(character["reference_conditioning"]) if character else None,
+        backend=generation.backend,
     )

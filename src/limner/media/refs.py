@@ -17,8 +17,10 @@ import binascii
 import hashlib
 import io
 import re
+import ssl
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from PIL import Image
@@ -86,8 +88,14 @@ class MediaSources:
                 timeout_s=settings.media_fetch_timeout_s,
                 max_bytes=settings.max_upload_bytes,
                 allowed=any_address if settings.media_fetch_allow_private else is_public,
+                verify=_trusted(settings.media_fetch_ca_file),
             ),
         )
+
+
+def _trusted(ca_file: Path | None) -> ssl.SSLContext | bool:
+    """The operator's CA bundle (an intranet's own CA), else the default trust store."""
+    return True if ca_file is None else ssl.create_default_context(cafile=str(ca_file))
 
 
 class _Owner(Protocol):

@@ -11,6 +11,7 @@ Three layers, each read back by `verify`:
 read back (`WatermarkNotReadable`). See docs/provenance.md.
 """
 
+from limner.provenance._c2pa import COMPONENT_OF, PARENT_OF, Ingredient
 from limner.provenance._errors import InvalidGenerationId, ProvenanceError, WatermarkNotReadable
 from limner.provenance._metadata import COMPOSITE as _COMPOSITE
 from limner.provenance._metadata import TRAINED as _TRAINED
@@ -22,8 +23,11 @@ TRAINED_ALGORITHMIC_MEDIA = _TRAINED
 COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = _COMPOSITE
 
 __all__ = [
+    "COMPONENT_OF",
     "COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA",
+    "PARENT_OF",
     "TRAINED_ALGORITHMIC_MEDIA",
+    "Ingredient",
     "InvalidGenerationId",
     "ProvenanceError",
     "ProvenanceStamper",

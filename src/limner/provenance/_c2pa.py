@@ -32,6 +32,24 @@ def available() -> bool:
     return True
 
 
+#: an ingredient the output was made from (the input picture of an i2i, inpaint or outpaint)
+PARENT_OF = "parentOf"
+#: an ingredient that went into the output (a mask, a reference picture)
+COMPONENT_OF = "componentOf"
+
+
+@dataclass(frozen=True)
+class Ingredient:
+    """An input picture, recorded in the output's manifest (C2PA ingredient) with a hash of it."""
+
+    data: bytes
+    media_type: str
+    #: `parentOf` (the picture edited) or `componentOf` (a mask, a reference)
+    relationship: str
+    #: what the request called it ("image", "mask")
+    title: str
+
+
 @dataclass(frozen=True)
 class C2paReading:
     """What a C2PA check found. `valid`: signature and hashes good; `trusted`: chain anchored."""
@@ -39,6 +57,8 @@ class C2paReading:
     valid: bool | None
     trusted: bool | None
     digital_source_type: str | None = None
+    #: the relationship of each ingredient recorded ("parentOf", "componentOf")
+    ingredients: tuple[str, ...] = ()
 
 
 class C2paSigner:
@@ -57,9 +77,17 @@ class C2paSigner:
         self._lock = threading.Lock()
 
     def sign(
-        self, data: bytes, *, fmt: str, generator: str, generation_id: str, digital_source_type: str
+        self,
+        data: bytes,
+        *,
+        fmt: str,
+        generator: str,
+        generation_id: str,
+        digital_source_type: str,
+        ingredients: tuple[Ingredient, ...] = (),
     ) -> bytes:
-        """Return `data` with an embedded manifest: a `c2pa.created` action and source type."""
+        """Return `data` with an embedded manifest: a `c2pa.created` action and source type,
+        and each input picture as an ingredient (with its relationship)."""
         name, _, version = generator.partition(" ")
         manifest = {
             "claim_generator_info": [{"name": name, "version": version or "unknown"}],
@@ -84,6 +112,16 @@ class C2paSigner:
         context = self._c2pa.Context.from_dict({"builder": {"thumbnail": {"enabled": False}}})
         builder = self._c2pa.Builder(manifest, context=context)
         try:
+            for ingredient in ingredients:
+                builder.add_ingredient(
+                    {
+                        "title": ingredient.title,
+                        "format": ingredient.media_type,
+                        "relationship": ingredient.relationship,
+                    },
+                    ingredient.media_type,
+                    io.BytesIO(ingredient.data),
+                )
             with self._lock:
                 builder.sign(self._signer, FORMATS[fmt], io.BytesIO(data), dest)
         finally:
@@ -115,10 +153,23 @@ def read(data: bytes, *, fmt: str, trust_anchors_pem: bytes | None = None) -> C2
         return C2paReading(None, None)
     try:
         state = str(reader.get_validation_state())
-        source_type = _source_type(json.loads(reader.json()))
+        store = json.loads(reader.json())
     finally:
         reader.close()
-    return C2paReading(state in ("Valid", "Trusted"), state == "Trusted", source_type)
+    return C2paReading(
+        state in ("Valid", "Trusted"),
+        state == "Trusted",
+        _source_type(store),
+        _relationships(store),
+    )
+
+
+def _relationships(store: dict[str, Any]) -> tuple[str, ...]:
+    manifest = store.get("manifests", {}).get(store.get("active_manifest", ""), {})
+    return tuple(
+        str(ingredient.get("relationship", "componentOf"))
+        for ingredient in manifest.get("ingredients", [])
+    )
 
 
 def _source_type(store: dict[str, Any]) -> str | None:

@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from limner.errors import ConfigurationError, ValidationFailed
 from limner.provenance import _c2pa, _watermark
+from limner.provenance._c2pa import Ingredient
 from limner.provenance._errors import WatermarkNotReadable
 from limner.provenance._ids import id_to_bits, validate_generation_id
 from limner.provenance._keys import load_or_create
@@ -66,6 +67,14 @@ class VerifyResult:
     placeholder: bool
     #: "PNG", "JPEG", ... as detected from the bytes
     format: str | None
+    #: the C2PA ingredients' relationships ("parentOf" for an edited input, "componentOf" for a
+    #: mask or reference); empty without a manifest
+    ingredients: tuple[str, ...] = ()
+
+    @property
+    def made_from_input(self) -> bool:
+        """The image was made from an input picture (composite source type, or ingredients)."""
+        return self.digital_source_type == COMPOSITE or bool(self.ingredients)
 
     @property
     def from_limner(self) -> bool:
@@ -122,10 +131,12 @@ class ProvenanceStamper:
         image_input: bool = False,
         fmt: str = "PNG",
         placeholder: bool = False,
+        ingredients: tuple[Ingredient, ...] = (),
     ) -> bytes:
         """Return `image` encoded as `fmt` carrying metadata, watermark and (if enabled) C2PA.
 
         `image_input`: the job took a user image, so the source type is the composite one.
+        `ingredients`: the input pictures, recorded in the C2PA manifest.
         Raises `WatermarkNotReadable` if the watermark does not read back from the output.
         """
         validate_generation_id(generation_id)
@@ -155,6 +166,7 @@ class ProvenanceStamper:
                 generator=self.generator,
                 generation_id=generation_id,
                 digital_source_type=meta.digital_source_type or TRAINED,
+                ingredients=ingredients,
             )
         return data
 
@@ -199,6 +211,7 @@ def verify(
         c2pa_trusted=c2pa.trusted,
         placeholder=meta.placeholder,
         format=fmt,
+        ingredients=c2pa.ingredients,
     )
 
 

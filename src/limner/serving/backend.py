@@ -76,8 +76,13 @@ class RayBackend:
     ) -> PromptOptions:
         return PromptOptions()
 
+    def native_size(self, style: Style, quality: Quality) -> tuple[int, int]:
+        width, height, _steps = QUALITY_RENDER[quality]
+        return width, height
+
     def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
-        width, height, steps = QUALITY_RENDER[spec.quality]
+        native_width, native_height, steps = QUALITY_RENDER[spec.quality]
+        width, height = spec.width or native_width, spec.height or native_height
         render = RenderRequest(
             model_id=self.model_id,
             prompt=spec.prompt,

@@ -238,7 +238,9 @@ def test_disabled_preset_is_refused_and_skipped_by_check_ready(
     backend.check_ready()
     assert not backend.supports(Style.nude, Quality.fast)
     assert backend.supports(Style.anime, Quality.fast)
-    assert not backend.supports(Style.anime, Quality.fast, "i2i")  # text to image only
+    for kind in ("i2i", "inpaint", "outpaint"):  # on pipelines made from the t2i one
+        assert backend.supports(Style.anime, Quality.fast, kind)
+    assert not backend.supports(Style.anime, Quality.fast, "t2v")  # no video here
     with pytest.raises(GenerationFailed, match="not available"):
         backend.generate(spec(Style.nude), GenerationContext())
 

@@ -6,19 +6,30 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from limner.api.deps import ContextDep, GeneratingCaller, JsonObject
+from limner.api.deps import ContextDep, GenerateBody, GeneratingCaller
 from limner.api.errors import error_responses
 from limner.api.idempotency import idempotent
 from limner.api.schemas import GenerationPublic
 from limner.domain.requests import GenerateRequest
+from limner.generation.kinds import DEFAULT_KIND, KINDS
 
 router = APIRouter(prefix="/api/v1", tags=["generate"])
+
+#: one body model per kind (`type`), in the registry's order; t2i's is the v1 contract's
+BODY_MODELS = {name: kind.request_model for name, kind in KINDS.items()}
 
 REQUEST_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/GenerateRequest"}}
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": f"#/components/schemas/{model.__name__}"}
+                        for model in BODY_MODELS.values()
+                    ]
+                }
+            }
         },
     },
     "parameters": [
@@ -33,7 +44,16 @@ REQUEST_BODY = {
     ],
 }
 #: models referenced by hand-written OpenAPI fragments; `create_app` adds them to the schema
-EXTRA_SCHEMAS = [GenerateRequest]
+EXTRA_SCHEMAS: list[type[GenerateRequest]] = list(BODY_MODELS.values())
+
+
+def type_property(model: type[GenerateRequest]) -> tuple[dict[str, object], bool]:
+    """The `type` field of a body model's schema (read by the kind registry, so not a model
+    field): `t2i`'s is optional, every other kind's is required; and whether it is required."""
+    name = next(key for key, each in BODY_MODELS.items() if each is model)
+    if name == DEFAULT_KIND:
+        return {"type": "string", "enum": [name], "default": name}, False
+    return {"type": "string", "enum": [name], "description": f"`{name}`: studio type"}, True
 
 
 @router.post(
@@ -51,7 +71,7 @@ EXTRA_SCHEMAS = [GenerateRequest]
     openapi_extra=REQUEST_BODY,
 )
 def generate(
-    caller: GeneratingCaller, body: JsonObject, context: ContextDep, request: Request
+    caller: GeneratingCaller, body: GenerateBody, context: ContextDep, request: Request
 ) -> JSONResponse:
     def produce() -> JSONResponse:
         plan = context.service.plan(caller, body)

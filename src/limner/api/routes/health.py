@@ -36,7 +36,11 @@ def readyz(context: ContextDep) -> JSONResponse:
     }
     ready = all(value == "ok" for value in checks.values())
     body = HealthPublic(
-        status="ok" if ready else "unavailable", checks=checks, runtime=_runtime(context)
+        status="ok" if ready else "unavailable",
+        checks=checks,
+        backend=context.backend.name,
+        notice=context.backend_notice,
+        runtime=_runtime(context),
     )
     return JSONResponse(body.model_dump(exclude_none=True), status_code=200 if ready else 503)
 

@@ -16,6 +16,7 @@ preset can serve does `check_ready` stop the start.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable
@@ -33,7 +34,9 @@ from limner.backends.diffusers.device import (
     choose_dtype,
     choose_threads,
     device_memory_bytes,
+    explain_choice,
 )
+from limner.backends.diffusers.hub import failure_reason
 from limner.backends.diffusers.pipelines import (
     LoadedPipeline,
     LoadOptions,
@@ -62,6 +65,11 @@ log = logging.getLogger(__name__)
 
 #: with no budget set, loaded pipelines may use this share of the GPU's memory
 AUTO_BUDGET_FRACTION = 0.7
+#: the kinds of job made here, and the pipeline task each runs on the preset's loaded weights
+#: (outpaint is an inpaint on the enlarged canvas the plan prepared)
+TASKS = {"t2i": "t2i", "i2i": "i2i", "inpaint": "inpaint", "outpaint": "inpaint"}
+#: input pictures are resized to multiples of this (the latent grid of SD and SDXL)
+SIZE_GRID = 8
 
 
 class DiffusersBackend:
@@ -86,6 +94,7 @@ class DiffusersBackend:
         self.registry = registry
         self.device = choose_device(device)
         self.dtype = choose_dtype(self.device, dtype)
+        self._settings = (device, dtype)
         self.threads: int | None = None
         if self.device.type == "cpu":
             # torch's default may count hyper-threads or ignore the CPU set this process runs on
@@ -134,10 +143,11 @@ class DiffusersBackend:
     # -- Backend -------------------------------------------------------------------------------
 
     def supports(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
-        """Text to image only (for now), and not for presets the operator disabled
+        """Text to image, image to image, inpaint and outpaint (the latter three on pipelines
+        made from the loaded text-to-image one), not for presets the operator disabled
         (`enabled = false`) or whose model `check_ready` found missing."""
         return (
-            kind == "t2i"
+            kind in TASKS
             and self.registry.preset(style, quality).enabled
             and (style, quality) not in self._missing
         )
@@ -150,7 +160,7 @@ class DiffusersBackend:
         """For a preset disabled because its model is missing: what the operator configures
         (the models-file key, never a server path, since the caller sees it)."""
         missing = self._missing.get((style, quality))
-        if kind != "t2i" or missing is None:
+        if kind not in TASKS or missing is None:
             return None
         return (
             f"The '{style.value}' style at '{quality.value}' quality is not available on this "
@@ -169,6 +179,10 @@ class DiffusersBackend:
         for (style, quality), missing in self._missing.items():
             reasons[f"{style.value}.{quality.value}"] = missing.detail
         return reasons
+
+    def native_size(self, style: Style, quality: Quality) -> tuple[int, int]:
+        preset = self.registry.preset(style, quality)
+        return preset.width, preset.height
 
     def prompt_options(
         self, style: Style, quality: Quality, gender: Gender | None
@@ -290,6 +304,16 @@ class DiffusersBackend:
             for style, quality, preset in self.registry.items()
         ]
 
+    def device_summary(self) -> str:
+        """Where the pipelines run, in which precision and why (printed at start)."""
+        return explain_choice(
+            self.device,
+            self.dtype,
+            device_setting=self._settings[0],
+            dtype_setting=self._settings[1],
+            threads=self.threads,
+        )
+
     def warm_up(self) -> None:
         """Load every serving preset's pipeline; with `compile`, also run each once to compile."""
         for style, quality, preset in self.registry.enabled_items():
@@ -328,6 +352,8 @@ class DiffusersBackend:
         except ConfigurationError as exc:
             log.error("cannot load the model for %s/%s: %s", spec.style, spec.quality, exc)
             raise GenerationFailed("The model for this style could not be loaded.") from exc
+        task = TASKS[spec.kind]
+        steps, call = self._task_arguments(task, spec, preset)
         with loaded.lock:
             context.raise_if_canceled()
             image = self._run(
@@ -335,9 +361,11 @@ class DiffusersBackend:
                 preset,
                 spec.prompt,
                 spec.negative_prompt,
-                steps=preset.steps,
+                steps=steps,
                 seed=spec.seed,
                 context=context,
+                task=task,
+                call=call,
                 extra=self._reference_inputs(loaded.pipe, preset, spec.character),
             )
         return Media.still(image)
@@ -384,6 +412,33 @@ class DiffusersBackend:
             data = save({"embeds": embeds.detach().float().cpu().contiguous()})
             character.embeddings.store(key, data)
         return load(data)["embeds"]
+
+    @staticmethod
+    def _task_arguments(
+        task: str, spec: GenerationSpec, preset: ModelPreset
+    ) -> tuple[int, dict[str, Any]]:
+        """Steps and pipeline arguments of a task: the input pictures resized to the model's
+        size grid (the plan's kind brings the result back to the requested size)."""
+        if task == "t2i":
+            return preset.steps, {
+                "width": spec.width or preset.width,
+                "height": spec.height or preset.height,
+            }
+        width, height = grid_size(spec.inputs[0].size, preset.width * preset.height)
+        image = spec.inputs[0].convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+        if task == "i2i":
+            strength = spec.strength if spec.strength is not None else 0.6
+            # the pipeline runs int(steps * strength) steps: at least one, whatever the preset
+            steps = max(preset.steps, math.ceil(1 / strength))
+            return steps, {"image": image, "strength": strength}
+        mask = spec.inputs[1].convert("L").resize((width, height), Image.Resampling.NEAREST)
+        return preset.steps, {
+            "image": image,
+            "mask_image": mask,
+            "width": width,
+            "height": height,
+            "strength": 1.0,
+        }
 
     def close(self) -> None:
         self._cache.clear()
@@ -438,6 +493,8 @@ class DiffusersBackend:
         steps: int,
         seed: int,
         context: GenerationContext,
+        task: str = "t2i",
+        call: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Image.Image:
         try:
@@ -445,7 +502,9 @@ class DiffusersBackend:
         except ConfigurationError as exc:
             log.error("cannot load the tiny VAE of %s: %s", preset.pipeline, exc)
             raise GenerationFailed("The model for this style could not be loaded.") from exc
-        pipe = loaded.prepare(preset, decoder)
+        pipe = loaded.prepare(preset, decoder, task)
+        if call is None:
+            call = {"width": preset.width, "height": preset.height}
 
         previewer = self._previewer(preset, context)
 
@@ -468,18 +527,17 @@ class DiffusersBackend:
                     negative_prompt=negative or None,
                     num_inference_steps=steps,
                     guidance_scale=preset.guidance,
-                    width=preset.width,
-                    height=preset.height,
                     generator=generator,
                     output_type="pil",
                     callback_on_step_end=on_step_end,
                     callback_on_step_end_tensor_inputs=["latents"],
+                    **call,
                     **(extra or {}),
                 )
         except LimnerError:
             raise
         except torch.OutOfMemoryError as exc:
-            log.error("out of memory generating %dx%d: %s", preset.width, preset.height, exc)
+            log.error("out of memory generating (%s) with %s: %s", task, preset.pipeline, exc)
             self._cache.clear()
             raise GenerationFailed("The generation service ran out of memory.") from exc
         except Exception as exc:
@@ -540,7 +598,7 @@ class DiffusersBackend:
         except Exception as exc:  # huggingface_hub raises several unrelated types here
             if self._may_download and not hub_offline():
                 raise ConfigurationError(
-                    f"{where}.pipeline: cannot download {preset.pipeline!r}: {_reason(exc)}"
+                    f"{where}.pipeline: cannot download {preset.pipeline!r}: {failure_reason(exc)}"
                 ) from exc
             raise ConfigurationError(
                 f"{where}.pipeline: Hub model {preset.pipeline!r} is not in the local Hugging Face "
@@ -594,6 +652,18 @@ _ADULT_HINT = (
 )
 
 
+def grid_size(size: tuple[int, int], native_pixels: int) -> tuple[int, int]:
+    """The size a picture of `size` is worked at: its aspect ratio, about the preset's native
+    pixel count, each side a multiple of `SIZE_GRID`."""
+    width, height = size
+    scale = math.sqrt(native_pixels / (width * height))
+
+    def snap(side: float) -> int:
+        return max(SIZE_GRID, round(side * scale / SIZE_GRID) * SIZE_GRID)
+
+    return snap(width), snap(height)
+
+
 @dataclass(frozen=True)
 class MissingModel:
     """Why an enabled preset cannot serve: the models-file key to fix and the whole story."""
@@ -602,17 +672,3 @@ class MissingModel:
     setting: str
     #: one line naming the file, preset, key and path (the start-up warning, `/readyz`)
     detail: str
-
-
-def _reason(error: BaseException) -> str:
-    """The innermost cause of a Hub failure, with the outer message: huggingface_hub wraps the
-    real reason (a DNS failure, a 401, a missing revision) and says "see the stacktrace above",
-    which a command-line user never sees."""
-    chain = [error]
-    while (cause := chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 10:
-        chain.append(cause)
-    root = chain[-1]
-    outer = str(error).split(" Please check out the root cause", 1)[0].strip()
-    if root is error:
-        return outer
-    return f"{type(root).__name__}: {root} ({outer})"

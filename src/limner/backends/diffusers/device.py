@@ -23,6 +23,7 @@ __all__ = [
     "choose_threads",
     "cpu_has_bf16",
     "device_memory_bytes",
+    "explain_choice",
 ]
 
 log = logging.getLogger(__name__)
@@ -131,3 +132,36 @@ def device_memory_bytes(device: torch.device) -> int | None:
         return None
     index = device.index if device.index is not None else torch.cuda.current_device()
     return int(torch.cuda.get_device_properties(index).total_memory)
+
+
+def explain_choice(
+    device: torch.device,
+    dtype: torch.dtype,
+    *,
+    device_setting: str = "auto",
+    dtype_setting: str = "auto",
+    threads: int | None = None,
+) -> str:
+    """One line for the start: where the models run, in which precision, and why."""
+    if (device_setting or "auto").strip().lower() != "auto":
+        where = f"{device} (LIMNER_DIFFUSERS_DEVICE)"
+    elif device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        where = f"{device} ({torch.cuda.get_device_name(index)})"
+    elif device.type == "mps":
+        where = "mps (Apple GPU)"
+    else:
+        where = "cpu (no CUDA GPU or Apple MPS found)"
+    name = str(dtype).removeprefix("torch.")
+    if (dtype_setting or "auto").strip().lower() != "auto":
+        why = "LIMNER_DIFFUSERS_DTYPE"
+    elif device.type == "cuda":
+        why = "the GPU supports it" if dtype is torch.bfloat16 else "no bfloat16 on this GPU"
+    elif device.type == "mps":
+        why = "Apple MPS"
+    elif dtype is torch.bfloat16:
+        why = "this CPU computes bfloat16 in hardware"
+    else:
+        why = "this CPU has no bfloat16 instructions"
+    cores = f", {threads} threads" if threads else ""
+    return f"diffusers runs on {where} in {name} ({why}){cores}"

@@ -19,7 +19,12 @@ from typing import Any
 
 import diffusers
 import torch
-from diffusers import AutoPipelineForText2Image, DiffusionPipeline
+from diffusers import (
+    AutoPipelineForImage2Image,
+    AutoPipelineForInpainting,
+    AutoPipelineForText2Image,
+    DiffusionPipeline,
+)
 
 from limner.backends.diffusers.registry import ModelPreset, is_local_source
 from limner.devices.residency import Resident, ResidentSet
@@ -90,15 +95,28 @@ class LoadedPipeline:
     full_vae: Any = field(default=None, init=False)
     #: whether attention slicing is on now (pipelines load without it)
     attention_slicing: bool = field(default=False, init=False)
+    #: image-to-image and inpainting pipelines made from `pipe` (`from_pipe`): they share its
+    #: components, so they cost no second copy of the weights
+    _derived: dict[str, Any] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._schedulers[None] = self.pipe.scheduler
         self.full_vae = getattr(self.pipe, "vae", None)
 
-    def prepare(self, preset: ModelPreset, decoder: Any = None) -> Any:
+    def for_task(self, task: str) -> Any:
+        """The pipeline for `task` ("t2i", "i2i" or "inpaint") over the same loaded weights;
+        call with `lock` held."""
+        if task == "t2i":
+            return self.pipe
+        if task not in self._derived:
+            auto = {"i2i": AutoPipelineForImage2Image, "inpaint": AutoPipelineForInpainting}[task]
+            self._derived[task] = auto.from_pipe(self.pipe)
+        return self._derived[task]
+
+    def prepare(self, preset: ModelPreset, decoder: Any = None, task: str = "t2i") -> Any:
         """Set the preset's scheduler, decoder (`decoder`, a tiny VAE, or None for the
-        pipeline's own) and VAE options; call with `lock` held."""
-        pipe = self.pipe
+        pipeline's own) and VAE options on the pipeline for `task`; call with `lock` held."""
+        pipe = self.for_task(task)
         pipe.scheduler = self._scheduler_for(preset)
         if self.full_vae is not None:
             pipe.vae = decoder if decoder is not None else self.full_vae

@@ -8,12 +8,16 @@ from typing import Any
 from limner.errors import ValidationFailed
 from limner.generation.kinds.base import Kind, moderation_fields
 from limner.generation.kinds.i2i import ImageToImage
+from limner.generation.kinds.inpaint import Inpaint
+from limner.generation.kinds.outpaint import Outpaint
 from limner.generation.kinds.t2i import TextToImage
 
-__all__ = ["KINDS", "Kind", "kind_named", "kind_of", "moderation_fields"]
+__all__ = ["DEFAULT_KIND", "KINDS", "Kind", "kind_named", "kind_of", "moderation_fields"]
 
 #: every kind this server knows, by the wire value of `type`
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (TextToImage(), ImageToImage())}
+KINDS: dict[str, Kind] = {
+    kind.name: kind for kind in (TextToImage(), ImageToImage(), Inpaint(), Outpaint())
+}
 
 DEFAULT_KIND = "t2i"
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from PIL import Image
+
 from limner.domain.requests import GenerateRequest, parse_model
 from limner.domain.styles import credit_cost
-from limner.generation.inputs import PictureRef
+from limner.generation.inputs import KindInput, PictureRef
 from limner.moderation.base import TextField
 from limner.screening import Checks, checks_for
 
@@ -51,6 +53,21 @@ class Kind:
         planner resolves and admits each one (`generation.admission`): a kind never sees a
         picture the safety gate has not passed."""
         return ()
+
+    def backend_inputs(
+        self, inputs: tuple[KindInput, ...], request: GenerateRequest
+    ) -> tuple[Image.Image, ...]:
+        """The pictures the backend gets (`GenerationSpec.inputs`), from the admitted inputs:
+        an inpaint's mask as an "L" picture, an outpaint's enlarged canvas and border mask.
+        Runs in the plan, before any credit is held: a wrong field is a `ValidationFailed`."""
+        return tuple(each.picture.image.convert("RGB") for each in inputs)
+
+    def finish(
+        self, made: Image.Image, inputs: tuple[Image.Image, ...], request: GenerateRequest
+    ) -> Image.Image:
+        """The delivered picture from the backend's (at the model's size grid): resized back,
+        composited through a mask. `inputs` are this kind's `backend_inputs`."""
+        return made
 
     def spec_options(self, request: GenerateRequest) -> dict[str, Any]:
         """Extra `GenerationSpec` fields this kind sets (i2i: `strength`)."""

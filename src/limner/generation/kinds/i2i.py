@@ -1,13 +1,15 @@
-"""`i2i`: image to image (studio spec), a sketch that proves the registry.
+"""`i2i`: image to image (studio spec): the input picture, transformed by the prompt.
 
 It takes `image` and `strength` beside the t2i fields. The planner resolves `image` (any media
-reference form) and admits it through `generation.admission` before a backend sees it.
+reference form) and admits it through `generation.admission` before a backend sees it. The
+backend works at its model's size grid; the result is brought back to the input's size.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+from PIL import Image
 from pydantic import Field, field_validator
 
 from limner.domain.requests import GenerateRequest
@@ -15,17 +17,24 @@ from limner.generation.inputs import PictureRef
 from limner.generation.kinds.base import Kind
 
 DEFAULT_STRENGTH = 0.6
+MIN_STRENGTH = 0.05
+
+IMAGE_DESCRIPTION = (
+    "The input picture: an upload (upl_...), one of the key's generations (gen_..., gen_...#2), "
+    "a data:image/png|jpeg|webp;base64, URL or an https:// URL."
+)
 
 
-class ImageToImageRequest(GenerateRequest):
+class ImageInputRequest(GenerateRequest):
+    """The fields every image-input type shares."""
+
+    image: str = Field(..., description=IMAGE_DESCRIPTION)
+
+
+class ImageToImageRequest(ImageInputRequest):
     """`POST /api/v1/generate` with `"type": "i2i"`."""
 
-    image: str = Field(
-        ...,
-        description="The input picture: an upload (upl_...), one of the key's generations "
-        "(gen_..., gen_...#2), a data:image/...;base64, URL or an https:// URL.",
-    )
-    strength: Annotated[float, Field(ge=0.05, le=1.0)] = Field(
+    strength: Annotated[float, Field(ge=MIN_STRENGTH, le=1.0)] = Field(
         DEFAULT_STRENGTH, description="0.05 keeps the input almost as it is; 1 ignores it."
     )
 
@@ -46,6 +55,13 @@ class ImageToImage(Kind):
     def pictures(self, request: GenerateRequest) -> tuple[PictureRef, ...]:
         assert isinstance(request, ImageToImageRequest)
         return (PictureRef("image", request.image),)
+
+    def finish(
+        self, made: Image.Image, inputs: tuple[Image.Image, ...], request: GenerateRequest
+    ) -> Image.Image:
+        """Back to the input's size (the backend made it at its model's size grid)."""
+        size = inputs[0].size
+        return made if made.size == size else made.resize(size, Image.Resampling.LANCZOS)
 
     def spec_options(self, request: GenerateRequest) -> dict[str, Any]:
         assert isinstance(request, ImageToImageRequest)

@@ -164,7 +164,7 @@ async function generate(event) {
   $("#generate").disabled = true;
   setStatus("submitting", "running");
   try {
-    const generation = await call("POST", "/api/v1/generate", { json: { ...requestBody(), async: true } });
+    const generation = await call("POST", "/api/v1/generate", { json: { ...(await requestBody()), async: true } });
     $("#images").replaceChildren();
     await follow(generation);
   } catch (error) {

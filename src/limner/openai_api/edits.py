@@ -1,0 +1,114 @@
+"""`/v1/images/edits` and `/v1/images/variations` -> the v1 body of an image-input kind.
+
+An edit with a `mask` is `inpaint`, without one `i2i`; a variation is `i2i` of its image with a
+fixed prompt. Pictures go into the body as `data:` references, so the v1 planner does with them
+what it does for any client: the adult style refuses them (safety line 2), the media resolver
+checks their size and type, screening looks at them and at the outputs.
+
+OpenAI's mask convention is "transparent pixels are repainted" and a mask must have an alpha
+channel. Limner's masks without alpha mean "grey 128 and above is repainted", so the mask is
+converted here into exactly that: a greyscale PNG, white where the OpenAI mask's alpha is below
+128, black elsewhere. The routes answer "not supported yet" until the image-input kinds land;
+this translation is ready for them.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from limner.errors import ValidationFailed
+from limner.openai_api.params import ImageCall, ImageOptions, image_call, parse_openai
+
+__all__ = [
+    "VARIATION_PROMPT",
+    "data_url",
+    "edit_call",
+    "openai_mask",
+    "sniff_image_type",
+    "variation_call",
+]
+
+#: the prompt of a variation (OpenAI's variations take none; i2i needs one)
+VARIATION_PROMPT = "a variation of this image, same subject and composition"
+#: alpha below this is "transparent" in an OpenAI mask
+TRANSPARENT_BELOW = 128
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+def sniff_image_type(data: bytes) -> str | None:
+    """The MIME type of PNG, JPEG or WebP bytes by their signature; None for anything else."""
+    for signature, media_type in _SIGNATURES:
+        if data.startswith(signature):
+            return media_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def data_url(data: bytes, field: str) -> str:
+    """A picture as a `data:` media reference, or `validation_error` naming the field."""
+    media_type = sniff_image_type(data)
+    if media_type is None:
+        raise ValidationFailed(field, f"{field}: must be a PNG, JPEG or WebP image")
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def openai_mask(data: bytes) -> bytes:
+    """An OpenAI mask (transparent = repaint) as a Limner greyscale mask (white = repaint)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            if "A" not in image.getbands() and "transparency" not in image.info:
+                raise ValidationFailed(
+                    "mask", "mask: must have an alpha channel; its transparent pixels are repainted"
+                )
+            alpha = image.convert("RGBA").getchannel("A")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValidationFailed("mask", "mask: must be a PNG image with transparency") from exc
+    repaint = alpha.point(lambda value: 255 if value < TRANSPARENT_BELOW else 0, mode="L")
+    out = io.BytesIO()
+    repaint.save(out, "PNG")
+    return out.getvalue()
+
+
+def edit_call(form: Mapping[str, Any], image: bytes, mask: bytes | None) -> ImageCall:
+    """Translate `POST /v1/images/edits` (its text fields, the image and the optional mask)."""
+    fields = dict(form)
+    prompt = fields.pop("prompt", None)
+    if not isinstance(prompt, str):
+        raise ValidationFailed("prompt", "prompt: this field is required")
+    options = parse_openai(ImageOptions, _typed(fields))
+    body: dict[str, Any] = {"prompt": prompt, "image": data_url(image, "image")}
+    if mask is None:
+        body["type"] = "i2i"
+    else:
+        body["type"] = "inpaint"
+        body["mask"] = data_url(openai_mask(mask), "mask")
+    return image_call(options, body)
+
+
+def variation_call(form: Mapping[str, Any], image: bytes) -> ImageCall:
+    """Translate `POST /v1/images/variations`: `i2i` of the image with a fixed prompt."""
+    options = parse_openai(ImageOptions, _typed(dict(form)))
+    body = {"type": "i2i", "prompt": VARIATION_PROMPT, "image": data_url(image, "image")}
+    return image_call(options, body)
+
+
+def _typed(fields: dict[str, Any]) -> dict[str, Any]:
+    """Multipart fields arrive as text: the numeric and boolean ones as the JSON types."""
+    typed = dict(fields)
+    for name in ("n", "output_compression", "partial_images"):
+        value = typed.get(name)
+        if isinstance(value, str) and value.strip().isdigit():
+            typed[name] = int(value)
+    if isinstance(typed.get("stream"), str):
+        typed["stream"] = typed["stream"].lower() == "true"
+    return typed
