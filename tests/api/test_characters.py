@@ -33,21 +33,34 @@ from tests.support.screening import MODULE
 SCENES = ("a lighthouse at dusk", "a market street in the rain", "a quiet library at noon")
 
 
-def png(colour: tuple[int, int, int], size: tuple[int, int] = (48, 40)) -> bytes:
+def png(
+    colour: tuple[int, int, int], size: tuple[int, int] = (48, 40), *, flat: bool = False
+) -> bytes:
+    """A two-colour picture (a palette to take), or one flat colour (`flat`)."""
     buffer = io.BytesIO()
     image = Image.new("RGB", size, colour)
-    image.paste((255 - colour[0], colour[1] // 2, 200), (0, 0, size[0] // 2, size[1] // 3))
+    if not flat:
+        image.paste((255 - colour[0], colour[1] // 2, 200), (0, 0, size[0] // 2, size[1] // 3))
     image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def data_url(colour: tuple[int, int, int]) -> str:
-    return "data:image/png;base64," + base64.b64encode(png(colour)).decode()
+def data_url(
+    colour: tuple[int, int, int], size: tuple[int, int] = (48, 40), *, flat: bool = False
+) -> str:
+    return "data:image/png;base64," + base64.b64encode(png(colour, size, flat=flat)).decode()
 
 
-def upload(client: TestClient, key: Key, colour: tuple[int, int, int] = (30, 120, 200)) -> str:
+def upload(
+    client: TestClient,
+    key: Key,
+    colour: tuple[int, int, int] = (30, 120, 200),
+    *,
+    flat: bool = False,
+) -> str:
+    data = png(colour, flat=flat)
     response = client.post(
-        "/api/v1/uploads", files={"file": ("p.png", png(colour), "image/png")}, headers=key.headers
+        "/api/v1/uploads", files={"file": ("p.png", data, "image/png")}, headers=key.headers
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
@@ -426,7 +439,7 @@ def test_a_character_from_a_users_picture_makes_every_output_screened(
 ) -> None:
     """safety.md line 2: the outputs of a job that took a user's picture are screened for nudity;
     a character's uploaded reference is such a picture in every request that names it. (The
-    stand-in detector flags only output-sized pictures, so the small references pass.)"""
+    stand-in detector flags every picture but a flat one, so the flat reference passes.)"""
     settings = settings_factory(screening_nudity_detector=f"{MODULE}:flags_outputs_only")
     with TestClient(create_app(settings)) as client:
         app = client.app
@@ -434,7 +447,7 @@ def test_a_character_from_a_users_picture_makes_every_output_screened(
             issued = keys.create_key(session=session, plan="pro")
             ledger.grant(session=session, account_id=issued.account_id, amount=5)
         key = Key(issued.key, issued.prefix, issued.account_id)
-        from_upload = create(client, key, name="Mara", references=[upload(client, key)])
+        from_upload = create(client, key, name="Mara", references=[upload(client, key, flat=True)])
         before = credits(client, key)
         response = client.post(
             "/api/v1/generate",
@@ -449,15 +462,54 @@ def test_a_character_from_a_users_picture_makes_every_output_screened(
 
 
 def test_every_kind_takes_a_character(client: TestClient, funded: Key) -> None:
-    """The character step is the plan's, not a kind's: i2i gets it without code of its own."""
+    """The character step is the plan's, not a kind's: i2i gets it without code of its own (the
+    input is the output's size, since an i2i answers at its input's size)."""
     mara = create(client, funded, name="Mara", references=[data_url((200, 40, 40))])
     body = generate(
-        client, funded, prompt=SCENES[1], type="i2i", image=data_url((10, 10, 10)),
-        strength=1.0, seed=5, character_id=mara["id"],
+        client, funded, prompt=SCENES[1], type="i2i", strength=1.0, seed=5,
+        image=data_url((10, 10, 10), size=(512, 512), flat=True), character_id=mara["id"],
     )  # fmt: skip
     assert body["type"] == "i2i" and body["character"]["id"] == mara["id"]
     plain_scene = generate(client, funded, prompt=SCENES[0], seed=9, character_id=mara["id"])
     assert same_mark(picture(client, body), picture(client, plain_scene))
+
+
+def test_inpaint_and_outpaint_take_a_character(client: TestClient, funded: Key, other: Key) -> None:
+    """inpaint and outpaint go through the same plan step: the repainted region shows the
+    character's mark (the same in any scene), the answer names it, another key's is refused."""
+    mara = create(client, funded, name="Mara", references=[data_url((200, 40, 40))])
+    canvas = data_url((90, 90, 90), size=(512, 512), flat=True)
+    everywhere = data_url((255, 255, 255), size=(512, 512), flat=True)
+
+    def inpaint(prompt: str, seed: int, **character: str) -> dict[str, Any]:
+        return generate(
+            client, funded, prompt=prompt, type="inpaint", image=canvas, mask=everywhere,
+            seed=seed, **character,
+        )  # fmt: skip
+
+    inpainted = [
+        inpaint(SCENES[0], 1, character_id=mara["id"]),
+        inpaint(SCENES[1], 2, character_id=mara["id"]),
+        inpaint(SCENES[0], 1),
+    ]
+    assert [each["character"]["id"] for each in inpainted[:2]] == [mara["id"]] * 2
+    assert "character" not in inpainted[2]
+    first, second, plain = (picture(client, each) for each in inpainted)
+    assert same_mark(first, second) and not same_mark(first, plain)
+
+    outpainted = generate(
+        client, funded, prompt=SCENES[2], type="outpaint", image=data_url((90, 90, 90)),
+        expand={"right": 64}, character_id=mara["id"],
+    )  # fmt: skip
+    assert outpainted["type"] == "outpaint" and outpainted["character"]["id"] == mara["id"]
+    assert outpainted["reference_conditioning"] is True
+    refused = client.post(
+        "/api/v1/generate",
+        json={"prompt": SCENES[2], "type": "outpaint", "image": data_url((90, 90, 90)),
+              "expand": {"left": 64}, "character_id": mara["id"]},
+        headers=other.headers,
+    )  # fmt: skip
+    assert refused.status_code == 400 and refused.json()["field"] == "character_id"
 
 
 def test_the_served_schema_documents_characters(client: TestClient) -> None:
