@@ -162,3 +162,38 @@ def test_delete_removes_the_embeddings(server: Server) -> None:
     response = server.client.delete(f"/api/v1/characters/{mara['id']}", headers=server.headers)
     assert response.status_code == 204
     assert stored() == 0
+
+
+def test_inpaint_and_i2i_condition_on_the_characters_embeddings(server: Server) -> None:
+    """The image-input kinds run pipelines made from the loaded one (`from_pipe`), which share
+    its UNet and so its IP-Adapter layers: the cached embeddings reach them too."""
+    mara = server.post(
+        "/api/v1/characters", {"name": "Mara", "references": [reference((220, 30, 30))]}
+    )
+    ole = server.post(
+        "/api/v1/characters", {"name": "Ole", "references": [reference((20, 60, 230))]}
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (120, 120, 120)).save(buffer, format="PNG")
+    canvas = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    buffer = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(buffer, format="PNG")  # repaint everything
+    everywhere = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    inpaint = {"prompt": "a lighthouse", "type": "inpaint", "image": canvas, "mask": everywhere}
+
+    first = server.post("/api/v1/generate", {**inpaint, "seed": 7, "character_id": mara["id"]})
+    assert first["character"]["id"] == mara["id"] and first["reference_conditioning"] is True
+    assert len(server.encoder_calls) == 1
+    again = server.post("/api/v1/generate", {**inpaint, "seed": 7, "character_id": mara["id"]})
+    theirs = server.post("/api/v1/generate", {**inpaint, "seed": 7, "character_id": ole["id"]})
+    assert len(server.encoder_calls) == 2  # once per character, whatever the kind
+    same = difference(server.picture(first), server.picture(again))
+    changed = difference(server.picture(first), server.picture(theirs))
+    assert same < 2.0 and changed > 3 * same, (same, changed)
+
+    i2i = server.post(
+        "/api/v1/generate",
+        {"prompt": "a harbour", "type": "i2i", "image": canvas, "character_id": ole["id"]},
+    )
+    assert i2i["status"] == "completed" and i2i["reference_conditioning"] is True
+    assert len(server.encoder_calls) == 2
