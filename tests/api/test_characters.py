@@ -512,6 +512,33 @@ def test_inpaint_and_outpaint_take_a_character(client: TestClient, funded: Key, 
     assert refused.status_code == 400 and refused.json()["field"] == "character_id"
 
 
+def test_outputs_record_the_characters_references_as_c2pa_ingredients(
+    client: TestClient, funded: Key
+) -> None:
+    """Where its references conditioned the model, each is a `componentOf` ingredient of the
+    output's C2PA manifest (beside an i2i's `parentOf` input); verify reports them."""
+    mara = create(
+        client, funded, name="Mara", references=[data_url((200, 40, 40)), upload(client, funded)]
+    )
+
+    def verified(body: dict[str, Any]) -> dict[str, Any]:
+        data = client.get(body["image_url"]).content
+        headers = {**funded.headers, "Content-Type": "image/png"}
+        response = client.post("/api/v1/verify", content=data, headers=headers)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    scene = verified(generate(client, funded, prompt=SCENES[0], character_id=mara["id"]))
+    assert scene["ingredients"] == ["componentOf", "componentOf"] and scene["c2pa_valid"]
+    assert scene["made_from_input"] is True
+    edited = generate(
+        client, funded, prompt=SCENES[1], type="i2i", image=data_url((10, 10, 10)),
+        character_id=mara["id"],
+    )  # fmt: skip
+    assert verified(edited)["ingredients"] == ["parentOf", "componentOf", "componentOf"]
+    assert verified(generate(client, funded, prompt=SCENES[0]))["ingredients"] == []
+
+
 def test_the_served_schema_documents_characters(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     create_op = schema["paths"]["/api/v1/characters"]["post"]

@@ -10,6 +10,7 @@ crash in between leaves files no row owns, which the storage sweep removes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -172,6 +173,9 @@ class CharacterStore:
                 embeddings=StoredEmbeddings(self.database, info.id),
             ),
             user_pictures=any(ref.source != RefSource.generation.value for ref in info.references),
+            reference_files=functools.cache(
+                lambda: tuple((self.store.get(token, media).data, media) for token, media in tokens)
+            ),
         )
 
     # -- internals -----------------------------------------------------------------------------

@@ -12,7 +12,8 @@ the character's own fixed seed is used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from limner.backends.base import CharacterReferences
@@ -54,6 +55,11 @@ class CharacterUse:
     #: a reference came from outside this server (an upload, a data or web URL): its outputs
     #: are screened for nudity and marked composite, as for any job that took a user's picture
     user_pictures: bool = False
+    #: the stored references as (bytes, media type), read on the first call and kept: what an
+    #: output records as its C2PA ingredients when the references conditioned the model
+    reference_files: Callable[[], tuple[tuple[bytes, str], ...]] = field(
+        default=lambda: (), repr=False, compare=False
+    )
 
 
 class CharacterBook(Protocol):

@@ -115,8 +115,10 @@ class Plan:
         return params
 
     def ingredients(self) -> tuple[Ingredient, ...]:
-        """The input pictures as C2PA ingredients: `image` is the parent, the rest components."""
-        return tuple(
+        """The input pictures as C2PA ingredients: `image` is the parent, the rest components;
+        a character's references are components too, where they conditioned the model (read
+        from storage once per plan: `CharacterUse.reference_files`)."""
+        pictures = tuple(
             Ingredient(
                 data=each.picture.data,
                 media_type=each.picture.media_type,
@@ -124,6 +126,18 @@ class Plan:
                 title=each.field,
             )
             for each in self.inputs
+        )
+        if self.character is None or not self.reference_conditioning:
+            return pictures
+        references = self.character.reference_files()
+        return pictures + tuple(
+            Ingredient(
+                data=data,
+                media_type=media_type,
+                relationship=COMPONENT_OF,
+                title=f"{CHARACTER_FIELD} {self.character.id} reference {number}",
+            )
+            for number, (data, media_type) in enumerate(references, start=1)
         )
 
     def finish(self, made: Image.Image) -> Image.Image:
