@@ -194,9 +194,10 @@ def main() -> None:
         *table(results["placeholder"]),
         "",
         "A cached character adds the lookup of the character and its embeddings (two small",
-        "database reads) and, on diffusers, the IP-Adapter's attention over four image tokens;",
-        "the image encoder never runs again. With a real model (seconds per image) both are a",
-        "small share of a request.",
+        "database reads), reading its stored references once per request to record them as",
+        "C2PA ingredients of the output (hashed into the signed manifest), and, on diffusers,",
+        "the IP-Adapter's attention over four image tokens; the image encoder never runs",
+        "again. With a real model (seconds per image) these are a small share of a request.",
         "",
     ]
     report = "\n".join(lines)
