@@ -35,6 +35,10 @@ models_app = typer.Typer(help="The diffusers model registry.", no_args_is_help=T
 webhooks_app = typer.Typer(help="Webhook signing secrets.", no_args_is_help=True)
 retention_app = typer.Typer(help="Erase old generations.", no_args_is_help=True)
 storage_app = typer.Typer(help="Stored images and uploads.", no_args_is_help=True)
+characters_app = typer.Typer(
+    help="Your characters on a Limner server: the same person across generations.",
+    no_args_is_help=True,
+)
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(db_app, name="db")
@@ -43,6 +47,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(retention_app, name="retention")
 app.add_typer(storage_app, name="storage")
+app.add_typer(characters_app, name="characters")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -633,6 +638,9 @@ def generate(
         str, typer.Option("--format", help="png (default), jpeg or webp.")
     ] = "png",
     out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
+    character: Annotated[
+        str | None, typer.Option(help="One of your characters (chr_...); its style is used.")
+    ] = None,
     type_: Annotated[str, typer.Option("--type", help="t2i, i2i, inpaint or outpaint.")] = "t2i",
     image: Annotated[
         str | None,
@@ -665,6 +673,10 @@ def generate(
         options["output_format"] = output_format
     if seed is not None:
         options["seed"] = seed
+    if character is not None:  # the character's style, unless --style says otherwise
+        options["character_id"] = character
+        if style == "realistic":
+            options.pop("style")
     for name, side in (("width", width), ("height", height)):
         if side is not None:
             options[name] = side
@@ -779,6 +791,69 @@ def upload(
         f"{made.width}x{made.height}, sha256 {made.sha256}, expires {made.expires_at}"
     )
     print(made.id)
+
+
+@characters_app.command("create")
+def characters_create(
+    name: Annotated[str, typer.Argument(help="What you call the character.")],
+    references: Annotated[
+        list[str],
+        typer.Argument(help="1-4 references: upl_..., gen_..., an https:// URL or a picture file."),
+    ],
+    style: Annotated[str, typer.Option(help="realistic, anime or nude (its one style).")] = (
+        "realistic"
+    ),
+    description: Annotated[
+        str | None, typer.Option(help="Words added to every prompt that uses it.")
+    ] = None,
+    url: ServerUrl = None,
+    api_key: ApiKey = "",
+) -> None:
+    """Create a character; prints its chr_ id. A picture file is uploaded first."""
+    with _server_client(url, api_key) as client:
+        refs = [client.upload(Path(ref)).id if Path(ref).is_file() else ref for ref in references]
+        made = client.characters.create(name, refs, style=style, description=description)
+    err_console.print(f"{made.name}: {made.style}, {len(made.references)} reference(s)")
+    print(made.id)
+
+
+@characters_app.command("list")
+def characters_list(
+    limit: Annotated[int, typer.Option(help="How many, newest first (1-100).")] = 20,
+    url: ServerUrl = None,
+    api_key: ApiKey = "",
+) -> None:
+    """Your characters, newest first."""
+    with _server_client(url, api_key) as client:
+        page = client.characters.list(limit=limit)
+    table = Table("id", "name", "style", "references", "created")
+    for each in page.data:
+        table.add_row(each.id, each.name, each.style, str(len(each.references)), each.created_at)
+    console.print(table)
+
+
+@characters_app.command("get")
+def characters_get(
+    character_id: Annotated[str, typer.Argument(help="The character (chr_...).")],
+    url: ServerUrl = None,
+    api_key: ApiKey = "",
+) -> None:
+    """One character, as JSON."""
+    with _server_client(url, api_key) as client:
+        found = client.characters.get(character_id)
+    print(found.model_dump_json(indent=2, exclude_none=True))
+
+
+@characters_app.command("delete")
+def characters_delete(
+    character_id: Annotated[str, typer.Argument(help="The character (chr_...).")],
+    url: ServerUrl = None,
+    api_key: ApiKey = "",
+) -> None:
+    """Delete a character: its stored references and embeddings, not your generations."""
+    with _server_client(url, api_key) as client:
+        client.characters.delete(character_id)
+    console.print(f"{character_id}: deleted")
 
 
 @retention_app.command("sweep")

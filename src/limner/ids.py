@@ -36,3 +36,14 @@ def new_image_token() -> str:
 def new_upload_id() -> str:
     """`upl_` + 16 base32 characters: names an upload in media references."""
     return "upl_" + _b32(10)
+
+
+def new_character_id() -> str:
+    """`chr_` + 16 base32 characters: names a character in `character_id`."""
+    return "chr_" + _b32(10)
+
+
+def new_character_media_id() -> str:
+    """`chm_` + 16 base32 characters: a character's stored reference (never a media reference
+    a request can name: only the character uses it)."""
+    return "chm_" + _b32(10)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from limner.backends import create_backend
 from limner.backends.auto import BackendChoice, choose_backend
 from limner.backends.base import Backend
+from limner.characters import CharacterStore
 from limner.config import BackendName, Settings, WorkerTier
 from limner.db.engine import Database
 from limner.db.migrate import upgrade
@@ -71,6 +72,8 @@ class Context:
     secret_box: SecretBox
     #: the C2PA certificate authority of this server, to mark its own manifests trusted
     trust_anchors_pem: bytes | None = None
+    #: the key's characters (`character_id` on generate looks them up through the planner)
+    characters: CharacterStore | None = None
     #: the one-line banner of a server `auto` left on the placeholder (why, and that its images
     #: are not a model's): start-up, `/readyz` and the playground show it
     backend_notice: str | None = None
@@ -124,23 +127,34 @@ def build_context(
         build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
     )
     refusals = RefusalLog(database)
+    moderator = build_moderator(settings)
+    resolver = MediaResolver(MediaSources.from_settings(settings, database=database, store=store))
+    # one gate for every input picture: a request's and a character's references alike
+    admission = InputAdmission(
+        screening=screening,
+        record_refusal=refusals.record,
+        provenance=ProvenanceKeys(
+            watermark_key=settings.watermark_key.encode(),
+            trust_anchors_pem=stamper.trust_anchors_pem,
+        ),
+    )
+    characters = CharacterStore(
+        database=database,
+        store=store,
+        resolver=resolver,
+        moderator=moderator,
+        admission=admission,
+        refusals=refusals,
+    )
     planner = Planner(
         backends=backends,
-        moderator=build_moderator(settings),
+        moderator=moderator,
         screening=screening,
-        resolve_image=MediaResolver(
-            MediaSources.from_settings(settings, database=database, store=store)
-        ),
-        admission=InputAdmission(
-            screening=screening,
-            record_refusal=refusals.record,
-            provenance=ProvenanceKeys(
-                watermark_key=settings.watermark_key.encode(),
-                trust_anchors_pem=stamper.trust_anchors_pem,
-            ),
-        ),
+        resolve_image=resolver,
+        admission=admission,
         record_refusal=refusals.record,
         max_batch=settings.max_batch,
+        characters=characters.use,
     )
     service = GenerationService(
         database=database,
@@ -167,6 +181,7 @@ def build_context(
         jobs=jobs,
         recovery=recovery,
         secret_box=secret_box,
+        characters=characters,
         backend_notice=notice,
     )
 

@@ -25,8 +25,13 @@ def test_the_public_surface_is_pinned() -> None:
     assert set(sdk.__all__) == {
         "Account",
         "AlreadyFinishedError",
+        "AsyncCharacters",
         "AsyncClient",
         "AuthenticationError",
+        "Character",
+        "CharacterPage",
+        "CharacterReference",
+        "Characters",
         "Client",
         "ConflictError",
         "ContentBlockedError",
@@ -255,6 +260,51 @@ def test_uploads_from_a_path_bytes_and_the_async_client(live, tmp_path) -> None:
             return made.id
 
     assert asyncio.run(run()).startswith("upl_")
+
+
+def test_characters_through_the_sdk(live) -> None:
+    from PIL import Image
+
+    base, key, _app = live
+    with Client(base, key) as client:
+        made = client.generate(PROMPT, seed=3)
+        mara = client.characters.create(
+            "Mara", [made.id], style="realistic", description="a tall hiker with a red scarf"
+        )
+        assert mara.id.startswith("chr_") and mara.references[0].generation_id == made.id
+        assert client.characters.get(mara.id).name == "Mara"
+        assert [each.id for each in client.characters.list(limit=5).data] == [mara.id]
+        scene = client.generate("a market street in the rain", character_id=mara.id, seed=4)
+        assert scene.character == {"id": mara.id, "name": "Mara"}
+        assert scene.reference_conditioning is True
+        with pytest.raises(sdk.ValidationError) as refused:
+            client.generate(PROMPT, character_id=mara.id, style="anime")
+        assert refused.value.field == "character_id"
+        client.characters.delete(mara.id)
+        with pytest.raises(sdk.NotFoundError):
+            client.characters.get(mara.id)
+
+    picture = Image.new("RGB", (20, 20), (200, 10, 10))
+
+    async def run() -> list[str]:
+        async with AsyncClient(base, key) as client:
+            upload = await client.upload(_png(picture))
+            ole = await client.characters.create("Ole", [upload.id])
+            listed = [each.id for each in (await client.characters.list()).data]
+            assert (await client.characters.get(ole.id)).references[0].source == "upload"
+            await client.characters.delete(ole.id)
+            return [*listed, ole.id]
+
+    listed = asyncio.run(run())
+    assert listed[0] == listed[1]
+
+
+def _png(image: object) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")  # type: ignore[attr-defined]
+    return buffer.getvalue()
 
 
 def test_image_input_types_take_paths_bytes_pil_images_and_ids(live, tmp_path) -> None:

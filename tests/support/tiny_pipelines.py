@@ -257,3 +257,77 @@ def write_models_toml(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+#: the weights file `build_tiny_ip_adapter` writes
+TINY_IP_ADAPTER_WEIGHTS = "ip-adapter.safetensors"
+
+
+def build_tiny_ip_adapter(path: Path, sd_dir: Path, *, seed: int = 0) -> Path:
+    """Save a random-weight IP-Adapter for the tiny SD pipeline at `sd_dir` to `path`: the
+    adapter weights (`image_proj.*` and `ip_adapter.*`, the layout diffusers' `load_ip_adapter`
+    reads) and a tiny `CLIPVisionModelWithProjection` in `path/image_encoder`. The attention
+    keys follow diffusers' own numbering (1, 3, 5, ... over the cross-attention processors)."""
+    import torch
+    from diffusers import UNet2DConditionModel
+    from diffusers.models.embeddings import ImageProjection
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel.from_pretrained(sd_dir, subfolder="unet")
+    config = unet.config
+    cross = int(config.cross_attention_dim)
+    embed_dim = 32
+    tensors: dict[str, torch.Tensor] = {}
+    key_id = 1
+    for name in unet.attn_processors:
+        if name.endswith("attn1.processor"):
+            continue
+        if name.startswith("mid_block"):
+            hidden = config.block_out_channels[-1]
+        elif name.startswith("up_blocks"):
+            hidden = list(reversed(config.block_out_channels))[int(name[len("up_blocks.")])]
+        else:
+            hidden = config.block_out_channels[int(name[len("down_blocks.")])]
+        tensors[f"ip_adapter.{key_id}.to_k_ip.weight"] = torch.randn(hidden, cross) * 0.5
+        tensors[f"ip_adapter.{key_id}.to_v_ip.weight"] = torch.randn(hidden, cross) * 0.5
+        key_id += 2
+    projection = ImageProjection(
+        image_embed_dim=embed_dim, cross_attention_dim=cross, num_image_text_embeds=4
+    ).state_dict()
+    tensors["image_proj.proj.weight"] = projection["image_embeds.weight"]
+    tensors["image_proj.proj.bias"] = projection["image_embeds.bias"]
+    tensors["image_proj.norm.weight"] = projection["norm.weight"]
+    tensors["image_proj.norm.bias"] = projection["norm.bias"]
+    path.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(path / TINY_IP_ADAPTER_WEIGHTS))
+    encoder = CLIPVisionModelWithProjection(
+        CLIPVisionConfig(
+            hidden_size=32,
+            projection_dim=embed_dim,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=37,
+            image_size=32,
+            patch_size=4,
+        )
+    )
+    encoder.save_pretrained(path / "image_encoder", safe_serialization=True)
+    return path
+
+
+def add_ip_adapter(
+    models_toml: Path, adapter_dir: Path, *, styles: tuple[str, ...], scale: float = 1.0
+) -> Path:
+    """Give the `fast` preset of each style in `models_toml` the tiny IP-Adapter."""
+    text = models_toml.read_text("utf-8")
+    for style in styles:
+        text += (
+            f"\n[{style}.fast.ip_adapter]\n"
+            f"path = {json.dumps(str(adapter_dir))}\n"
+            f'weight_name = "{TINY_IP_ADAPTER_WEIGHTS}"\n'
+            f"scale = {scale}\n"
+        )
+    models_toml.write_text(text, "utf-8")
+    return models_toml

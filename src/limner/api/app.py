@@ -20,6 +20,7 @@ from limner.api.playground import install_playground
 from limner.api.ratelimit_headers import RateLimitHeadersMiddleware
 from limner.api.routes import (
     account,
+    characters,
     events,
     generate,
     generations,
@@ -112,6 +113,7 @@ def create_app(
         events,
         webhook_secret,
         uploads,
+        characters,
         images,
         verify,
         health,
@@ -144,7 +146,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    extra: list[type[BaseModel]] = [*generate.EXTRA_SCHEMAS, *openai.EXTRA_SCHEMAS]
+    extra: list[type[BaseModel]] = [
+        *generate.EXTRA_SCHEMAS,
+        *characters.EXTRA_SCHEMAS,
+        *openai.EXTRA_SCHEMAS,
+    ]
     for model in extra:
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(model_schema.pop("$defs", {}))

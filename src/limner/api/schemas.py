@@ -147,3 +147,33 @@ class UploadPublic(BaseModel):
     height: int
     sha256: str = Field(description="Of the stored picture (after its metadata was stripped).")
     expires_at: str = Field(examples=["2025-12-26T10:30:00Z"])
+
+
+class CharacterReferencePublic(BaseModel):
+    """One stored reference of a character (a copy it owns; the source may be gone)."""
+
+    sha256: str
+    width: int
+    height: int
+    source: str = Field(description="upload | generation | data | url")
+    generation_id: str | None = Field(None, description="The generation it came from, if any.")
+
+
+class CharacterPublic(BaseModel):
+    """A character: pass `id` as `character_id` of a generate request."""
+
+    id: str = Field(examples=["chr_abc12345"])
+    name: str
+    style: str
+    description: str | None = None
+    appearance: dict[str, object] | None = None
+    references: list[CharacterReferencePublic]
+    created_at: str = Field(examples=["2025-12-25T10:30:00Z"])
+
+
+class CharacterPage(BaseModel):
+    """`GET /api/v1/characters`: newest first; pass `next_cursor` as `cursor` for more."""
+
+    data: list[CharacterPublic]
+    next_cursor: str | None = Field(None, description="Absent on the last page.")
+    has_more: bool

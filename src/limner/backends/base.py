@@ -26,6 +26,35 @@ ProgressCallback = Callable[[int, int], None]
 PreviewCallback = Callable[[Image.Image], None]
 
 
+class EmbeddingCache(Protocol):
+    """Where what a model computes once from a character's references is kept (the database in
+    a server, `limner.characters.embeddings`), keyed by the model that computed it."""
+
+    def load(self, model_key: str) -> bytes | None:
+        """The stored bytes for this model, or None when it has not computed them yet."""
+        ...
+
+    def store(self, model_key: str, data: bytes) -> None:
+        """Keep the bytes this model computed (a second store of the same key is harmless)."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class CharacterReferences:
+    """A character's reference pictures, for a backend that conditions on them.
+
+    The pictures are loaded only on a cache miss: a backend asks `embeddings` first, so a
+    character pays for its references once, not on every request."""
+
+    #: `chr_...`: also what makes a backend's marks of the character the same in any scene
+    character_id: str
+    #: the references' digest (their sha256s in order): part of every cache key
+    digest: str
+    #: loads the stored pictures, in the character's order
+    load_images: Callable[[], tuple[Image.Image, ...]]
+    embeddings: EmbeddingCache
+
+
 @dataclass(frozen=True)
 class GenerationSpec:
     """One output to make, finished by the plan: a backend never re-interprets the request."""
@@ -45,6 +74,8 @@ class GenerationSpec:
     inputs: tuple[Image.Image, ...] = ()
     #: i2i: how far the output may move from the input (near 0 keeps it, 1 ignores it)
     strength: float | None = None
+    #: a character's references, where the backend conditions on them (`ConditionsOnReferences`)
+    character: CharacterReferences | None = None
     #: the output's size, checked by the plan against the preset's native pixel count;
     #: None: the preset's own size
     width: int | None = None
@@ -144,6 +175,17 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Release models and memory."""
+
+
+@runtime_checkable
+class ConditionsOnReferences(Protocol):
+    """A backend that can condition a generation on a character's reference pictures. A backend
+    without it still renders characters, from their traits and fixed seed only."""
+
+    def reference_conditioning(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
+        """Whether this preset conditions on references (the response's
+        `reference_conditioning`); the plan asks before the spec is made."""
+        ...
 
 
 @runtime_checkable

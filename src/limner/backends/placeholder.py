@@ -15,7 +15,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from limner.backends.base import GenerationContext, GenerationSpec, Media
+from limner.backends.base import CharacterReferences, GenerationContext, GenerationSpec, Media
 from limner.backends.batching import run_each
 from limner.domain.prompts import PromptOptions
 from limner.domain.styles import Gender, Quality, Style
@@ -33,6 +33,9 @@ PALETTES: dict[Style, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
 STEPS = 4
 #: images one batched call gathers
 MAX_BATCH = 8
+#: the embeddings-cache key of a character's palette (the version changes if the method does)
+PALETTE_MODEL_KEY = "placeholder-palette-v1"
+PALETTE_COLOURS = 3
 #: the kinds of job it makes: text to image, image to image (a blend of the input), inpaint and
 #: outpaint (a tinted, seeded transform of the canvas; the engine keeps it inside the mask)
 KINDS = frozenset({"t2i", "i2i", "inpaint", "outpaint"})
@@ -91,12 +94,62 @@ class PlaceholderBackend:
                 "The placeholder backend failed on purpose (LIMNER_PLACEHOLDER_FAILURE_RATE)."
             )
         image = render_placeholder(spec)
+        if spec.character is not None:
+            draw_character(image, spec.character)
         if spec.kind == "i2i" and spec.inputs:
             image = blend_input(image, spec.inputs[0], spec.strength)
         elif spec.kind in ("inpaint", "outpaint") and spec.inputs:
             # the whole canvas, repainted; the kind composites it back through the mask
             image = blend_input(image, spec.inputs[0], REPAINT_MIX).resize(spec.inputs[0].size)
         return Media.still(image)
+
+    def reference_conditioning(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
+        """Always: a character's references set the palette of its mark (`draw_character`)."""
+        return True
+
+
+def character_palette(references: CharacterReferences) -> tuple[tuple[int, int, int], ...]:
+    """The character's three colours, taken from its references once and then read from the
+    embeddings cache: what this model "computes once" per character, like an image encoder."""
+    key = f"{PALETTE_MODEL_KEY}:{references.digest}"
+    data = references.embeddings.load(key)
+    if data is None:
+        pictures = references.load_images()
+        strip = Image.new("RGB", (32 * len(pictures), 32))
+        for index, picture in enumerate(pictures):
+            strip.paste(picture.convert("RGB").resize((32, 32)), (32 * index, 0))
+        quantized = strip.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT)
+        palette = (quantized.getpalette() or [])[: 3 * PALETTE_COLOURS]
+        palette += palette[-3:] * (PALETTE_COLOURS - len(palette) // 3)  # a flat picture
+        data = bytes(palette)
+        references.embeddings.store(key, data)
+    return tuple(tuple(data[i : i + 3]) for i in range(0, len(data), 3))  # type: ignore[misc]
+
+
+def character_box(size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Where a character's mark is drawn: the same place in every scene."""
+    width, height = size
+    radius = round(min(width, height) * 0.2)
+    cx, cy = width // 2, round(height * 0.42)
+    return (cx - radius, cy - radius, cx + radius, cy + radius)
+
+
+def draw_character(image: Image.Image, references: CharacterReferences) -> None:
+    """The character, without a model: a disc in its palette with marks placed by its id, the
+    same in any scene, prompt or seed (and different for another character)."""
+    palette = character_palette(references)
+    rng = np.random.default_rng(
+        int.from_bytes(hashlib.sha256(references.character_id.encode()).digest()[:8], "big")
+    )
+    left, top, right, bottom = character_box(image.size)
+    size = right - left
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((left, top, right, bottom), fill=palette[0], outline=palette[1], width=3)
+    for _ in range(6):
+        x = left + size // 4 + int(rng.integers(0, size // 2))
+        y = top + size // 4 + int(rng.integers(0, size // 2))
+        mark = max(2, size // 12)
+        draw.rectangle((x - mark, y - mark, x + mark, y + mark), fill=palette[2])
 
 
 def blend_input(rendered: Image.Image, source: Image.Image, strength: float | None) -> Image.Image:

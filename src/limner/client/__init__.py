@@ -8,6 +8,7 @@ with Client("http://127.0.0.1:8000", api_key) as limner:
     done = limner.wait(job.id)
 """
 
+from limner.client._characters import AsyncCharacters, Characters
 from limner.client._client import AsyncClient, Client
 from limner.client._exceptions import (
     AlreadyFinishedError,
@@ -29,6 +30,9 @@ from limner.client._exceptions import (
 )
 from limner.client._models import (
     Account,
+    Character,
+    CharacterPage,
+    CharacterReference,
     Event,
     Generation,
     GenerationPage,
@@ -45,8 +49,13 @@ from limner.client._webhooks import verify_webhook
 __all__ = [
     "Account",
     "AlreadyFinishedError",
+    "AsyncCharacters",
     "AsyncClient",
     "AuthenticationError",
+    "Character",
+    "CharacterPage",
+    "CharacterReference",
+    "Characters",
     "Client",
     "ConflictError",
     "ContentBlockedError",

@@ -13,11 +13,11 @@ import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
-from pydantic import BaseModel
 
+from limner.client._characters import AsyncCharacters, Characters
 from limner.client._exceptions import (
     GenerationCanceledError,
     GenerationFailedError,
@@ -32,33 +32,13 @@ from limner.client._models import (
     WebhookLog,
     WebhookSecret,
 )
+from limner.client._responses import _body, _expect_no_content, _key_header, _parse
 
-M = TypeVar("M", bound=BaseModel)
 DEFAULT_TIMEOUT = 300.0
 
 
 def _headers(api_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}", "User-Agent": "limner-python"}
-
-
-def _body(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {"error": "unexpected_response", "message": response.text[:200]}
-    return body if isinstance(body, dict) else {"error": "unexpected_response", "message": ""}
-
-
-def _parse(model: type[M], response: httpx.Response) -> M:
-    body = _body(response)
-    if response.status_code >= 400:
-        raise error_for(response.status_code, body)
-    return model.model_validate(body)
-
-
-def _expect_no_content(response: httpx.Response) -> None:
-    if response.status_code != 204:
-        raise error_for(response.status_code, _body(response))
 
 
 def _generate_body(prompt: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -114,10 +94,6 @@ def _upload_source(value: Any) -> UploadSource:
     raise TypeError(
         f"expected a media reference, a path, bytes or a PIL image, not {type(value).__name__}"
     )
-
-
-def _key_header(idempotency_key: str | None) -> dict[str, str]:
-    return {"Idempotency-Key": idempotency_key} if idempotency_key else {}
 
 
 def _list_params(status: str | None, cursor: str | None, limit: int) -> dict[str, Any]:
@@ -187,6 +163,8 @@ class Client:
             timeout=timeout,
             transport=transport,
         )
+        #: the key's characters: create, list, get, delete
+        self.characters = Characters(self._http)
 
     def __enter__(self) -> Client:
         return self
@@ -340,6 +318,8 @@ class AsyncClient:
             timeout=timeout,
             transport=transport,
         )
+        #: the key's characters: create, list, get, delete
+        self.characters = AsyncCharacters(self._http)
 
     async def __aenter__(self) -> AsyncClient:
         return self

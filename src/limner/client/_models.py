@@ -49,6 +49,10 @@ class Generation(_Model):
     progress: Progress | None = None
     #: False when a test key made it (a placeholder image, never charged)
     livemode: bool = True
+    #: the character the request named: {"id": "chr_...", "name": ...}
+    character: dict[str, str] | None = None
+    #: with a character: whether its references conditioned the model (else traits and seed)
+    reference_conditioning: bool | None = None
     #: what made the images: "diffusers" (a model) or "placeholder" (test cards, not a model's)
     backend: str | None = None
 
@@ -120,3 +124,31 @@ class Upload(_Model):
     height: int
     sha256: str
     expires_at: str
+
+
+class CharacterReference(_Model):
+    """One stored reference of a character (a copy the character owns)."""
+
+    sha256: str
+    width: int
+    height: int
+    source: str
+    generation_id: str | None = None
+
+
+class Character(_Model):
+    """A character: pass `id` as `character_id` to `generate` (docs/characters.md)."""
+
+    id: str
+    name: str
+    style: str
+    description: str | None = None
+    appearance: dict[str, Any] | None = None
+    references: list[CharacterReference]
+    created_at: str
+
+
+class CharacterPage(_Model):
+    data: list[Character]
+    next_cursor: str | None = None
+    has_more: bool

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -310,3 +311,40 @@ class MediaObject(Base):
     expires_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True, index=True
     )
+
+
+# -- characters: the same person across generations (migration 0010) --------------------------
+
+
+class Character(Base):
+    """A key's character (`limner.characters`): a style, traits or a description, and 1-4
+    reference pictures copied into `media_objects` rows of kind `character` that it owns."""
+
+    __tablename__ = "characters"
+
+    #: `chr_...`
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    style: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: appearance traits (adult style only), as the request's `appearance` object
+    appearance: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    #: the fixed seed used when the request has none and the model has no reference conditioning
+    seed: Mapped[int] = mapped_column(BigInteger)
+    #: the stored references, in order: [{media_id, sha256, source, width, height}]
+    refs: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class CharacterEmbedding(Base):
+    """What a model computed once from a character's references (IP-Adapter image embeddings,
+    the placeholder's palette), keyed by the model; deleted with the character."""
+
+    __tablename__ = "character_embeddings"
+
+    character_id: Mapped[str] = mapped_column(ForeignKey("characters.id"), primary_key=True)
+    #: names the model and its settings: another encoder computes its own
+    model_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

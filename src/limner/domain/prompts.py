@@ -143,10 +143,12 @@ def build_prompt(
     negative_prompt: str | None = None,
     trigger_words: str | None = None,
     style_negative: str | None = None,
+    character: str | None = None,
 ) -> BuiltPrompt:
     """The positive and negative prompt for one generation.
 
-    positive: trigger words, the style's words, (adult style) the appearance phrase, the prompt.
+    positive: trigger words, the style's words, (adult style) the appearance phrase, a
+    character's description (`character`, moderated like the prompt), the prompt.
     negative: (adult style) `ADULT_SAFETY_NEGATIVE`, then `style_negative` (the operator's
     override) or the style's built-in negative, then the request's own negative prompt.
     """
@@ -157,6 +159,7 @@ def build_prompt(
     if style is Style.nude:
         positive.append(describe_appearance(appearance))
         negative.append(ADULT_SAFETY_NEGATIVE)
+    positive.append(character)
     positive.append(prompt)
     negative.append(preset.negative if style_negative is None else style_negative)
     negative.append(negative_prompt)

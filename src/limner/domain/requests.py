@@ -32,6 +32,7 @@ MAX_CAPTION_CHARS = 100
 MAX_SEED = 2**32 - 1
 MAX_BATCH = 8
 MAX_WEBHOOK_URL_CHARS = 2048
+CHARACTER_ID_PATTERN = r"^chr_[a-z2-7]{16}$"
 #: `width`/`height`: multiples of this (the latent grid of the diffusion models), within bounds
 SIZE_GRID = 8
 MIN_SIDE = 32
@@ -151,6 +152,11 @@ class GenerateRequest(BaseModel):
     webhook_url: str | None = Field(
         None,
         description="Where to POST the signed result (implies async); http or https.",
+    )
+    character_id: Annotated[str, StringConstraints(pattern=CHARACTER_ID_PATTERN)] | None = Field(
+        None,
+        description="One of the key's characters (chr_...): its style, traits or description "
+        "and its references apply; the request's own traits win field by field.",
     )
 
     @field_validator("webhook_url")

@@ -409,7 +409,7 @@ class GenerationService:
             data, media_type = self.stamper.stamp(
                 image,
                 generation_id=generation_id,
-                image_input=plan.kind.takes_user_image,
+                image_input=plan.takes_user_image,
                 backend=plan.backend,
                 ingredients=plan.ingredients(),
                 output_format=plan.request.output_format.value,

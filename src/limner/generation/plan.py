@@ -16,14 +16,28 @@ from typing import Any
 
 from PIL import Image
 
-from limner.backends.base import Backend, GenerationSpec, KnowsNativeSize
+from limner.backends.base import (
+    Backend,
+    ConditionsOnReferences,
+    GenerationSpec,
+    KnowsNativeSize,
+)
 from limner.db.tables import Generation
 from limner.domain.prompts import BuiltPrompt, build_prompt
 from limner.domain.requests import GenerateRequest
-from limner.errors import ContentBlocked, ValidationFailed
+from limner.errors import ContentBlocked, GenerationFailed, ValidationFailed
 from limner.generation.accounts import AccountRef
 from limner.generation.admission import InputAdmission
 from limner.generation.backends import BackendSet
+from limner.generation.characters import FIELD as CHARACTER_FIELD
+from limner.generation.characters import (
+    STORED_CHARACTER,
+    CharacterBook,
+    CharacterUse,
+    apply_to_body,
+    character_text_fields,
+    with_character_checks,
+)
 from limner.generation.inputs import ImageResolver, KindInput, PictureRef
 from limner.generation.kinds import Kind, kind_named, kind_of
 from limner.generation.refusals import RefusalRecorder
@@ -53,6 +67,12 @@ class Plan:
     backend_inputs: tuple[Image.Image, ...] = field(default=(), repr=False)
     #: false for a test key's request: the placeholder backend, priced at nothing, no credits
     livemode: bool = True
+    #: the request's character (`character_id`), applied
+    character: CharacterUse | None = None
+    #: the chosen backend conditions on the character's references (the response says so)
+    reference_conditioning: bool = False
+    #: a queued job's character was deleted before it ran: the job fails, nothing is charged
+    character_missing: bool = False
     #: the requested (width, height), checked against the preset; None: the preset's own size
     size: tuple[int, int] | None = None
     #: where the request came from, kept with the generation's params for abuse review (the
@@ -65,6 +85,14 @@ class Plan:
         return self.price_per_output * self.kind.outputs(self.request)
 
     @property
+    def takes_user_image(self) -> bool:
+        """A user's picture went into it (the kind's own, or a character's reference): its
+        outputs are marked composite in their provenance."""
+        return self.kind.takes_user_image or (
+            self.character is not None and self.character.user_pictures
+        )
+
+    @property
     def queued(self) -> bool:
         return self.request.queued
 
@@ -73,15 +101,24 @@ class Plan:
         return self.runner.backend.name
 
     def stored_params(self) -> dict[str, Any]:
-        """The request as `generations.params` keeps it (the prompt has its own column)."""
+        """The request as `generations.params` keeps it (the prompt has its own column), the
+        character it used, which the answer names (`views.present`), and the plan's origin."""
         params = self.request.model_dump(mode="json", by_alias=True, exclude={"prompt"})
+        if self.character is not None:
+            params[STORED_CHARACTER] = {
+                "id": self.character.id,
+                "name": self.character.name,
+                "reference_conditioning": self.reference_conditioning,
+            }
         if self.origin:
             params[ORIGIN] = dict(self.origin)
         return params
 
     def ingredients(self) -> tuple[Ingredient, ...]:
-        """The input pictures as C2PA ingredients: `image` is the parent, the rest components."""
-        return tuple(
+        """The input pictures as C2PA ingredients: `image` is the parent, the rest components;
+        a character's references are components too, where they conditioned the model (read
+        from storage once per plan: `CharacterUse.reference_files`)."""
+        pictures = tuple(
             Ingredient(
                 data=each.picture.data,
                 media_type=each.picture.media_type,
@@ -90,12 +127,26 @@ class Plan:
             )
             for each in self.inputs
         )
+        if self.character is None or not self.reference_conditioning:
+            return pictures
+        references = self.character.reference_files()
+        return pictures + tuple(
+            Ingredient(
+                data=data,
+                media_type=media_type,
+                relationship=COMPONENT_OF,
+                title=f"{CHARACTER_FIELD} {self.character.id} reference {number}",
+            )
+            for number, (data, media_type) in enumerate(references, start=1)
+        )
 
     def finish(self, made: Image.Image) -> Image.Image:
         """The delivered picture from the backend's (resized back, composited: `Kind.finish`)."""
         return self.kind.finish(made, self.backend_inputs, self.request)
 
     def spec(self, generation_id: str, seed: int) -> GenerationSpec:
+        if self.character_missing:  # raised inside the engine's output loop: failed, released
+            raise GenerationFailed("The character of this generation was deleted before it ran.")
         return GenerationSpec(
             generation_id=generation_id,
             prompt=self.prompt.positive,
@@ -105,6 +156,9 @@ class Plan:
             seed=seed,
             kind=self.kind.name,
             inputs=self.backend_inputs,
+            character=self.character.references
+            if self.character is not None and self.reference_conditioning
+            else None,
             width=self.size[0] if self.size else None,
             height=self.size[1] if self.size else None,
             **self.kind.spec_options(self.request),
@@ -122,6 +176,7 @@ class Planner:
         admission: InputAdmission,
         record_refusal: RefusalRecorder,
         max_batch: int,
+        characters: CharacterBook | None = None,
     ) -> None:
         self.backends = backends
         self.moderator = moderator
@@ -130,9 +185,15 @@ class Planner:
         self.admission = admission
         self.record_refusal = record_refusal
         self.max_batch = max_batch
+        self.characters = characters
 
     def plan(self, account: AccountRef, body: dict[str, Any]) -> Plan:
         """Plan a request body (a decoded JSON object), or raise why it cannot run."""
+        character = None
+        if isinstance(body, dict) and body.get(CHARACTER_FIELD) is not None:
+            # before parsing: the character's style and traits are part of the request
+            character = self._character(body[CHARACTER_FIELD], account)
+            body = apply_to_body(body, character)
         kind = kind_of(body)
         request = kind.parse({name: value for name, value in body.items() if name != "type"})
         if request.n > self.max_batch:
@@ -146,8 +207,8 @@ class Planner:
             self.admission.check_reference(
                 ref.reference, field=ref.field, style=request.style, account=account
             )
-        verdict = self._moderate(account, kind, request)
-        checks = kind.checks(request, sfw_only=account.sfw_only)
+        verdict = self._moderate(account, kind, request, character)
+        checks = with_character_checks(kind.checks(request, sfw_only=account.sfw_only), character)
         self.screening.require(checks)  # fail closed, before any credit or model is touched
         runner = self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
@@ -173,27 +234,37 @@ class Planner:
                 account=account,
             )
             inputs.append(picture)
-        return self._finish(kind, request, runner, account, checks, tuple(inputs))
+        return self._finish(kind, request, runner, account, checks, tuple(inputs), character)
 
     def restore(self, generation: Generation, account: AccountRef) -> Plan:
         """The plan of a stored generation (a queued job, run by a worker of any process): its
         stored request was planned when submitted, so it is not moderated or refused again,
         but for an https:// picture, fetched anew, which passes the admission gate again."""
         kind = kind_named(generation.type)
-        params = {name: v for name, v in generation.params.items() if name != ORIGIN}
+        #: not request fields: the character it used (looked up again) and the plan's origin
+        params = {
+            name: v
+            for name, v in generation.params.items()
+            if name not in (STORED_CHARACTER, ORIGIN)
+        }
         request = kind.request_model.model_validate({**params, "prompt": generation.prompt})
         runner = self.backends.named(
             generation.backend, livemode=account.livemode
         ) or self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
-        checks = kind.checks(request, sfw_only=account.sfw_only)
         inputs = tuple(self._resolve_one(ref, account) for ref in kind.pictures(request))
+        character, missing = None, False
+        if request.character_id is not None:
+            try:  # its style and traits are in the stored request; its references are looked up
+                character = self._character(request.character_id, account)
+            except ValidationFailed:
+                missing = True
         # an https:// picture is fetched again here and may not be the one admitted at submit
         # time: it passes the same gate again (the others are immutable: uploads, gen_, data:)
         fetched = [each for each in inputs if each.picture.source is RefSource.url]
         if fetched:
-            sexual = self.moderator.check(self._moderation_request(kind, request)).sexual
+            sexual = self.moderator.check(self._moderation_request(kind, request, character)).sexual
             for each in fetched:
                 self.admission.admit(
                     each.picture,
@@ -202,9 +273,19 @@ class Planner:
                     sexual_prompt=sexual,
                     account=account,
                 )
-        plan = self._finish(kind, request, runner, account, checks, inputs)
+        checks = with_character_checks(kind.checks(request, sfw_only=account.sfw_only), character)
+        plan = self._finish(kind, request, runner, account, checks, inputs, character)
+        if missing:
+            plan = replace(plan, character_missing=True)
         origin = generation.params.get(ORIGIN)
         return replace(plan, origin=dict(origin)) if isinstance(origin, dict) else plan
+
+    def _character(self, character_id: object, account: AccountRef) -> CharacterUse:
+        if self.characters is None:
+            raise ValidationFailed(
+                CHARACTER_FIELD, f"{CHARACTER_FIELD}: this server has no characters"
+            )
+        return self.characters(character_id, account=account)
 
     def _resolve_one(self, ref: PictureRef, account: AccountRef) -> KindInput:
         picture = self.resolve_image.resolve(ref.reference, field=ref.field, account=account)
@@ -218,7 +299,17 @@ class Planner:
         account: AccountRef,
         checks: Checks,
         inputs: tuple[KindInput, ...],
+        character: CharacterUse | None = None,
     ) -> Plan:
+        conditioning = False
+        if character is not None:
+            backend = runner.backend
+            conditioning = isinstance(
+                backend, ConditionsOnReferences
+            ) and backend.reference_conditioning(request.style, request.quality, kind.capability)
+            if request.seed is None and not conditioning:
+                # the same person needs the same noise when nothing else holds the face
+                request = request.model_copy(update={"seed": character.seed})
         gender = request.appearance.gender if request.appearance is not None else None
         options = runner.backend.prompt_options(request.style, request.quality, gender)
         prompt = build_prompt(
@@ -227,6 +318,7 @@ class Planner:
             appearance=request.appearance,
             trigger_words=options.trigger_words,
             style_negative=options.style_negative,
+            character=character.description if character is not None else None,
         )
         return Plan(
             kind=kind,
@@ -239,11 +331,19 @@ class Planner:
             inputs=inputs,
             backend_inputs=kind.backend_inputs(inputs, request),
             livemode=account.livemode,
+            character=character,
+            reference_conditioning=conditioning,
             size=output_size(request, runner.backend),
         )
 
-    def _moderate(self, account: AccountRef, kind: Kind, request: GenerateRequest) -> Verdict:
-        verdict = self.moderator.check(self._moderation_request(kind, request))
+    def _moderate(
+        self,
+        account: AccountRef,
+        kind: Kind,
+        request: GenerateRequest,
+        character: CharacterUse | None = None,
+    ) -> Verdict:
+        verdict = self.moderator.check(self._moderation_request(kind, request, character))
         if not verdict.allowed:
             self._refuse(
                 account,
@@ -255,11 +355,19 @@ class Planner:
         return verdict
 
     @staticmethod
-    def _moderation_request(kind: Kind, request: GenerateRequest) -> ModerationRequest:
+    def _moderation_request(
+        kind: Kind, request: GenerateRequest, character: CharacterUse | None = None
+    ) -> ModerationRequest:
+        """The request's text with its character's, and whether a user's picture went in (the
+        kind's own or a character's reference)."""
+        fields = kind.text_fields(request)
+        if character is not None:
+            fields += character_text_fields(character)
         return ModerationRequest(
             style=request.style,
-            fields=tuple(kind.text_fields(request)),
-            has_image_input=kind.takes_user_image,
+            fields=tuple(fields),
+            has_image_input=kind.takes_user_image
+            or (character is not None and character.user_pictures),
         )
 
     def _refuse(

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from limner.clock import isoformat_z
 from limner.db.tables import Generation, GenerationImage
+from limner.generation.characters import STORED_CHARACTER
 from limner.generation.live import Progress
 from limner.generation.states import JobStatus
 from limner.storage.base import EXTENSIONS
 
 __all__ = [
+    "CharacterRef",
     "GenerationPublic",
     "ImagePublic",
     "ProgressPublic",
@@ -56,6 +58,13 @@ class ProgressPublic(BaseModel):
     )
 
 
+class CharacterRef(BaseModel):
+    """The character a generation used (`character_id` on the request)."""
+
+    id: str = Field(examples=["chr_abc12345"])
+    name: str
+
+
 class GenerationPublic(BaseModel):
     """A generation as the v1 contract shows it, plus the seed and the parameters used."""
 
@@ -84,6 +93,15 @@ class GenerationPublic(BaseModel):
     livemode: bool = Field(
         True,
         description="false when a test key made it: a placeholder image, never charged.",
+    )
+    character: CharacterRef | None = Field(
+        None, description="The character the request named (`character_id`); absent otherwise."
+    )
+    reference_conditioning: bool | None = Field(
+        None,
+        description="With a character: true when its reference pictures condition the model, "
+        "false when only its traits and fixed seed apply (a style whose model has no reference "
+        "encoder). Absent without a character.",
     )
     backend: str | None = Field(
         None,
@@ -132,7 +150,10 @@ def present(
     progress: Progress | None = None,
 ) -> GenerationPublic:
     """Rows to the body; `describe` picks which rows belong in it."""
-    n = generation.params.get("n", 1) if isinstance(generation.params, dict) else 1
+    params = generation.params if isinstance(generation.params, dict) else {}
+    n = params.get("n", 1)
+    used = params.get(STORED_CHARACTER)
+    character = used if isinstance(used, dict) else None
     shown = [
         ImagePublic(url=token_url(public_url, image.token, image.media_type), seed=image.seed)
         for image in images
@@ -166,5 +187,9 @@ def present(
         if progress
         else None,
         livemode=generation.livemode is not False,
+        character=CharacterRef(id=str(character["id"]), name=str(character["name"]))
+        if character
+        else None,
+        reference_conditioning=bool(character["reference_conditioning"]) if character else None,
         backend=generation.backend,
     )

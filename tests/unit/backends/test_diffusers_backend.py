@@ -22,7 +22,7 @@ from limner.backends.base import (
 from limner.backends.diffusers import DiffusersBackend
 from limner.backends.diffusers.device import choose_device, choose_dtype, cpu_has_bf16
 from limner.backends.diffusers.pipelines import estimate_bytes
-from limner.backends.diffusers.registry import ModelRegistry
+from limner.backends.diffusers.registry import IpAdapterSpec, ModelRegistry
 from limner.domain.prompts import build_prompt
 from limner.domain.requests import Appearance
 from limner.domain.styles import Gender, Quality, Style
@@ -486,3 +486,22 @@ def test_bfloat16_on_cpu_generates(tiny_registry: ModelRegistry) -> None:
         tiny_registry.preset(Style.realistic, Quality.fast).width,
         tiny_registry.preset(Style.realistic, Quality.fast).height,
     )
+
+
+def test_a_missing_ip_adapter_disables_its_preset_naming_the_key(
+    tiny_registry: ModelRegistry, tmp_path: Path
+) -> None:
+    registry = with_presets(
+        tiny_registry,
+        anime_fast={
+            "ip_adapter": IpAdapterSpec(path=str(tmp_path / "nowhere"), weight_name="a.bin")
+        },
+    )
+    backend = DiffusersBackend(registry, device="cpu")
+    backend.check_ready()
+    assert "anime.fast.ip_adapter.path" in backend.disabled()["anime.fast"]
+    reason = backend.unavailable_reason(Style.anime, Quality.fast)
+    assert reason is not None and "`ip_adapter.path` of [anime.fast]" in reason
+    assert backend.supports(Style.realistic, Quality.fast)
+    assert backend.reference_conditioning(Style.anime, Quality.fast)
+    assert not backend.reference_conditioning(Style.realistic, Quality.fast)

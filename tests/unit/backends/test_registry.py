@@ -204,3 +204,45 @@ def test_registry_imports_without_torch() -> None:
         [sys.executable, "-c", code], env={"PYTHONPATH": str(src)}, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_an_ip_adapter_is_parsed_with_its_scale_and_its_path_resolved(tmp_path: Path) -> None:
+    models = tmp_path / "models.toml"
+    body = "\n".join(
+        f'[{s.value}.{q.value}]\npipeline = "org/model"\nsteps = 2\nguidance = 5.0\n'
+        f"width = 64\nheight = 64\n"
+        for s in Style
+        for q in Quality
+    )
+    models.write_text(
+        body + '\n[realistic.fast.ip_adapter]\npath = "./ip"\nweight_name = "a.safetensors"\n'
+        "scale = 0.8\n"
+    )
+    registry = load_registry(models)
+    adapter = registry.preset(Style.realistic, Quality.fast).ip_adapter
+    assert adapter is not None and adapter.path == str((tmp_path / "ip").resolve())
+    assert (adapter.scale, adapter.subfolder, adapter.image_encoder) == (0.8, "", "image_encoder")
+    assert registry.preset(Style.anime, Quality.fast).ip_adapter is None
+    # a preset with an adapter loads its own pipeline (the adapter's layers are in its UNet)
+    assert (
+        registry.preset(Style.realistic, Quality.fast).weights_key()
+        != registry.preset(Style.anime, Quality.fast).weights_key()
+    )
+
+
+@pytest.mark.parametrize(
+    ("ip_adapter", "extra", "expected"),
+    [
+        ({"path": "org/ip", "weight_name": "a.bin", "scale": 3}, {}, "ip_adapter.scale"),
+        ({"weight_name": "a.bin"}, {}, "ip_adapter.path: is required"),
+        (
+            {"path": "org/ip", "weight_name": "a.bin"},
+            {"attention_slicing": True},
+            "attention_slicing cannot be combined with an ip_adapter",
+        ),
+    ],
+)
+def test_a_wrong_ip_adapter_names_the_key(
+    ip_adapter: dict[str, object], extra: dict[str, object], expected: str
+) -> None:
+    assert expected in error_of(full(realistic_fast={"ip_adapter": ip_adapter, **extra}))

@@ -29,7 +29,13 @@ import torch
 from diffusers import DiffusionPipeline
 from PIL import Image
 
-from limner.backends.base import GenerationCanceled, GenerationContext, GenerationSpec, Media
+from limner.backends.base import (
+    CharacterReferences,
+    GenerationCanceled,
+    GenerationContext,
+    GenerationSpec,
+    Media,
+)
 from limner.backends.batching import run_each
 from limner.backends.diffusers.device import (
     choose_device,
@@ -50,6 +56,7 @@ from limner.backends.diffusers.pipelines import (
     resolve_scheduler_class,
 )
 from limner.backends.diffusers.registry import (
+    IpAdapterSpec,
     ModelPreset,
     ModelRegistry,
     is_local_source,
@@ -157,6 +164,10 @@ class DiffusersBackend:
             and (style, quality) not in self._missing
         )
 
+    def reference_conditioning(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
+        """Presets with an `[x.y.ip_adapter]` condition on a character's references."""
+        return self.registry.preset(style, quality).ip_adapter is not None
+
     def unavailable_reason(self, style: Style, quality: Quality, kind: str = "t2i") -> str | None:
         """For a preset disabled because its model is missing: what the operator configures
         (the models-file key, never a server path, since the caller sees it)."""
@@ -246,6 +257,8 @@ class DiffusersBackend:
         checks: list[tuple[str, Callable[[], None]]] = []
         if preset.lora is not None:
             checks.append(("lora.path", lambda: self._check_lora(preset, where)))
+        if preset.ip_adapter is not None:
+            checks.append(("ip_adapter.path", lambda: self._check_ip_adapter(preset, where)))
         source = (preset.pipeline, preset.variant, preset.tiny_vae)
         if source not in found:
             checks.append(("pipeline", lambda: self._check_pipeline_source(preset, where)))
@@ -325,7 +338,9 @@ class DiffusersBackend:
                 raise ConfigurationError(f"{style.value}.{quality.value}: {exc}") from exc
             if self.options.compile:
                 started = time.perf_counter()
-                for size in sorted({1, preset.max_batch}):
+                # an IP-Adapter preset is never batched (each image has its own references)
+                sizes = {1} if preset.ip_adapter is not None else {1, preset.max_batch}
+                for size in sorted(sizes):
                     with loaded.lock:
                         self._run(
                             loaded,
@@ -335,12 +350,13 @@ class DiffusersBackend:
                             steps=min(2, preset.steps),
                             seeds=list(range(size)),
                             contexts=[GenerationContext() for _ in range(size)],
+                            extra=self._reference_inputs(loaded.pipe, preset, None),
                         )
                 log.info(
-                    "compiled %s.%s (batch 1 and %d) in %.1f s",
+                    "compiled %s.%s (batch %s) in %.1f s",
                     style.value,
                     quality.value,
-                    preset.max_batch,
+                    " and ".join(str(size) for size in sorted(sizes)),
                     time.perf_counter() - started,
                 )
 
@@ -374,8 +390,52 @@ class DiffusersBackend:
                 context=context,
                 task=task,
                 call=call,
+                extra=self._reference_inputs(loaded.pipe, preset, spec.character),
             )
         return Media.still(image)
+
+    def _reference_inputs(
+        self, pipe: Any, preset: ModelPreset, character: CharacterReferences | None
+    ) -> dict[str, Any]:
+        """`ip_adapter_image_embeds` for a preset with an IP-Adapter (call with the pipeline's
+        lock held). A character's embeddings are computed once, from its references, and kept
+        in its cache; every later request reads them back and never runs the image encoder.
+        A request without a character gets zero embeddings at scale 0 (the adapter's layers are
+        in the UNet and need an input)."""
+        adapter = preset.ip_adapter
+        if adapter is None:
+            return {}
+        guided = preset.guidance > 1.0
+        if character is None:
+            width = int(pipe.image_encoder.config.projection_dim)
+            embeds = torch.zeros((2 if guided else 1, 1, width))
+            pipe.set_ip_adapter_scale(0.0)
+        else:
+            embeds = self._character_embeds(pipe, adapter, character)
+            if not guided:  # stored with the unconditional half first, for guided presets
+                embeds = embeds.chunk(2)[1]
+            pipe.set_ip_adapter_scale(adapter.scale)
+        return {"ip_adapter_image_embeds": [embeds.to(self.device, pipe.unet.dtype)]}
+
+    def _character_embeds(
+        self, pipe: Any, adapter: IpAdapterSpec, character: CharacterReferences
+    ) -> torch.Tensor:
+        from safetensors.torch import load, save
+
+        key = f"{adapter.model_key}:{character.digest}"
+        data = character.embeddings.load(key)
+        if data is None:
+            with torch.inference_mode():
+                (embeds,) = pipe.prepare_ip_adapter_image_embeds(
+                    ip_adapter_image=[list(character.load_images())],
+                    ip_adapter_image_embeds=None,
+                    device=self.device,
+                    num_images_per_prompt=1,
+                    do_classifier_free_guidance=True,
+                )
+            data = save({"embeds": embeds.detach().float().cpu().contiguous()})
+            character.embeddings.store(key, data)
+        return load(data)["embeds"]
 
     @staticmethod
     def _task_arguments(
@@ -413,6 +473,8 @@ class DiffusersBackend:
         preset = self.registry.preset(spec.style, spec.quality)
         if preset.max_batch < 2 or not self.supports(spec.style, spec.quality, spec.kind):
             return None
+        if preset.ip_adapter is not None or spec.character is not None:
+            return None  # reference embeddings are per image: made alone
         settings = preset.model_dump_json(exclude={"trigger_words", "negative_prompt"})
         return ("diffusers", settings, spec.width, spec.height)  # one shape per call
 
@@ -512,10 +574,12 @@ class DiffusersBackend:
         contexts: list[GenerationContext] | None = None,
         task: str = "t2i",
         call: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> Any:
         """One pipeline call: a single image (`positive` a str, `seed`, `context`: returns the
         image) or a batch (lists, `seeds`, `contexts`: returns the list of images). `call`: the
-        task's own pipeline arguments (size, input pictures, strength)."""
+        task's own pipeline arguments (size, input pictures, strength); `extra`: the reference
+        conditioning (`ip_adapter_image_embeds`)."""
         single = isinstance(positive, str)
         contexts = [context or GenerationContext()] if single else list(contexts or [])
         try:
@@ -567,6 +631,7 @@ class DiffusersBackend:
                     callback_on_step_end=on_step_end,
                     callback_on_step_end_tensor_inputs=["latents"],
                     **call,
+                    **(extra or {}),
                 )
         except LimnerError:
             raise
@@ -639,6 +704,25 @@ class DiffusersBackend:
                 f"cache ({os.environ.get('HF_HOME', '~/.cache/huggingface')}). Download it first "
                 f"(hf download {preset.pipeline}) or set LIMNER_DIFFUSERS_DOWNLOAD=true."
             ) from exc
+
+    def _check_ip_adapter(self, preset: ModelPreset, where: str) -> None:
+        """The adapter's weights file is in its folder or the Hub cache (its image encoder is
+        loaded with it: a broken one fails the first request, free)."""
+        from huggingface_hub import try_to_load_from_cache
+
+        adapter = preset.ip_adapter
+        assert adapter is not None
+        inside = "/".join(part for part in (adapter.subfolder, adapter.weight_name) if part)
+        if is_local_source(adapter.path):
+            if not (Path(adapter.path).expanduser() / inside).is_file():
+                raise ConfigurationError(f"{where}.ip_adapter.path: {adapter.path} has no {inside}")
+            return
+        cached = try_to_load_from_cache(adapter.path, inside)  # the path inside the repo
+        if not isinstance(cached, str) and (hub_offline() or not self._may_download):
+            raise ConfigurationError(
+                f"{where}.ip_adapter.path: {inside} of {adapter.path!r} is not in the local "
+                f"Hugging Face cache (hf download {adapter.path} {inside})"
+            )
 
     def _check_lora(self, preset: ModelPreset, where: str) -> None:
         from huggingface_hub import try_to_load_from_cache

@@ -93,6 +93,8 @@ class LoadedPipeline:
     _schedulers: dict[Hashable, Any] = field(default_factory=dict)
     #: the pipeline's own VAE, put back whenever a preset does not decode with a tiny one
     full_vae: Any = field(default=None, init=False)
+    #: whether attention slicing is on now (pipelines load without it)
+    attention_slicing: bool = field(default=False, init=False)
     #: image-to-image and inpainting pipelines made from `pipe` (`from_pipe`): they share its
     #: components, so they cost no second copy of the weights
     _derived: dict[str, Any] = field(default_factory=dict, init=False)
@@ -124,10 +126,14 @@ class LoadedPipeline:
             tiling = max(preset.width, preset.height) > AUTO_TILING_ABOVE_PX
         if vae is not None and hasattr(vae, "enable_tiling"):
             vae.enable_tiling() if tiling else vae.disable_tiling()
-        if preset.attention_slicing:
-            pipe.enable_attention_slicing()
-        elif hasattr(pipe, "disable_attention_slicing"):
-            pipe.disable_attention_slicing()
+        # only on a change: both calls replace every attention processor, which would drop an
+        # IP-Adapter's (they are put there by `load_ip_adapter`, once)
+        if preset.attention_slicing != self.attention_slicing:
+            if preset.attention_slicing:
+                pipe.enable_attention_slicing()
+            elif hasattr(pipe, "disable_attention_slicing"):
+                pipe.disable_attention_slicing()
+            self.attention_slicing = preset.attention_slicing
         return pipe
 
     def _scheduler_for(self, preset: ModelPreset) -> Any:
@@ -169,6 +175,10 @@ def load_pipeline(preset: ModelPreset, options: LoadOptions) -> LoadedPipeline:
         raise ConfigurationError(f"cannot load pipeline {preset.pipeline!r}: {exc}") from exc
     if preset.lora is not None:
         _fuse_lora(pipe, preset, local_only=local_only or _looks_local(preset.lora.path))
+    if preset.ip_adapter is not None:
+        _load_ip_adapter(
+            pipe, preset, local_only=hub_offline() or _looks_local(preset.ip_adapter.path)
+        )
     _place(pipe, options)
     if options.channels_last:
         _to_channels_last(pipe)
@@ -235,6 +245,26 @@ def _fuse_lora(pipe: Any, preset: ModelPreset, *, local_only: bool) -> None:
         pipe.unload_lora_weights()
     except (OSError, ValueError, KeyError) as exc:
         raise ConfigurationError(f"cannot load LoRA {lora.path!r}: {exc}") from exc
+
+
+def _load_ip_adapter(pipe: Any, preset: ModelPreset, *, local_only: bool) -> None:
+    """The preset's IP-Adapter and its image encoder, through diffusers' own loader; the scale is
+    set per call (0 for a request without a character)."""
+    adapter = preset.ip_adapter
+    assert adapter is not None
+    if not hasattr(pipe, "load_ip_adapter"):
+        raise ConfigurationError(f"{type(pipe).__name__} cannot load an IP-Adapter")
+    source = str(Path(adapter.path).expanduser()) if _looks_local(adapter.path) else adapter.path
+    try:
+        pipe.load_ip_adapter(
+            source,
+            subfolder=adapter.subfolder,
+            weight_name=adapter.weight_name,
+            image_encoder_folder=adapter.image_encoder,
+            local_files_only=local_only,
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigurationError(f"cannot load IP-Adapter {adapter.path!r}: {exc}") from exc
 
 
 def _place(pipe: Any, options: LoadOptions) -> None:

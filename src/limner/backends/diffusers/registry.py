@@ -25,6 +25,12 @@ Layout::
     path = "./loras/style.safetensors"
     scale = 0.8
 
+    [realistic.fast.ip_adapter] # optional: characters' references condition this preset
+    path = "h94/IP-Adapter"
+    subfolder = "models"
+    weight_name = "ip-adapter_sd15.safetensors"
+    scale = 0.6
+
     [nude.hires.trigger_words] # optional, per gender ("default" when no gender is given)
     female = "<adult-style-trigger>"
 """
@@ -44,6 +50,7 @@ from limner.errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_MODELS_FILE",
+    "IpAdapterSpec",
     "LoraSpec",
     "ModelPreset",
     "ModelRegistry",
@@ -79,6 +86,28 @@ class LoraSpec(_Strict):
     scale: Annotated[float, Field(ge=-4.0, le=4.0)] = 1.0
 
 
+class IpAdapterSpec(_Strict):
+    """A reference-image adapter (IP-Adapter), loaded with diffusers' `load_ip_adapter`: how a
+    character's references condition this preset. Without one, characters still apply their
+    traits and a fixed seed (`"reference_conditioning": false`)."""
+
+    #: Hub id ("h94/IP-Adapter") or local folder holding the adapter weights
+    path: Annotated[str, Field(min_length=1)]
+    #: the folder inside it ("models" for h94/IP-Adapter's SD 1.5 adapters); "" for the top
+    subfolder: str = ""
+    #: the weights file ("ip-adapter_sd15.safetensors")
+    weight_name: Annotated[str, Field(min_length=1)]
+    #: the image encoder's folder, inside `subfolder` (or a path from the top with a "/")
+    image_encoder: Annotated[str, Field(min_length=1)] = "image_encoder"
+    #: how strongly the references steer the image (diffusers' `set_ip_adapter_scale`)
+    scale: Annotated[float, Field(ge=0.0, le=2.0)] = 0.6
+
+    @property
+    def model_key(self) -> str:
+        """Names the encoder that computes a character's embeddings (their cache key)."""
+        return f"ip-adapter:{self.path}|{self.subfolder}|{self.weight_name}|{self.image_encoder}"
+
+
 class ModelPreset(_Strict):
     """How one style and quality is generated."""
 
@@ -99,6 +128,8 @@ class ModelPreset(_Strict):
     #: the style's negative prompt; none keeps Limner's built-in one for the style
     negative_prompt: str | None = None
     lora: LoraSpec | None = None
+    #: conditions on a character's reference pictures (`[x.y.ip_adapter]`); none: traits only
+    ip_adapter: IpAdapterSpec | None = None
     trigger_words: dict[TriggerKey, str] = Field(default_factory=dict)
     #: VAE tiling: none decides by size (on above 1024 px), true/false forces it
     vae_tiling: bool | None = None
@@ -145,6 +176,13 @@ class ModelPreset(_Strict):
             )
         return value
 
+    @model_validator(mode="after")
+    def _slicing_keeps_no_adapter(self) -> ModelPreset:
+        # diffusers' attention slicing replaces every attention processor, the adapter's too
+        if self.ip_adapter is not None and self.attention_slicing:
+            raise ValueError("attention_slicing cannot be combined with an ip_adapter")
+        return self
+
     @property
     def is_local(self) -> bool:
         return is_local_source(self.pipeline)
@@ -163,11 +201,11 @@ class ModelPreset(_Strict):
             return self.trigger_words[gender.value]
         return self.trigger_words.get("default")
 
-    def weights_key(self) -> tuple[str, str, str | None, str | None, str | None, float | None]:
-        """Presets with equal keys share one loaded pipeline (the scheduler and the decoder are
-        chosen per call)."""
+    def weights_key(self) -> tuple[str | float | None, ...]:
+        """Presets with equal keys share one loaded pipeline (the scheduler, the decoder and the
+        adapter's scale are chosen per call)."""
         lora = self.lora
-        return (
+        key: tuple[str | float | None, ...] = (
             self.pipeline,
             self.pipeline_class,
             self.variant,
@@ -175,6 +213,9 @@ class ModelPreset(_Strict):
             lora.weight_name if lora else None,
             lora.scale if lora else None,
         )
+        if self.ip_adapter is not None:  # a pipeline with adapter layers is another pipeline
+            key += (self.ip_adapter.model_key,)
+        return key
 
 
 class ModelRegistry(_Strict):
@@ -276,8 +317,9 @@ def _resolve_paths(table: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     out["pipeline"] = resolve(out.get("pipeline"))
     if "tiny_vae" in out:
         out["tiny_vae"] = resolve(out["tiny_vae"])
-    if isinstance(out.get("lora"), dict):
-        out["lora"] = {**out["lora"], "path": resolve(out["lora"].get("path"))}
+    for name in ("lora", "ip_adapter"):
+        if isinstance(out.get(name), dict):
+            out[name] = {**out[name], "path": resolve(out[name].get("path"))}
     return out
 
 
