@@ -83,8 +83,16 @@ class ImageOptions(BaseModel):
     n: Annotated[int, Field(strict=True, ge=1)] | None = None
     size: str | None = None
     response_format: Literal["url", "b64_json"] | None = None
-    output_format: Literal["png", "jpeg", "webp"] | None = None
-    output_compression: Annotated[int, Field(strict=True, ge=0, le=100)] | None = None
+    output_format: Literal["png", "jpeg", "webp"] | None = Field(
+        None,
+        description="The v1 `output_format`: the stored image is encoded in it (default png) "
+        "with its metadata, watermark and C2PA manifest; `url` and `b64_json` deliver it.",
+    )
+    output_compression: Annotated[int, Field(strict=True, ge=0, le=100)] | None = Field(
+        None,
+        description="Not supported: jpeg and webp are encoded at the server's fixed quality; "
+        "any value is a 400 naming `output_compression`.",
+    )
     user: Annotated[str, StringConstraints(max_length=MAX_USER_CHARS)] | None = None
     quality: OpenAIQuality | None = None
     background: Literal["auto", "opaque", "transparent"] | None = None
