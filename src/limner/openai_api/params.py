@@ -1,11 +1,11 @@
 """OpenAI image parameters -> the v1 request body, checked at the edge.
 
 The surface builds exactly the body a v1 client would send to `POST /api/v1/generate` and hands
-it to the same planner, so keys, credits, moderation and screening are the v1 endpoint's. `output_format` is the
-v1 field of the same name: the engine encodes and stamps the stored image in it (metadata,
-watermark, C2PA manifest), so `url` and `b64_json` deliver the same bytes. What the v1 body has no
-field for (the delivery: `response_format`, `size` while the engine takes no size, `user`) travels
-beside it in `ImageCall`.
+it to the same planner, so keys, credits, moderation and screening are the v1 endpoint's.
+`output_format` is the v1 field of the same name: the engine encodes and stamps the stored
+image in it (metadata, watermark, C2PA manifest), so `url` and `b64_json` deliver the same
+bytes. What the v1 body has no field for (the delivery: `response_format`, `size` while the
+engine takes no size, `user`) travels beside it in `ImageCall`.
 
 Every parameter OpenAI documents is either mapped, accepted as what Limner does anyway
 (`background: opaque`, `style: natural`, `moderation: auto`), or refused with a 400 that names
