@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -290,7 +291,7 @@ def test_rate_limit_is_429_with_retry_after(settings_factory: Callable[..., Sett
         ({"background": "transparent"}, "background"),
         ({"style": "vivid"}, "style"),
         ({"moderation": "low"}, "moderation"),
-        ({"output_format": "jpeg"}, "output_format"),  # jpeg/webp: b64_json only
+        ({"output_format": "jpeg", "output_compression": 80}, "output_compression"),
         ({"extra_body": {"negative_prompt": "rain"}}, "negative_prompt"),
     ],
 )
@@ -315,33 +316,103 @@ def test_accepted_defaults_of_unsupported_options(served: str, make_key: KeyFact
     assert len(result.data) == 1
 
 
-@pytest.mark.parametrize(("output_format", "pil_format"), [("jpeg", "JPEG"), ("webp", "WEBP")])
-def test_output_format_keeps_provenance(
-    app: FastAPI,
+def verified(base_url: str, key: Key, data: bytes) -> dict:
+    """`POST /api/v1/verify` of the delivered bytes: what the server says of their provenance."""
+    response = httpx.post(f"{base_url}/api/v1/verify", content=data, headers=key.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def delivered(item: object, response_format: str, media_type: str) -> bytes:
+    """The bytes the client got: fetched from `url` (served as `media_type`) or `b64_json`."""
+    if response_format == "url":
+        url = getattr(item, "url", None)
+        assert url is not None and getattr(item, "b64_json", None) is None
+        response = httpx.get(url)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == media_type
+        return response.content
+    b64 = getattr(item, "b64_json", None)
+    assert b64 is not None and getattr(item, "url", None) is None
+    return base64.b64decode(b64)
+
+
+FORMATS = [("jpeg", "JPEG", "image/jpeg"), ("webp", "WEBP", "image/webp")]
+
+
+@pytest.mark.parametrize("response_format", ["url", "b64_json"])
+@pytest.mark.parametrize(("output_format", "pil_format", "media_type"), FORMATS)
+def test_output_format_is_the_engines_with_its_c2pa_manifest(
     served: str,
     make_key: KeyFactory,
-    tmp_path: Path,
     output_format: str,
     pil_format: str,
+    media_type: str,
+    response_format: str,
 ) -> None:
+    """The engine encodes and stamps jpeg/webp itself, so each delivery verifies in full."""
     key = make_key(credits=5)
     raw = sdk(served, key).images.with_raw_response.generate(
         prompt=PROMPT,
-        response_format="b64_json",
+        response_format=response_format,  # type: ignore[arg-type]
         output_format=output_format,  # type: ignore[arg-type]
-        output_compression=90,
     )
     generation_id = raw.headers["x-limner-generation-id"]
     result = raw.parse()
     assert result.output_format == output_format
-    image = decode(result.data[0].b64_json)
-    assert image.format == pil_format
-    path = tmp_path / f"out.{output_format}"
-    path.write_bytes(base64.b64decode(result.data[0].b64_json or ""))
+    data = delivered(result.data[0], response_format, media_type)
+    assert Image.open(io.BytesIO(data)).format == pil_format
+    found = verified(served, key, data)
+    assert found["format"] == pil_format
+    assert found["c2pa_valid"] is True and found["c2pa_trusted"] is True
+    assert found["generation_id"] == found["metadata_generation_id"] == generation_id
+    assert found["from_this_server"] is True and found["ai_generated"] is True
+    # b64_json and url are the same stored bytes, not a re-encoding at the surface
+    stored = httpx.get(v1(served, key, f"/generations/{generation_id}")["image_url"])
+    assert stored.headers["content-type"] == media_type and stored.content == data
+
+
+@pytest.mark.parametrize(("output_format", "pil_format", "media_type"), FORMATS)
+def test_edits_and_variations_deliver_output_format_with_its_manifest(
+    served: str, make_key: KeyFactory, output_format: str, pil_format: str, media_type: str
+) -> None:
+    key = make_key(credits=10)
+    client = sdk(served, key)
+    picture = ("in.png", encoded(gradient()), "image/png")
+    edit = client.images.with_raw_response.edit(
+        image=picture,
+        mask=("mask.png", encoded(left_half_mask()), "image/png"),
+        prompt=PROMPT,
+        output_format=output_format,  # type: ignore[arg-type]
+    )
+    with pytest.deprecated_call():  # the SDK marks variations deprecated; clients still call it
+        variation = client.images.with_raw_response.create_variation(
+            image=picture,
+            response_format="b64_json",
+            extra_body={"output_format": output_format},  # not in the SDK's variation params
+        )
+    for raw, response_format in [(edit, "url"), (variation, "b64_json")]:
+        result = raw.parse()
+        data = delivered(result.data[0], response_format, media_type)
+        assert Image.open(io.BytesIO(data)).format == pil_format
+        found = verified(served, key, data)
+        assert found["c2pa_valid"] is True and found["made_from_input"] is True
+        assert found["generation_id"] == raw.headers["x-limner-generation-id"]
+
+
+def test_limner_verify_names_the_generation_of_a_jpeg_url_image(
+    app: FastAPI, served: str, make_key: KeyFactory, tmp_path: Path
+) -> None:
+    key = make_key(credits=5)
+    raw = sdk(served, key).images.with_raw_response.generate(prompt=PROMPT, output_format="jpeg")
+    path = tmp_path / "out.jpeg"
+    path.write_bytes(httpx.get(raw.parse().data[0].url or "").content)
     verified = run_cli("verify", str(path), env=cli_env(app.state.limner.settings.data_dir))
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert f"Made by this server: generation {generation_id}" in verified.stdout
-    assert "trainedAlgorithmicMedia" in verified.stdout  # the metadata came along
+    assert f"Made by this server: generation {raw.headers['x-limner-generation-id']}" in (
+        verified.stdout
+    )
+    assert re.search(r"c2pa_valid\W+True", verified.stdout), verified.stdout
 
 
 def test_limner_verify_names_the_generation_of_a_url_image(

@@ -70,6 +70,13 @@ def test_the_openai_surface_documents_its_body_and_its_error_shape(client: TestC
         request["properties"]
     )
     assert request["required"] == ["prompt"]
+    # output_format is the engine's own (stored and stamped in it); output_compression is refused
+    output_format = request["properties"]["output_format"]
+    assert {"png", "jpeg", "webp"} == {
+        value for choice in output_format["anyOf"] for value in choice.get("enum", [])
+    }
+    assert "C2PA" in output_format["description"]
+    assert "400" in request["properties"]["output_compression"]["description"]
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert answer == "#/components/schemas/ImagesResponse"
     for status in ("400", "401", "429", "500", "503"):
@@ -87,6 +94,8 @@ def test_the_openai_surface_documents_its_body_and_its_error_shape(client: TestC
         fields = schema["components"]["schemas"][title]
         assert fields["required"] == required
         assert fields["properties"]["image"]["format"] == "binary"
-        assert {"model", "n", "size", "response_format", "user"} <= set(fields["properties"])
+        assert {"model", "n", "size", "response_format", "output_format", "user"} <= set(
+            fields["properties"]
+        )
         answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
         assert answer == "#/components/schemas/ImagesResponse"

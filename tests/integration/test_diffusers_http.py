@@ -337,3 +337,36 @@ def test_the_openai_surface_on_the_diffusers_backend(diffusers_app) -> None:
         sdk.images.generate(prompt="a lighthouse at dusk", model="nude")
     assert unavailable.value.status_code == 503
     assert credits(client, headers) == 5 - 1
+
+
+def test_the_openai_surface_delivers_the_engines_jpeg_and_webp(diffusers_app) -> None:
+    """On real tiny pipelines, `output_format` reaches the engine: a jpeg `url` and a webp
+    `b64_json` are the stored images, each verifying with its C2PA manifest."""
+    openai = pytest.importorskip("openai")
+    client, headers, _ = diffusers_app()
+    sdk = openai.OpenAI(
+        base_url="http://testserver/v1",
+        api_key=headers["Authorization"].removeprefix("Bearer "),
+        max_retries=0,
+        http_client=client,  # a TestClient is an httpx.Client
+    )
+    import base64
+
+    for output_format, response_format, pil_format in (
+        ("jpeg", "url", "JPEG"),
+        ("webp", "b64_json", "WEBP"),
+    ):
+        raw = sdk.images.with_raw_response.generate(
+            prompt="a lighthouse at dusk",
+            output_format=output_format,  # type: ignore[arg-type]
+            response_format=response_format,  # type: ignore[arg-type]
+        )
+        item = raw.parse().data[0]
+        if response_format == "url":
+            data = client.get(item.url or "").content
+        else:
+            data = base64.b64decode(item.b64_json or "")
+        assert Image.open(io.BytesIO(data)).format == pil_format
+        found = client.post("/api/v1/verify", content=data, headers=headers).json()
+        assert found["format"] == pil_format and found["c2pa_valid"] is True
+        assert found["generation_id"] == raw.headers["x-limner-generation-id"]

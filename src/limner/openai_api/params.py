@@ -1,8 +1,10 @@
 """OpenAI image parameters -> the v1 request body, checked at the edge.
 
 The surface builds exactly the body a v1 client would send to `POST /api/v1/generate` and hands
-it to the same planner, so keys, credits, moderation and screening are the v1 endpoint's. What
-the v1 body has no field for (the delivery: `response_format`, `output_format`, `size` while the
+it to the same planner, so keys, credits, moderation and screening are the v1 endpoint's.
+`output_format` is the v1 field of the same name: the engine encodes and stamps the stored
+image in it (metadata, watermark, C2PA manifest), so `url` and `b64_json` deliver the same
+bytes. What the v1 body has no field for (the delivery: `response_format`, `size` while the
 engine takes no size, `user`) travels beside it in `ImageCall`.
 
 Every parameter OpenAI documents is either mapped, accepted as what Limner does anyway
@@ -29,7 +31,6 @@ __all__ = [
     "GenerationParams",
     "ImageCall",
     "ImageOptions",
-    "OutputFormat",
     "Size",
     "generation_call",
     "parse_size",
@@ -44,8 +45,6 @@ QUALITY: dict[str, Quality] = {
     "high": Quality.hires,
     "hd": Quality.hires,
 }
-#: OpenAI's `output_format` values and the MIME type each is delivered as
-OUTPUT_FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 MAX_USER_CHARS = 256
 _SIZE = re.compile(r"^([1-9][0-9]{1,4})x([1-9][0-9]{1,4})$")
 
@@ -62,20 +61,6 @@ class Size:
 
 
 @dataclass(frozen=True)
-class OutputFormat:
-    """How the images are delivered: `png` is what the engine stores; `jpeg` and `webp` are
-    re-encoded at this surface (with the provenance metadata carried over)."""
-
-    name: str = "png"
-    #: jpeg/webp encoder quality, 0-100 (OpenAI's `output_compression`); None: the default
-    compression: int | None = None
-
-    @property
-    def media_type(self) -> str:
-        return OUTPUT_FORMATS[self.name]
-
-
-@dataclass(frozen=True)
 class ImageCall:
     """A request of the OpenAI surface, translated: the v1 body and the delivery beside it."""
 
@@ -85,7 +70,6 @@ class ImageCall:
     #: None: `auto` (the preset's own size)
     size: Size | None
     response_format: Literal["url", "b64_json"]
-    output: OutputFormat
     #: the caller's end user (OpenAI's `user`), recorded with the generation for abuse review
     user: str | None
 
@@ -99,8 +83,16 @@ class ImageOptions(BaseModel):
     n: Annotated[int, Field(strict=True, ge=1)] | None = None
     size: str | None = None
     response_format: Literal["url", "b64_json"] | None = None
-    output_format: Literal["png", "jpeg", "webp"] | None = None
-    output_compression: Annotated[int, Field(strict=True, ge=0, le=100)] | None = None
+    output_format: Literal["png", "jpeg", "webp"] | None = Field(
+        None,
+        description="The v1 `output_format`: the stored image is encoded in it (default png) "
+        "with its metadata, watermark and C2PA manifest; `url` and `b64_json` deliver it.",
+    )
+    output_compression: Annotated[int, Field(strict=True, ge=0, le=100)] | None = Field(
+        None,
+        description="Not supported: jpeg and webp are encoded at the server's fixed quality; "
+        "any value is a 400 naming `output_compression`.",
+    )
     user: Annotated[str, StringConstraints(max_length=MAX_USER_CHARS)] | None = None
     quality: OpenAIQuality | None = None
     background: Literal["auto", "opaque", "transparent"] | None = None
@@ -151,27 +143,16 @@ def image_call(options: ImageOptions, body: dict[str, Any]) -> ImageCall:
         )
     quality = pick_quality(choice, options.quality)
     size = parse_size(options.size)
-    output = OutputFormat(options.output_format or "png", options.output_compression)
-    response_format = options.response_format or "url"
-    if output.name != "png" and response_format == "url":
-        raise UnsupportedParameter(
-            "output_format",
-            f"output_format: '{output.name}' is delivered as b64_json only on this server "
-            "(its image URLs serve PNG); send response_format 'b64_json' or output_format 'png'.",
-        )
-    if options.output_compression is not None and output.name == "png":
-        raise UnsupportedParameter(
-            "output_compression", "output_compression applies to jpeg and webp output only."
-        )
     v1_body = {**body, "style": choice.style.value, "quality": quality.value}
+    if options.output_format is not None:
+        v1_body["output_format"] = options.output_format  # the engine encodes and stamps it
     if options.n is not None:
         v1_body["n"] = options.n  # the planner holds it to the server's batch cap
     return ImageCall(
         body=v1_body,
         model=choice,
         size=size,
-        response_format=response_format,
-        output=output,
+        response_format=options.response_format or "url",
         user=options.user,
     )
 
@@ -201,6 +182,14 @@ def refuse_unsupported(options: ImageOptions) -> None:
         )
     if options.input_fidelity is not None:
         raise UnsupportedParameter("input_fidelity", "input_fidelity is not supported.")
+    if options.output_compression is not None:
+        # the engine encodes jpeg and webp at one server-wide quality, inside the stamping that
+        # signs the C2PA manifest; a per-request quality would be accepted and not honoured
+        raise UnsupportedParameter(
+            "output_compression",
+            f"output_compression: {options.output_compression} is not supported; jpeg and webp "
+            "are encoded at this server's fixed quality. Omit output_compression.",
+        )
 
 
 def pick_quality(choice: ModelChoice, quality: str | None) -> Quality:

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 
 import limner.openai_api as openai_api
 from limner.domain.styles import Quality, Style
@@ -27,8 +26,6 @@ from limner.openai_api import (
     variation_call,
 )
 from limner.openai_api.edits import VARIATION_PROMPT, sniff_image_type
-from limner.openai_api.output import encode_image
-from limner.openai_api.params import OutputFormat
 from tests.conftest import Key
 
 PROMPT = "a lighthouse at dusk"
@@ -51,7 +48,7 @@ def test_the_public_names_are_exported() -> None:
         name
         for name in dir(openai_api)
         if not name.startswith("_") and name[0].isalpha()
-        if name not in {"catalog", "edits", "errors", "output", "params", "schemas"}
+        if name not in {"catalog", "edits", "errors", "params", "schemas"}
     )
 
 
@@ -59,7 +56,7 @@ def test_a_bare_prompt_is_the_v1_default_body() -> None:
     call = generation_call({"prompt": PROMPT})
     assert call.body == {"prompt": PROMPT, "style": "realistic", "quality": "fast"}
     assert call.size is None and call.response_format == "url"
-    assert call.output == OutputFormat("png") and call.user is None
+    assert call.user is None
 
 
 @pytest.mark.parametrize(
@@ -86,16 +83,20 @@ def test_every_option_maps() -> None:
             "size": "768x512",
             "response_format": "b64_json",
             "output_format": "webp",
-            "output_compression": 80,
             "user": "u-1",
             "background": "opaque",
             "style": "natural",
             "moderation": "auto",
         }
     )
-    assert call.body == {"prompt": PROMPT, "style": "anime", "quality": "hires", "n": 3}
+    assert call.body == {
+        "prompt": PROMPT,
+        "style": "anime",
+        "quality": "hires",
+        "n": 3,
+        "output_format": "webp",  # the engine's own field: it encodes and stamps the image
+    }
     assert call.size == Size(768, 512) and str(call.size) == "768x512"
-    assert call.output == OutputFormat("webp", 80) and call.output.media_type == "image/webp"
     assert call.user == "u-1" and call.response_format == "b64_json"
 
 
@@ -108,8 +109,9 @@ def test_every_option_maps() -> None:
         ({"stream": True}, "stream", True),
         ({"partial_images": 2}, "partial_images", True),
         ({"seed": 3}, "seed", True),  # a v1 field, but not an OpenAI parameter
-        ({"output_format": "webp"}, "output_format", True),  # as a url: PNG only
-        ({"output_compression": 50}, "output_compression", True),  # png has none
+        ({"output_compression": 50}, "output_compression", True),  # fixed server quality
+        ({"output_format": "jpeg", "output_compression": 100}, "output_compression", True),
+        ({"output_format": "gif"}, "output_format", False),
         ({"quality": "ultra"}, "quality", False),
         ({"n": "2"}, "n", False),
         ({"n": 0}, "n", False),
@@ -234,15 +236,12 @@ def test_an_adult_style_edit_is_refused_by_the_v1_planner(client: TestClient, ke
     assert refused.json()["error"] == "content_blocked" and refused.json()["field"] == "image"
 
 
-def test_png_output_is_untouched_and_jpeg_keeps_the_metadata() -> None:
-    source = Image.new("RGB", (16, 16), "olive")
-    info = PngInfo()  # where the provenance stamp keeps its XMP in a PNG
-    info.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>generation gen_test1234</x:xmpmeta>")
-    out = io.BytesIO()
-    source.save(out, "PNG", pnginfo=info)
-    assert encode_image(out.getvalue(), OutputFormat("png")) == out.getvalue()
-    jpeg = Image.open(io.BytesIO(encode_image(out.getvalue(), OutputFormat("jpeg", 70))))
-    assert jpeg.format == "JPEG"
-    assert b"gen_test1234" in (jpeg.info.get("xmp") or b"")
-    webp = Image.open(io.BytesIO(encode_image(out.getvalue(), OutputFormat("webp"))))
-    assert webp.format == "WEBP" and b"gen_test1234" in (webp.info.get("xmp") or b"")
+@pytest.mark.parametrize("output_format", ["png", "jpeg", "webp"])
+def test_edits_and_variations_carry_output_format(output_format: str) -> None:
+    """The engine encodes every kind's images in `output_format`: the image-input bodies say it."""
+    picture = png(Image.new("RGB", (16, 16), "navy"))
+    fields = {"output_format": output_format, "response_format": "url"}
+    edit = edit_call({"prompt": PROMPT, **fields}, picture, None)
+    variation = variation_call(fields, picture)
+    assert edit.body["output_format"] == variation.body["output_format"] == output_format
+    assert edit.response_format == variation.response_format == "url"

@@ -9,6 +9,7 @@ and the generations list are the v1 endpoint's. Errors here are in OpenAI's shap
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import replace
 from datetime import UTC
@@ -36,7 +37,6 @@ from limner.openai_api import (
     ModelList,
     ModelPublic,
     VariationForm,
-    b64_image,
     edit_call,
     generation_call,
     list_models,
@@ -182,17 +182,19 @@ def _run(context: Context, caller: AccountRef, call: ImageCall) -> JSONResponse:
     public = context.jobs.describe(generation)
     if call.response_format == "url":
         data = [ImageData(url=image.url) for image in public.images or []]
-    else:
-        stored = [
-            context.store.get(row.token, row.media_type).data
-            for row in context.service.stored_images(generation.id)
+    else:  # the stored bytes as `url` serves them: already in `output_format`, C2PA included
+        data = [
+            ImageData(b64_json=base64.b64encode(stored).decode("ascii"))
+            for stored in (
+                context.store.get(row.token, row.media_type).data
+                for row in context.service.stored_images(generation.id)
+            )
         ]
-        data = [ImageData(b64_json=b64_image(png, call.output)) for png in stored]
     created = generation.created_at
     answer = ImagesResponse(
         created=int((created if created.tzinfo else created.replace(tzinfo=UTC)).timestamp()),
         data=data,
-        output_format=call.output.name,
+        output_format=plan.request.output_format.value,
         size=_size(plan),
     )
     return JSONResponse(
