@@ -462,10 +462,12 @@ def moderation_check(
 @app.command()
 def verify(
     image: Annotated[
-        Path, typer.Argument(help="The image file to check.", exists=True, dir_okay=False)
+        Path,
+        typer.Argument(help="The image or MP4 file to check.", exists=True, dir_okay=False),
     ],
 ) -> None:
-    """Say whether IMAGE came from this server and which generation made it (exit 1 if not)."""
+    """Say whether IMAGE (PNG, JPEG or MP4) came from this server and which generation made it
+    (exit 1 if not)."""
     from limner.verification import verify_image
     from limner.wiring import build_stamper
 
@@ -484,7 +486,7 @@ def verify(
         table.add_row(name, str(value))
     console.print(table)
     if result.from_this_server:
-        console.print(f"[green]Made by this server: generation {result.image.watermark_id}[/green]")
+        console.print(f"[green]Made by this server: generation {result.image.named_id}[/green]")
     elif result.image.from_limner:
         console.print("[yellow]A Limner watermark, but not a generation of this server.[/yellow]")
     else:

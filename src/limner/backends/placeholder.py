@@ -29,8 +29,12 @@ PALETTES: dict[Style, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
     Style.nude: ((190, 140, 120), (90, 60, 70)),
 }
 STEPS = 4
-#: the kinds of job it makes: text to image, and image to image (a blend of the input)
-KINDS = frozenset({"t2i", "i2i"})
+#: the kinds of job it makes: text to image, image to image (a blend of the input), and short
+#: videos with seeded motion (text to video; image to video starts from the input)
+KINDS = frozenset({"t2i", "i2i", "t2v", "i2v"})
+#: the placeholder "model's" own frame rate and frame sizes for videos
+VIDEO_FPS = 8
+VIDEO_SIZES: dict[Quality, tuple[int, int]] = {Quality.fast: (256, 160), Quality.hires: (512, 320)}
 
 
 class PlaceholderBackend:
@@ -66,10 +70,37 @@ class PlaceholderBackend:
             raise GenerationFailed(
                 "The placeholder backend failed on purpose (LIMNER_PLACEHOLDER_FAILURE_RATE)."
             )
+        if spec.kind in ("t2v", "i2v"):
+            return render_video(spec)
         image = render_placeholder(spec)
         if spec.kind == "i2i" and spec.inputs:
             image = blend_input(image, spec.inputs[0], spec.strength)
         return Media.still(image)
+
+
+def render_video(spec: GenerationSpec) -> Media:
+    """Pure function of the spec: the still of `render_placeholder` with a disc that moves along
+    a seeded path; `i2v` starts from the input picture and blends into the render."""
+    fps = spec.fps or VIDEO_FPS
+    size = (spec.width, spec.height) if spec.width and spec.height else VIDEO_SIZES[spec.quality]
+    count = (spec.duration_s or 1) * fps
+    base = render_placeholder(spec).resize(size)
+    source = spec.inputs[0].convert("RGB").resize(size) if spec.inputs else None
+    digest = hashlib.sha256(f"{spec.prompt}\x00{spec.seed}\x00video".encode()).digest()
+    rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
+    start = rng.random(2) * np.array(size)
+    velocity = (rng.random(2) - 0.5) * np.array(size) / max(count, 1) * 2
+    radius = max(4, min(size) // 8)
+    frames = []
+    for index in range(count):
+        frame = base if source is None else Image.blend(source, base, index / max(count - 1, 1))
+        frame = frame.copy()
+        x, y = (start + velocity * index) % np.array(size)
+        ImageDraw.Draw(frame).ellipse(
+            (x - radius, y - radius, x + radius, y + radius), fill=(250, 240, 200)
+        )
+        frames.append(frame)
+    return Media.video(tuple(frames), fps)
 
 
 def blend_input(rendered: Image.Image, source: Image.Image, strength: float | None) -> Image.Image:

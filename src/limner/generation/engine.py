@@ -23,7 +23,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from limner import ledger
-from limner.backends.base import GenerationCanceled, GenerationContext, ProgressCallback
+from limner.backends.base import (
+    VIDEO,
+    GenerationCanceled,
+    GenerationContext,
+    Media,
+    ProgressCallback,
+)
 from limner.clock import utcnow
 from limner.db.engine import Database
 from limner.db.tables import Account, Generation, GenerationImage, Job
@@ -39,6 +45,8 @@ from limner.errors import (
 from limner.generation.accounts import AccountRef, account_ref
 from limner.generation.backends import BackendSet
 from limner.generation.kinds import moderation_fields
+from limner.generation.kinds.base import Delivered
+from limner.generation.kinds.video import deliver_video
 from limner.generation.lifecycle import Ending, Lifecycle
 from limner.generation.live import LiveBoard
 from limner.generation.plan import Plan, Planner
@@ -69,6 +77,16 @@ class Stamper(Protocol):
         self, image: Image.Image, *, generation_id: str, image_input: bool, backend: str
     ) -> tuple[bytes, str]: ...
 
+    def stamp_video(
+        self,
+        frames: tuple[Image.Image, ...],
+        fps: int,
+        *,
+        generation_id: str,
+        image_input: bool,
+        on_second: Callable[[int, int], None],
+    ) -> bytes: ...
+
 
 class ProvenanceStamp:
     """Every output as PNG with metadata, a watermark of its id and a C2PA manifest."""
@@ -87,6 +105,19 @@ class ProvenanceStamp:
             placeholder=backend == "placeholder",
         )
         return data, "image/png"
+
+    def stamp_video(
+        self,
+        frames: tuple[Image.Image, ...],
+        fps: int,
+        *,
+        generation_id: str,
+        image_input: bool,
+        on_second: Callable[[int, int], None],
+    ) -> bytes:
+        return self.stamper.stamp_video(
+            frames, fps, generation_id=generation_id, image_input=image_input, on_second=on_second
+        )
 
 
 @dataclass(frozen=True)
@@ -228,7 +259,7 @@ class GenerationService:
         previews = plan is None
         plan = plan or self.planner.restore(generation, account)
         outputs = plan.kind.outputs(plan.request)
-        made: list[tuple[int, str, str]] = []  # (seed, token, media type)
+        made: list[tuple[int, Delivered]] = []  # (seed, its stored files)
         error: LimnerError | None = None
         canceled = False
         self.live.start(generation_id, context, images=outputs, previews=previews)
@@ -237,7 +268,7 @@ class GenerationService:
                 seed = (generation.seed + index) % (MAX_SEED + 1)
                 image_context = self.live.image_context(generation_id, context, index)
                 try:
-                    token, media_type = self._produce(
+                    delivered = self._produce(
                         generation_id, plan, seed, image_context, account=account
                     )
                 except BackendBusy:
@@ -258,7 +289,7 @@ class GenerationService:
                     log.exception("generation %s output %d failed", generation_id, index)
                     error = GenerationFailed()
                     continue
-                made.append((seed, token, media_type))
+                made.append((seed, delivered))
             if context.canceled and not isinstance(error, GenerationTimedOut):
                 canceled = True
             settled = self._settle(generation, plan, made, canceled, error)
@@ -274,7 +305,7 @@ class GenerationService:
         self,
         generation: Generation,
         plan: Plan,
-        made: list[tuple[int, str, str]],
+        made: list[tuple[int, Delivered]],
         canceled: bool,
         error: LimnerError | None,
     ) -> Generation:
@@ -300,17 +331,19 @@ class GenerationService:
 
     @staticmethod
     def _record_images(
-        session: Session, generation_id: str, made: list[tuple[int, str, str]]
+        session: Session, generation_id: str, made: list[tuple[int, Delivered]]
     ) -> None:
         now = utcnow()
-        _seed, token, media_type = made[0]
+        first = made[0][1]
+        token, media_type = first.files[0]
         session.execute(
             update(Generation)
             .where(Generation.id == generation_id)
-            .values(image_token=token, image_media_type=media_type)
+            .values(image_token=token, image_media_type=media_type, media=first.info)
             .execution_options(synchronize_session=False)
         )
-        for position, (seed, token, media_type) in enumerate(made):
+        files = [(seed, file) for seed, delivered in made for file in delivered.files]
+        for position, (seed, (token, media_type)) in enumerate(files):
             session.add(
                 GenerationImage(
                     generation_id=generation_id,
@@ -330,10 +363,12 @@ class GenerationService:
         context: GenerationContext,
         *,
         account: AccountRef,
-    ) -> tuple[str, str]:
+    ) -> Delivered:
         with self._stage("backend"):  # waiting for a slot included
             # the key is the runner's unit of fairness: one key cannot take every slot
             media = plan.runner.run(plan.spec(generation_id, seed), context, owner=str(account.id))
+        if media.mime_type == VIDEO:  # the video kinds' hook: screen, stamp, encode, store
+            return self._deliver_video(generation_id, plan, media, context, account=account)
         image = media.image
         caption = plan.request.caption()
         if caption is not None:
@@ -356,7 +391,55 @@ class GenerationService:
         token = new_image_token()
         with self._stage("store"):
             self.store.put(token, data, media_type)
-        return token, media_type
+        return Delivered(files=((token, media_type),))
+
+    def _deliver_video(
+        self,
+        generation_id: str,
+        plan: Plan,
+        media: Media,
+        context: GenerationContext,
+        *,
+        account: AccountRef,
+    ) -> Delivered:
+        """A video output, by `kinds.video.deliver_video`: its sampled frames screened, every
+        frame watermarked, the MP4 encoded (progress per encoded second) and signed, it and its
+        poster stored."""
+        image_input = plan.kind.takes_user_image
+
+        def refuse(rule: str) -> None:
+            self.refusals.record(account, "image", rule, plan.request.style.value)
+
+        def on_second(done: int, total: int) -> None:
+            # as a step: the cancel switch and the queue's cancel watch see it; then the stage
+            context.report(done, total)
+            self.live.encoding(generation_id, done, total)
+
+        def stamp_video(frames: tuple[Image.Image, ...], fps: int, **kwargs: Any) -> bytes:
+            return self.stamper.stamp_video(frames, fps, image_input=image_input, **kwargs)
+
+        def stamp_poster(poster: Image.Image) -> tuple[bytes, str]:
+            return self.stamper.stamp(
+                poster, generation_id=generation_id, image_input=image_input, backend=plan.backend
+            )
+
+        def store(data: bytes, media_type: str) -> str:
+            token = new_image_token()
+            self.store.put(token, data, media_type)
+            return token
+
+        with self._stage("video"):
+            return deliver_video(
+                media,
+                generation_id=generation_id,
+                checks=plan.checks,
+                screen=self.screening.rule_for,
+                refuse=refuse,
+                stamp_video=stamp_video,
+                stamp_poster=stamp_poster,
+                store=store,
+                on_second=on_second,
+            )
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:

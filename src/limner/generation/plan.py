@@ -10,7 +10,7 @@ its input pictures, the chosen backend and the prompt built once for every backe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from limner.errors import ContentBlocked, ValidationFailed
 from limner.generation.accounts import AccountRef
 from limner.generation.backends import BackendSet
 from limner.generation.inputs import ImageResolver
-from limner.generation.kinds import Kind, kind_named, kind_of
+from limner.generation.kinds import KINDS, Kind, kind_named, kind_of
 from limner.moderation.base import ModerationRequest, TextModerator
 from limner.runner import GenerationRunner
 from limner.screening import Checks, ScreeningGate
@@ -89,7 +89,10 @@ class Planner:
         resolve_image: ImageResolver,
         record_refusal: RefusalRecorder,
         max_batch: int,
+        kinds: Mapping[str, Kind] = KINDS,
     ) -> None:
+        #: the kinds with this server's terms (video prices and caps)
+        self.kinds = kinds
         self.backends = backends
         self.moderator = moderator
         self.screening = screening
@@ -103,7 +106,7 @@ class Planner:
         image_fields = adult_image_inputs(body)
         if image_fields:
             self._refuse(account, image_fields[0], "adult_image_input", Style.nude.value)
-        kind = kind_of(body)
+        kind = kind_of(body, self.kinds)
         request = kind.parse({name: value for name, value in body.items() if name != "type"})
         if request.n > self.max_batch:
             raise ValidationFailed(
@@ -120,7 +123,7 @@ class Planner:
     def restore(self, generation: Generation, account: AccountRef) -> Plan:
         """The plan of a stored generation (a queued job, run by a worker of any process): its
         stored request was planned when submitted, so it is not moderated or refused again."""
-        kind = kind_named(generation.type)
+        kind = kind_named(generation.type, self.kinds)
         request = kind.request_model.model_validate(
             {**generation.params, "prompt": generation.prompt}
         )

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from limner.provenance._keys import SigningMaterial
-from limner.provenance._metadata import FORMATS
+from limner.provenance._metadata import FORMATS as IMAGE_FORMATS
+
+#: what a manifest can be embedded in: the stamped image formats, and MP4 videos
+FORMATS = {**IMAGE_FORMATS, "MP4": "video/mp4"}
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +42,12 @@ class C2paReading:
     valid: bool | None
     trusted: bool | None
     digital_source_type: str | None = None
+    #: the manifest's title: the generation id Limner signs into it (trust it only when valid)
+    title: str | None = None
 
 
 class C2paSigner:
-    """Signs encoded PNG or JPEG bytes with one key; build once, use from any thread."""
+    """Signs encoded PNG, JPEG or MP4 bytes with one key; build once, use from any thread."""
 
     def __init__(self, material: SigningMaterial) -> None:
         import c2pa
@@ -115,10 +120,17 @@ def read(data: bytes, *, fmt: str, trust_anchors_pem: bytes | None = None) -> C2
         return C2paReading(None, None)
     try:
         state = str(reader.get_validation_state())
-        source_type = _source_type(json.loads(reader.json()))
+        store = json.loads(reader.json())
     finally:
         reader.close()
-    return C2paReading(state in ("Valid", "Trusted"), state == "Trusted", source_type)
+    active = store.get("manifests", {}).get(store.get("active_manifest", ""), {})
+    title = active.get("title")
+    return C2paReading(
+        state in ("Valid", "Trusted"),
+        state == "Trusted",
+        _source_type(store),
+        title if isinstance(title, str) else None,
+    )
 
 
 def _source_type(store: dict[str, Any]) -> str | None:

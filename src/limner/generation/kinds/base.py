@@ -4,6 +4,7 @@ ledger and recovery treat every kind alike through this class."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from PIL import Image
@@ -15,7 +16,17 @@ from limner.generation.inputs import ImageResolver
 from limner.moderation.base import TextField
 from limner.screening import Checks, checks_for
 
-__all__ = ["Kind", "moderation_fields"]
+__all__ = ["Delivered", "Kind", "moderation_fields"]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The stored files of one output, as (token, media type): the first is the picture
+    `image_url` shows (a video's poster), the rest go with it (the MP4). `info` describes a
+    video (`generations.media`: duration_s, fps, frames, width, height)."""
+
+    files: tuple[tuple[str, str], ...]
+    info: dict[str, Any] | None = None
 
 
 class Kind:
