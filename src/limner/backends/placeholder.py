@@ -19,6 +19,7 @@ from limner.domain.prompts import PromptOptions
 from limner.domain.styles import Gender, Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed
 from limner.imaging.caption import EDGE_MARGIN
+from limner.media.video import available as video_available
 
 SIZES: dict[Quality, tuple[int, int]] = {Quality.fast: (512, 512), Quality.hires: (1024, 1024)}
 
@@ -32,6 +33,7 @@ STEPS = 4
 #: the kinds of job it makes: text to image, image to image (a blend of the input), and short
 #: videos with seeded motion (text to video; image to video starts from the input)
 KINDS = frozenset({"t2i", "i2i", "t2v", "i2v"})
+VIDEO_KINDS = frozenset({"t2v", "i2v"})
 #: the placeholder "model's" own frame rate and frame sizes for videos
 VIDEO_FPS = 8
 VIDEO_SIZES: dict[Quality, tuple[int, int]] = {Quality.fast: (256, 160), Quality.hires: (512, 320)}
@@ -54,6 +56,8 @@ class PlaceholderBackend:
         return None
 
     def supports(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
+        if kind in VIDEO_KINDS:
+            return video_available()  # encoding needs PyAV (the `video` extra)
         return kind in KINDS
 
     def prompt_options(

@@ -28,6 +28,7 @@ __all__ = [
     "VideoInfo",
     "decode_frames",
     "encode_mp4",
+    "available",
     "install_hint",
     "is_mp4",
     "poster_png",
@@ -184,3 +185,12 @@ def _rgb(frame: np.ndarray | Image.Image) -> np.ndarray:
     if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
         raise ValueError("a frame must be an RGB uint8 array of shape (height, width, 3)")
     return frame
+
+
+def available() -> bool:
+    """True when PyAV (the `video` extra) can be imported: the video kinds need it."""
+    try:
+        import av  # noqa: F401
+    except ImportError:
+        return False
+    return True
