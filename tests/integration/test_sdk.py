@@ -47,6 +47,7 @@ def test_the_public_surface_is_pinned() -> None:
         "RateLimitedError",
         "Upload",
         "ValidationError",
+        "Video",
         "WebhookAttempt",
         "WebhookDelivery",
         "WebhookLog",

@@ -30,6 +30,7 @@ from limner.client._models import (
     Upload,
     WebhookLog,
     WebhookSecret,
+    generation_from,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -53,6 +54,14 @@ def _parse(model: type[M], response: httpx.Response) -> M:
     if response.status_code >= 400:
         raise error_for(response.status_code, body)
     return model.model_validate(body)
+
+
+def _generation(response: httpx.Response) -> Generation:
+    """A generation body, typed by its `type`: a `Video` for t2v and i2v."""
+    body = _body(response)
+    if response.status_code >= 400:
+        raise error_for(response.status_code, body)
+    return generation_from(body)
 
 
 def _expect_no_content(response: httpx.Response) -> None:
@@ -169,16 +178,27 @@ class Client:
     # -- generating ----------------------------------------------------------------------------
 
     def generate(
-        self, prompt: str, *, idempotency_key: str | None = None, **options: Any
+        self,
+        prompt: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        **options: Any,
     ) -> Generation:
         """`POST /api/v1/generate`: completed when it answers (or queued, with `webhook_url`).
-        Options are the body's fields: quality, style, seed, n, appearance, snap_caption..."""
+        Options are the body's fields: type, quality, style, seed, n, appearance, snap_caption,
+        duration_s, fps, image... A video (`type="t2v"` or `"i2v"`) is always queued and
+        answers a `Video`; with `wait=True` this returns once it is finished (see `wait`)."""
         response = self._http.post(
             "/api/v1/generate",
             json=_generate_body(prompt, options),
             headers=_key_header(idempotency_key),
         )
-        return _parse(Generation, response)
+        generation = _generation(response)
+        if wait and not generation.finished:
+            return self.wait(generation.id, timeout=timeout)
+        return generation
 
     def submit(
         self, prompt: str, *, idempotency_key: str | None = None, **options: Any
@@ -217,7 +237,7 @@ class Client:
     # -- reading and managing ------------------------------------------------------------------
 
     def generation(self, generation_id: str) -> Generation:
-        return _parse(Generation, self._http.get(f"/api/v1/generations/{generation_id}"))
+        return _generation(self._http.get(f"/api/v1/generations/{generation_id}"))
 
     def generations(
         self, *, status: str | None = None, cursor: str | None = None, limit: int = 20
@@ -241,7 +261,7 @@ class Client:
         response = self._http.post(
             f"/api/v1/generations/{generation_id}/cancel", headers=_key_header(idempotency_key)
         )
-        return _parse(Generation, response)
+        return _generation(response)
 
     def delete(self, generation_id: str) -> None:
         """Erase a finished generation: its images and prompt (the ledger keeps the charge)."""
@@ -312,14 +332,23 @@ class AsyncClient:
         await self._http.aclose()
 
     async def generate(
-        self, prompt: str, *, idempotency_key: str | None = None, **options: Any
+        self,
+        prompt: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        **options: Any,
     ) -> Generation:
         response = await self._http.post(
             "/api/v1/generate",
             json=_generate_body(prompt, options),
             headers=_key_header(idempotency_key),
         )
-        return _parse(Generation, response)
+        generation = _generation(response)
+        if wait and not generation.finished:
+            return await self.wait(generation.id, timeout=timeout)
+        return generation
 
     async def submit(
         self, prompt: str, *, idempotency_key: str | None = None, **options: Any
@@ -356,7 +385,7 @@ class AsyncClient:
                         return
 
     async def generation(self, generation_id: str) -> Generation:
-        return _parse(Generation, await self._http.get(f"/api/v1/generations/{generation_id}"))
+        return _generation(await self._http.get(f"/api/v1/generations/{generation_id}"))
 
     async def generations(
         self, *, status: str | None = None, cursor: str | None = None, limit: int = 20
@@ -370,7 +399,7 @@ class AsyncClient:
         response = await self._http.post(
             f"/api/v1/generations/{generation_id}/cancel", headers=_key_header(idempotency_key)
         )
-        return _parse(Generation, response)
+        return _generation(response)
 
     async def delete(self, generation_id: str) -> None:
         """Erase a finished generation: its images and prompt (the ledger keeps the charge)."""
