@@ -589,12 +589,27 @@ def generate(
     quality: Annotated[str, typer.Option(help="fast or hires.")] = "fast",
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible result.")] = None,
     n: Annotated[int, typer.Option("--n", help="Images to make (seed, seed+1, ...).")] = 1,
-    out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to save the (first) image, or the video.")
+    ] = None,
+    type_: Annotated[
+        str, typer.Option("--type", help="t2i (an image), t2v (a video) or i2v (animate --image).")
+    ] = "t2i",
+    duration: Annotated[
+        int | None, typer.Option("--duration", help="Videos: seconds, 1 to 10 (default 4).")
+    ] = None,
+    fps: Annotated[
+        int | None, typer.Option(help="Videos: frames per second (default: the model's).")
+    ] = None,
+    image: Annotated[
+        str | None,
+        typer.Option(help="i2v: the still to animate: a file (uploaded first) or upl_/gen_ id."),
+    ] = None,
     url: ServerUrl = None,
     api_key: ApiKey = "",
 ) -> None:
     """Generate on a Limner server (LIMNER_URL, LIMNER_API_KEY), following its progress, and
-    save the images."""
+    save the images (or, with --type t2v/i2v, the MP4)."""
     import httpx
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -604,30 +619,51 @@ def generate(
         err_console.print("[red]error:[/red] set LIMNER_API_KEY or pass --api-key")
         raise typer.Exit(1)
     url = _server_url(url)
-    options: dict[str, Any] = {"style": style, "quality": quality, "n": n}
+    video = type_ in ("t2v", "i2v")
+    options: dict[str, Any] = {"style": style, "quality": quality}
+    if type_ != "t2i":  # a v1 body stays a v1 body
+        options["type"] = type_
+    if not video:
+        options["n"] = n
     if seed is not None:
         options["seed"] = seed
+    if duration is not None:
+        options["duration_s"] = duration
+    if fps is not None:
+        options["fps"] = fps
     started = time.monotonic()
     try:
         with Client(url, api_key) as client:
+            if image is not None:
+                source = Path(image)
+                options["image"] = client.upload(source).id if source.is_file() else image
             job = client.submit(prompt, **options)
             columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
             with Progress(*columns, console=err_console, transient=True) as progress:
-                task = progress.add_task("queued", total=n * 100)
+                # a video: denoising is the first half of the bar, encoding the second
+                task = progress.add_task("queued", total=(1 if video else n) * 100)
                 for event in client.stream_events(job.id):
                     data = event.data
                     if event.event == "queued":
                         progress.update(task, description=f"queued #{data.get('queue_position')}")
                     elif event.event == "progress" and data.get("total"):
-                        done = (data["image"] - 1) * 100 + 100 * data["step"] // data["total"]
-                        progress.update(
-                            task,
-                            completed=done,
-                            description=f"image {data['image']}/{data['images']}",
-                        )
+                        share = 100 * data["step"] // data["total"]
+                        if video:
+                            encoding = data.get("stage") == "encoding"
+                            done = 50 + share // 2 if encoding else share // 2
+                            what = (
+                                f"encoding {data['step']}/{data['total']} s"
+                                if encoding
+                                else f"step {data['step']}/{data['total']}"
+                            )
+                        else:
+                            done = (data["image"] - 1) * 100 + share
+                            what = f"image {data['image']}/{data['images']}"
+                        progress.update(task, completed=done, description=what)
             result = client.wait(job.id)
+            video_url = getattr(result, "video_url", None)
             urls: list[str | None] = [image.url for image in result.images or []]
-            urls = urls or [result.image_url]
+            urls = [video_url] if video_url else urls or [result.image_url]
             downloads = [client.download(image_url) for image_url in urls if image_url]
     except LimnerAPIError as error:
         err_console.print(
@@ -637,7 +673,7 @@ def generate(
     except httpx.HTTPError as error:
         err_console.print(f"[red]error:[/red] cannot reach {url}: {error}")
         raise typer.Exit(1) from error
-    first = out or Path(f"{result.id}.png")
+    first = out or Path(f"{result.id}.{'mp4' if video else 'png'}")
     for index, image_bytes in enumerate(downloads):
         target = first if index == 0 else first.with_name(f"{first.stem}-{index + 1}{first.suffix}")
         target.write_bytes(image_bytes)
