@@ -20,6 +20,7 @@ from limner.db.tables import Generation
 from limner.devices import DeviceTurns
 from limner.domain.styles import Quality
 from limner.errors import ConfigurationError
+from limner.generation.admission import InputAdmission, ProvenanceKeys
 from limner.generation.backends import BackendSet
 from limner.generation.engine import GenerationService, ProvenanceStamp
 from limner.generation.kinds import KINDS, VideoTerms, build_kinds
@@ -113,6 +114,14 @@ def build_context(settings: Settings, backend: Backend | None = None) -> Context
         screening=screening,
         resolve_image=MediaResolver(
             MediaSources.from_settings(settings, database=database, store=store)
+        ),
+        admission=InputAdmission(
+            screening=screening,
+            record_refusal=refusals.record,
+            provenance=ProvenanceKeys(
+                watermark_key=settings.watermark_key.encode(),
+                trust_anchors_pem=stamper.trust_anchors_pem,
+            ),
         ),
         record_refusal=refusals.record,
         max_batch=settings.max_batch,

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from limner import keys, ledger
 from limner.api import create_app
 from limner.db.tables import ModerationEvent
-from limner.domain.requests import IMAGE_INPUT_FIELDS
 from tests.unit.moderation.corpus import MUST_ALLOW, MUST_BLOCK, request_body
 
 CREDITS = 200
@@ -120,21 +119,46 @@ def test_a_missing_operator_file_stops_the_start(tmp_path) -> None:
         )
 
 
-@pytest.mark.parametrize("field", IMAGE_INPUT_FIELDS)
-def test_the_adult_style_refuses_every_image_input_field(corpus_client, field: str) -> None:
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "upl_0123456789abcdef01234567",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "https://example.com/a.png",
+        "not a reference at all",
+    ],
+)
+def test_the_adult_style_refuses_a_user_picture_from_its_reference_alone(
+    corpus_client, reference: str
+) -> None:
+    """Refused (403, recorded, free) from the reference's form, before anything is looked up,
+    fetched or decoded: the upload does not exist and the data URL is no picture."""
     client, headers = corpus_client
     before = available(client, headers)
-    body = {"prompt": "a beach selfie", "style": "nude", field: "https://example.com/a.png"}
+    body = {"prompt": "a beach at noon", "style": "nude", "type": "i2i", "image": reference}
     response = client.post("/api/v1/generate", json=body, headers=headers)
-    assert response.status_code == 403
+    assert response.status_code == 403, response.text
     assert response.json()["error"] == "content_blocked"
-    assert response.json()["field"] == field
+    assert response.json()["field"] == "image"
     assert available(client, headers) == before
+    database = client.app.state.limner.database
+    with database.read() as session:
+        last = session.scalars(
+            select(ModerationEvent).order_by(ModerationEvent.created_at.desc()).limit(1)
+        ).one()
+    assert (last.field, last.rule, last.style) == ("image", "adult_image_input", "nude")
 
 
-def test_other_styles_do_not_take_image_inputs_yet(corpus_client) -> None:
+@pytest.mark.parametrize("style", ["nude", "realistic"])
+@pytest.mark.parametrize("field", ["image", "init_image", "mask", "reference_images"])
+def test_a_kind_without_picture_fields_takes_no_picture(
+    corpus_client, style: str, field: str
+) -> None:
+    """A text-to-image body with a picture field is refused in every style, never run."""
     client, headers = corpus_client
-    body = {"prompt": "a lighthouse", "style": "realistic", "init_image": "x"}
+    before = available(client, headers)
+    body = {"prompt": "a lighthouse", "style": style, field: "https://example.com/a.png"}
     response = client.post("/api/v1/generate", json=body, headers=headers)
     assert response.status_code == 400
-    assert response.json()["field"] == "init_image"
+    assert response.json()["field"] == field
+    assert available(client, headers) == before

@@ -208,9 +208,10 @@ def test_the_adult_style_runs_with_the_real_models(
 def test_every_output_of_a_job_that_took_a_user_image_is_screened(
     settings_factory: Callable[..., Settings],
 ) -> None:
-    """An `i2i` request takes a user's picture: its outputs are screened for nudity."""
+    """An `i2i` request takes a user's picture: its outputs are screened for nudity (the input
+    picture passes: the stand-in flags only pictures as large as the outputs)."""
     settings = settings_factory(
-        free_daily_credits=0, screening_nudity_detector=f"{MODULE}:flags_nudity"
+        free_daily_credits=0, screening_nudity_detector=f"{MODULE}:flags_outputs_only"
     )
     with running(settings) as client:
         headers, account_id = new_key(client)

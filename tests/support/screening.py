@@ -63,3 +63,16 @@ class _BreaksWhileRunning(FixedNudity):
 
 def breaks_while_running(_settings: Settings) -> FixedNudity:
     return _BreaksWhileRunning(0.0)
+
+
+class _FlagsLargePictures(FixedNudity):
+    """Flags pictures of 512 px and more: the placeholder's outputs, never the small inputs the
+    tests send, so an output refusal can be told from an input refusal without looking."""
+
+    def nudity_score(self, image: Image.Image) -> float:
+        self.calls += 1
+        return self.score if max(image.size) >= 512 else 0.0
+
+
+def flags_outputs_only(_settings: Settings) -> FixedNudity:
+    return _FlagsLargePictures(0.99)

@@ -191,28 +191,6 @@ class _FieldError(ValueError):
         super().__init__(message)
 
 
-#: every field through which a job could take a user's image. None exists on this endpoint yet;
-#: the names are reserved so that the adult style refuses them now and in every later endpoint.
-IMAGE_INPUT_FIELDS = (
-    "image",
-    "init_image",
-    "image_url",
-    "reference_image",
-    "reference_images",
-    "mask",
-    "mask_image",
-    "video_frame",
-    "frames",
-)
-
-
-def adult_image_inputs(data: Any) -> list[str]:
-    """The image-input fields present in an adult-style body (safety line 2: never accepted)."""
-    if not isinstance(data, dict) or data.get("style") != Style.nude.value:
-        return []
-    return [name for name in IMAGE_INPUT_FIELDS if data.get(name) not in (None, "", [])]
-
-
 def parse_generate_request(data: Any) -> GenerateRequest:
     """Validate a decoded JSON body, turning the first problem into `ValidationFailed`."""
     return parse_model(GenerateRequest, data)

@@ -1,54 +1,41 @@
-"""Resolving a request's picture references into images, behind one small protocol, so the
-kinds do not know where a picture comes from. Today only inline PNG data URLs; uploads
-(`upl_...`), the key's own generations (`gen_...`) and fetched `https://` pictures plug in as
-another `ImageResolver` given to the engine."""
+"""A request's input pictures: which fields name them, and how a reference becomes a picture.
+
+A kind lists its picture fields (`PictureRef`: the field and the reference the client sent); the
+planner resolves each through the `ImageResolver` it is given (wiring gives it
+`media.refs.MediaResolver`: uploads, the key's own `gen_` outputs, data URLs, https through the
+SSRF guard) and admits it (`generation.admission`) before any model sees it. The result keeps
+the picture's origin (`InputImage`), so safety rules and provenance can judge where it came from.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
+from dataclasses import dataclass
 from typing import Protocol
 
-from PIL import Image, UnidentifiedImageError
-
-from limner.errors import ValidationFailed
 from limner.generation.accounts import AccountRef
+from limner.media.refs import InputImage
 
-__all__ = ["MAX_INPUT_PIXELS", "ImageResolver", "resolve_data_url"]
+__all__ = ["ImageResolver", "KindInput", "PictureRef"]
 
-#: an input picture larger than this is refused (the outputs are at most 1024x1024)
-MAX_INPUT_PIXELS = 4096 * 4096
-DATA_URL_PREFIX = "data:image/png;base64,"
+
+@dataclass(frozen=True)
+class PictureRef:
+    """One picture field of a request, as sent: `image` -> `upl_...`."""
+
+    field: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class KindInput:
+    """One resolved (and, in `plan()`, admitted) input picture and the field that named it."""
+
+    field: str
+    picture: InputImage
 
 
 class ImageResolver(Protocol):
-    def __call__(self, reference: str, *, field: str, account: AccountRef) -> Image.Image:
-        """The picture `reference` names, or `ValidationFailed` on `field` (worded the same
-        whether it is unknown, another key's, or not a picture)."""
+    def resolve(self, reference: str, *, field: str, account: AccountRef) -> InputImage:
+        """The picture `reference` names with its origin, or `ValidationFailed` on `field`
+        (worded the same whether it is unknown, another key's, or not a picture)."""
         ...
-
-
-def resolve_data_url(reference: str, *, field: str, account: AccountRef) -> Image.Image:
-    """An inline `data:image/png;base64,...` picture, decoded and checked."""
-    if not reference.startswith(DATA_URL_PREFIX):
-        raise ValidationFailed(
-            field, f"{field}: must be a data:image/png;base64,... URL on this server"
-        )
-    try:
-        data = base64.b64decode(reference[len(DATA_URL_PREFIX) :], validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValidationFailed(field, f"{field}: the base64 data is not valid") from exc
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            if opened.format != "PNG":
-                raise ValidationFailed(field, f"{field}: the data is not a PNG image")
-            width, height = opened.size
-            if width * height > MAX_INPUT_PIXELS:
-                raise ValidationFailed(
-                    field, f"{field}: at most {MAX_INPUT_PIXELS} pixels, but is {width}x{height}"
-                )
-            image = opened.convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValidationFailed(field, f"{field}: the data is not a PNG image") from exc
-    return image

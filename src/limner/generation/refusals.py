@@ -6,6 +6,8 @@ returns verdicts and touches no database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +17,10 @@ from limner.db.tables import ModerationEvent
 from limner.generation.accounts import AccountRef
 from limner.ids import new_event_id
 
-__all__ = ["RefusalLog", "recent_refusals", "record_refusal"]
+__all__ = ["RefusalLog", "RefusalRecorder", "recent_refusals", "record_refusal"]
+
+#: records a refusal (account, field, rule, style) before it is raised
+RefusalRecorder = Callable[[AccountRef, str, str, str], None]
 
 
 def record_refusal(

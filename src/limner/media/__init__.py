@@ -9,6 +9,7 @@ from limner.media.refs import (
     MediaSources,
     RefSource,
     resolve_media_ref,
+    source_of,
 )
 from limner.media.uploads import (
     UploadInfo,
@@ -36,4 +37,5 @@ __all__ = [
     "mask_image",
     "repaint_mask",
     "resolve_media_ref",
+    "source_of",
 ]

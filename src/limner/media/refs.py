@@ -110,6 +110,25 @@ class MediaResolver:
         return resolve_media_ref(reference, owner=account.id, field=field, sources=self.sources)
 
 
+def source_of(ref: object) -> RefSource | None:
+    """Where a reference would come from, read from its form alone (nothing is fetched or looked
+    up), so a rule can refuse a user's picture before the server touches it; None if malformed."""
+    if not isinstance(ref, str):
+        return None
+    for prefix, source in _PREFIXES:
+        if ref.startswith(prefix):
+            return source
+    return None
+
+
+_PREFIXES = (
+    ("upl_", RefSource.upload),
+    ("gen_", RefSource.generation),
+    ("data:", RefSource.data),
+    ("https://", RefSource.url),
+)
+
+
 def resolve_media_ref(ref: str, *, owner: int, field: str, sources: MediaSources) -> InputImage:
     """The picture `ref` names for the key `owner` (an account id), or `ValidationFailed` on
     `field` (`PayloadTooLarge` for an inline picture past the byte limit)."""

@@ -37,10 +37,13 @@ class Verdict:
     #: a refusal message for the user where the default one would not say enough (it lists the
     #: supported languages for `unsupported_language`); never the matched text
     message: str | None = None
+    #: some field has sexual or nudity wording (allowed text can still be sexual): input
+    #: pictures of such a request are screened for apparent minors in every style
+    sexual: bool = False
 
     @classmethod
-    def allow(cls) -> Verdict:
-        return cls(allowed=True)
+    def allow(cls, *, sexual: bool = False) -> Verdict:
+        return cls(allowed=True, sexual=sexual)
 
     @classmethod
     def block(cls, field: str, rule: str, *, message: str | None = None) -> Verdict:

@@ -177,7 +177,7 @@ class RuleModerator:
             term = self._operator_terms.find(field.text.ascii)
             if term is not None:
                 return Review(Verdict.block(field.path, "operator_term"), languages, term)
-        return Review(Verdict.allow(), languages)
+        return Review(Verdict.allow(sexual=sexual is not None), languages)
 
     def _minor(self, field: AnalyzedField) -> tuple[str, str, str] | None:
         views = field.text.ascii

@@ -10,9 +10,13 @@ from limner.screening._factory import build_screener
 from limner.screening._gate import ScreeningGate
 from limner.screening._policy import (
     MIN_APPARENT_AGE,
+    RULE_INPUT_MINOR_AGE,
+    RULE_INPUT_NUDITY,
     RULE_MINOR_AGE,
     RULE_NUDITY,
     checks_for,
+    input_checks,
+    input_refusal_rule,
     refusal_rule,
 )
 from limner.screening._screener import ModelScreener
@@ -27,6 +31,8 @@ from limner.screening._types import (
 
 __all__ = [
     "MIN_APPARENT_AGE",
+    "RULE_INPUT_MINOR_AGE",
+    "RULE_INPUT_NUDITY",
     "RULE_MINOR_AGE",
     "RULE_NUDITY",
     "AgeEstimator",
@@ -39,5 +45,7 @@ __all__ = [
     "ScreeningResult",
     "build_screener",
     "checks_for",
+    "input_checks",
+    "input_refusal_rule",
     "refusal_rule",
 ]

@@ -3,6 +3,8 @@
 Before: `require(checks)` refuses a job whose screens cannot run (`ScreeningUnavailable`, 503),
 before credits are reserved or a model is touched. After: `rule_for(image, checks)` names the
 rule that refuses the output, or None. A screen that fails while running refuses too.
+Input pictures: `input_rule_for(image, adult=..., sexual_prompt=...)`, with the same fail-closed
+behaviour, before any model sees the picture.
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ import logging
 from PIL import Image
 
 from limner.errors import ConfigurationError, ScreeningUnavailable
-from limner.screening._policy import MIN_APPARENT_AGE, refusal_rule
+from limner.screening._policy import (
+    MIN_APPARENT_AGE,
+    input_checks,
+    input_refusal_rule,
+    refusal_rule,
+)
 from limner.screening._screener import ALL_CHECKS
-from limner.screening._types import Checks, ImageScreener
+from limner.screening._types import Checks, ImageScreener, ScreeningResult
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +60,20 @@ class ScreeningGate:
     def rule_for(self, image: Image.Image, checks: Checks) -> str | None:
         if not checks.any:
             return None
+        result = self._screen(image, checks)
+        return refusal_rule(result, checks, min_apparent_age=self.min_apparent_age)
+
+    def input_rule_for(self, image: Image.Image, *, adult: bool, sexual_prompt: bool) -> str | None:
+        """The rule refusing an input picture, or None; `ScreeningUnavailable` (503) when its
+        screens cannot run, so no picture reaches a model unscreened."""
+        checks = input_checks(adult=adult, sexual_prompt=sexual_prompt)
+        self.require(checks)
+        result = self._screen(image, checks)
+        return input_refusal_rule(result, checks, min_apparent_age=self.min_apparent_age)
+
+    def _screen(self, image: Image.Image, checks: Checks) -> ScreeningResult:
         try:
-            result = self.screener.screen(image, checks)
+            return self.screener.screen(image, checks)
         except Exception as exc:  # a screen that cannot give an answer never lets an image out
             log.exception("image screening failed")
             raise ScreeningUnavailable() from exc
-        return refusal_rule(result, checks, min_apparent_age=self.min_apparent_age)

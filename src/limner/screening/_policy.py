@@ -3,6 +3,10 @@
 - a job that took a user image: nudity, in every style (no sexual imagery of real people);
 - a key marked SFW-only: nudity, on every output it gets;
 - the adult style: apparent age on every detected face, refused below `min_apparent_age`.
+
+Input pictures (`image`, `mask`, references) are screened before any model sees them
+(`input_checks`, `input_refusal_rule`): apparent-minor faces when the style is adult or the prompt
+is sexual; nudity when the style is not adult (a sexual picture never enters a non-adult job).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ MIN_APPARENT_AGE = 25
 
 RULE_NUDITY = "output_nudity"
 RULE_MINOR_AGE = "output_minor_age"
+RULE_INPUT_NUDITY = "input_nudity"
+RULE_INPUT_MINOR_AGE = "input_minor_age"
 
 
 def checks_for(*, style: Style, sfw_only: bool, image_input: bool) -> Checks:
@@ -30,4 +36,20 @@ def refusal_rule(
         return RULE_MINOR_AGE
     if checks.nudity and result.nudity:
         return RULE_NUDITY
+    return None
+
+
+def input_checks(*, adult: bool, sexual_prompt: bool) -> Checks:
+    """The screens an input picture gets: ages with adult or sexual intent, nudity otherwise."""
+    return Checks(nudity=not adult, apparent_age=adult or sexual_prompt)
+
+
+def input_refusal_rule(
+    result: ScreeningResult, checks: Checks, *, min_apparent_age: float = MIN_APPARENT_AGE
+) -> str | None:
+    """The rule that refuses this input picture, or None when a model may see it."""
+    if checks.apparent_age and any(face.apparent_age < min_apparent_age for face in result.faces):
+        return RULE_INPUT_MINOR_AGE
+    if checks.nudity and result.nudity:
+        return RULE_INPUT_NUDITY
     return None

@@ -30,6 +30,13 @@ def _check(moderator: RuleModerator, style: Style, **fields: str) -> Verdict:
     return moderator.check(ModerationRequest(style=style, fields=texts))
 
 
+def test_an_allowed_verdict_says_whether_the_text_is_sexual(moderator: RuleModerator) -> None:
+    """The planner screens input pictures for apparent minors when the prompt is sexual."""
+    assert _check(moderator, Style.realistic, prompt="a nude figure study in charcoal").sexual
+    assert _check(moderator, Style.realistic, prompt="a lighthouse at dusk") == Verdict.allow()
+    assert not _check(moderator, Style.nude, prompt="a portrait by a window").sexual
+
+
 def test_a_minor_alone_is_fine_outside_the_adult_style(moderator: RuleModerator) -> None:
     assert _check(moderator, Style.realistic, prompt="a child flying a kite").allowed
     assert _check(moderator, Style.anime, prompt="a 12 year old at school").allowed

@@ -7,12 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from PIL import Image
-
 from limner.domain.requests import GenerateRequest, parse_model
 from limner.domain.styles import credit_cost
-from limner.generation.accounts import AccountRef
-from limner.generation.inputs import ImageResolver
+from limner.generation.inputs import PictureRef
 from limner.moderation.base import TextField
 from limner.screening import Checks, checks_for
 
@@ -60,10 +57,10 @@ class Kind:
         """Every free-text field, for moderation (a kind with more text adds its own)."""
         return moderation_fields(request)
 
-    def inputs(
-        self, request: GenerateRequest, account: AccountRef, resolve: ImageResolver
-    ) -> tuple[Image.Image, ...]:
-        """The input pictures, resolved from the request's references, in the backend's order."""
+    def pictures(self, request: GenerateRequest) -> tuple[PictureRef, ...]:
+        """The request's picture fields with their references, in the backend's order. The
+        planner resolves and admits each one (`generation.admission`): a kind never sees a
+        picture the safety gate has not passed."""
         return ()
 
     def spec_options(self, request: GenerateRequest) -> dict[str, Any]:

@@ -1,19 +1,18 @@
 """`i2v`: animate a still (studio spec, "Video"): the video starts from the `image`.
 
-The picture is resolved by the `ImageResolver` like any input (uploads, the key's own `gen_`,
-data URLs, https through the guard); the adult style never takes a user's picture (refused before
-the body is parsed, and recorded). The outputs of a job that took a user's picture are screened
-for nudity on sampled frames.
+The planner resolves `image` (an upload, the key's own `gen_`, a data URL, https through the
+guard) and admits it through `generation.admission` like every input picture: in the adult style
+a user's picture is refused (403, recorded) and only the key's own provenance-verified
+generations are taken; every input picture is screened. The outputs of a job that took a user's
+picture are screened for nudity on sampled frames.
 """
 
 from __future__ import annotations
 
-from PIL import Image
 from pydantic import Field
 
 from limner.domain.requests import GenerateRequest
-from limner.generation.accounts import AccountRef
-from limner.generation.inputs import ImageResolver
+from limner.generation.inputs import PictureRef
 from limner.generation.kinds.video import VideoKind, VideoRequest
 
 
@@ -22,7 +21,8 @@ class ImageToVideoRequest(VideoRequest):
 
     image: str = Field(
         ...,
-        description="The still to animate: upl_..., gen_..., data:image/...;base64,... or https.",
+        description="The still to animate: an upload (upl_...), one of the key's generations "
+        "(gen_..., gen_...#2), a data:image/...;base64, URL or an https:// URL.",
     )
 
 
@@ -32,8 +32,6 @@ class ImageToVideo(VideoKind):
     request_model = ImageToVideoRequest
     takes_user_image = True
 
-    def inputs(
-        self, request: GenerateRequest, account: AccountRef, resolve: ImageResolver
-    ) -> tuple[Image.Image, ...]:
+    def pictures(self, request: GenerateRequest) -> tuple[PictureRef, ...]:
         assert isinstance(request, ImageToVideoRequest)
-        return (resolve(request.image, field="image", account=account),)
+        return (PictureRef("image", request.image),)
