@@ -91,9 +91,8 @@ def build_pipeline(tiny: bool, dtype: Any) -> Any:
         LTXPipeline,
         LTXVideoTransformer3DModel,
     )
-    from transformers import T5Config, T5EncoderModel
-
     from tests.support.tiny_pipelines import build_tiny_tokenizer
+    from transformers import T5Config, T5EncoderModel
 
     torch.manual_seed(0)
     previous = torch.get_default_dtype()
@@ -149,7 +148,9 @@ def peak_rss_gib() -> float | None:
     return None
 
 
-def time_model(pipe: Any, preset: str, device: str, steps: int, decode_frames: int, tiny: bool) -> ModelRow:
+def time_model(
+    pipe: Any, preset: str, device: str, steps: int, decode_frames: int, tiny: bool
+) -> ModelRow:
     import torch
 
     width, height, preset_steps = PRESETS[preset]
@@ -260,7 +261,9 @@ def main() -> None:
     if not options.skip_model:
         pipe = build_pipeline(options.tiny, torch.bfloat16).to(options.device)
         for preset in presets:
-            row = time_model(pipe, preset, options.device, options.steps, options.decode_frames, options.tiny)
+            row = time_model(
+                pipe, preset, options.device, options.steps, options.decode_frames, options.tiny
+            )
             model_rows.append(row)
             print(f"# {row}", file=sys.stderr, flush=True)
         del pipe
@@ -270,21 +273,29 @@ def main() -> None:
     ]
     device_name = torch.cuda.get_device_name() if options.device == "cuda" else "CPU"
     print(f"Machine: {describe_machine()}; device {device_name}; torch {torch.__version__}\n")
-    print("| preset | size | frames (4 s @ 24) | s/step (CFG) | steps | denoise s per video s "
-          "(extrapolated) | VAE decode s per video s | total s per video s | peak RSS |")
+    print(
+        "| preset | size | frames (4 s @ 24) | s/step (CFG) | steps | denoise s per video s "
+        "(extrapolated) | VAE decode s per video s | total s per video s | peak RSS |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in model_rows:
         rss = f"{r.peak_rss_gib:.1f} GiB" if r.peak_rss_gib else "-"
-        print(f"| {r.preset} | {r.width}x{r.height} | {r.frames} | {r.step_s:.1f} | {r.steps} | "
-              f"{r.denoise_s_per_video_s:.0f} | {r.decode_s_per_video_s:.1f} | "
-              f"{r.total_s_per_video_s:.0f} | {rss} |")
-    print("\n| frame size | watermark s per video s | encode s per video s | C2PA s per video s "
-          "| MP4 KiB per s | watermark read back from the MP4 |")
+        print(
+            f"| {r.preset} | {r.width}x{r.height} | {r.frames} | {r.step_s:.1f} | {r.steps} | "
+            f"{r.denoise_s_per_video_s:.0f} | {r.decode_s_per_video_s:.1f} | "
+            f"{r.total_s_per_video_s:.0f} | {rss} |"
+        )
+    print(
+        "\n| frame size | watermark s per video s | encode s per video s | C2PA s per video s "
+        "| MP4 KiB per s | watermark read back from the MP4 |"
+    )
     print("|---|---|---|---|---|---|")
     for o in output_rows:
-        print(f"| {o.width}x{o.height} | {o.watermark_s_per_video_s:.2f} | "
-              f"{o.encode_s_per_video_s:.2f} | {o.c2pa_s_per_video_s:.3f} | "
-              f"{o.mp4_kib_per_video_s:.0f} | {o.watermark_read_back} |")
+        print(
+            f"| {o.width}x{o.height} | {o.watermark_s_per_video_s:.2f} | "
+            f"{o.encode_s_per_video_s:.2f} | {o.c2pa_s_per_video_s:.3f} | "
+            f"{o.mp4_kib_per_video_s:.0f} | {o.watermark_read_back} |"
+        )
     if options.json:
         options.json.write_text(json.dumps({
             "model": [asdict(r) for r in model_rows], "output": [asdict(o) for o in output_rows],

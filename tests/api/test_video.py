@@ -19,7 +19,9 @@ from tests.support.events import wait_finished
 PROMPT = "a lighthouse at dusk"
 
 
-def png_data_url(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (30, 160, 90)) -> str:
+def png_data_url(
+    size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (30, 160, 90)
+) -> str:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
@@ -117,7 +119,13 @@ def test_i2v_starts_from_the_image(client: TestClient, funded: Key) -> None:
     queued = submit(
         client,
         funded,
-        {"prompt": PROMPT, "type": "i2v", "image": png_data_url(), "duration_s": 1, "quality": "hires"},
+        {
+            "prompt": PROMPT,
+            "type": "i2v",
+            "image": png_data_url(),
+            "duration_s": 1,
+            "quality": "hires",
+        },
     )
     body = wait_finished(client, queued["id"], funded.headers)
     assert body["status"] == "completed", body
@@ -211,7 +219,9 @@ def test_the_price_per_second_is_the_operators(settings_factory: Any) -> None:
         assert short.status_code == 402, short.text
         assert short.json()["credits_required"] == 6
         one = client.post(
-            "/api/v1/generate", json={"prompt": PROMPT, "type": "t2v", "duration_s": 1}, headers=headers
+            "/api/v1/generate",
+            json={"prompt": PROMPT, "type": "t2v", "duration_s": 1},
+            headers=headers,
         )
         assert one.status_code == 202
         assert wait_finished(client, one.json()["id"], headers)["credits_used"] == 3

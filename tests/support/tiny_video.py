@@ -109,8 +109,7 @@ def write_video_models_toml(
                 f"width = {TINY_VIDEO_SIZE}\n"
                 f"height = {TINY_VIDEO_SIZE}\n"
                 f"fps = {TINY_VIDEO_FPS}\n"
-                "max_sequence_length = 16\n"
-                + ("enabled = false\n" if style == "nude" else "")
+                "max_sequence_length = 16\n" + ("enabled = false\n" if style == "nude" else "")
             )
     path.write_text("\n".join(parts), encoding="utf-8")
     return path

@@ -26,9 +26,9 @@ from limner.errors import ValidationFailed
 __all__ = [
     "VIDEO_MP4",
     "VideoInfo",
+    "available",
     "decode_frames",
     "encode_mp4",
-    "available",
     "install_hint",
     "is_mp4",
     "poster_png",

@@ -271,7 +271,10 @@ class DiffusersBackend:
         self._video_missing = missing
 
     def _find_missing(
-        self, preset: ModelPreset | VideoPreset, where: str, found: set[tuple[str, str | None, str | None]]
+        self,
+        preset: ModelPreset | VideoPreset,
+        where: str,
+        found: set[tuple[str, str | None, str | None]],
     ) -> MissingModel | None:
         """What of the preset's models is missing (the first), or None; `found` remembers the
         sources already found, since presets often share one."""

@@ -324,9 +324,7 @@ def parse_registry(
         raise ConfigurationError(f"{source}: {_describe(exc)}") from exc
 
 
-def _video_tables(
-    tables: Any, *, source: str, base_dir: Path | None
-) -> dict[str, dict[str, Any]]:
+def _video_tables(tables: Any, *, source: str, base_dir: Path | None) -> dict[str, dict[str, Any]]:
     """`[video.<style>.<quality>]` tables ([defaults] does not apply: other keys, other models)."""
     if not isinstance(tables, dict):
         raise ConfigurationError(f"{source}: 'video' must be a table")

@@ -177,4 +177,3 @@ class VideoMaker:
             log.exception("diffusers video pipeline %s failed", preset.pipeline)
             raise GenerationFailed() from exc
         return list(result.frames[0])
-

@@ -122,13 +122,13 @@ class VideoKind(Kind):
         if (request.width is None) != (request.height is None):
             missing = "height" if request.height is None else "width"
             raise ValidationFailed(missing, f"{missing}: give width and height together")
-        if request.width is not None and request.height is not None:
-            if request.width * request.height > terms.max_pixels:
-                raise ValidationFailed(
-                    "width",
-                    f"width: {request.width}x{request.height} is more than this server's "
-                    f"{terms.max_pixels} pixels a frame",
-                )
+        pixels = (request.width or 0) * (request.height or 0)
+        if pixels > terms.max_pixels:
+            raise ValidationFailed(
+                "width",
+                f"width: {request.width}x{request.height} is more than this server's "
+                f"{terms.max_pixels} pixels a frame",
+            )
 
     def price_per_output(self, request: GenerateRequest) -> int:
         assert isinstance(request, VideoRequest)
