@@ -321,3 +321,16 @@ def test_cancel_mid_video_releases_the_credits(settings_factory: Any) -> None:
                 select(func.count()).select_from(Reservation).where(Reservation.status == "open")
             )
         assert open_holds == 0
+
+
+def test_the_openapi_schema_documents_videos(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    assert {"duration_s", "fps", "width", "height"} <= set(components["VideoRequest"]["properties"])
+    assert components["ImageToVideoRequest"]["required"] == ["prompt", "image"]
+    generation = components["GenerationPublic"]["properties"]
+    assert {"video_url", "poster_url", "duration_s", "fps", "frames", "width", "height"} <= set(
+        generation
+    )
+    served = schema["paths"]["/generations/{filename}"]["get"]["responses"]
+    assert "video/mp4" in served["206"]["content"] and "416" in served

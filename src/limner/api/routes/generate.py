@@ -11,6 +11,8 @@ from limner.api.errors import error_responses
 from limner.api.idempotency import idempotent
 from limner.api.schemas import GenerationPublic
 from limner.domain.requests import GenerateRequest
+from limner.generation.kinds.i2v import ImageToVideoRequest
+from limner.generation.kinds.video import VideoRequest
 
 router = APIRouter(prefix="/api/v1", tags=["generate"])
 
@@ -33,7 +35,7 @@ REQUEST_BODY = {
     ],
 }
 #: models referenced by hand-written OpenAPI fragments; `create_app` adds them to the schema
-EXTRA_SCHEMAS = [GenerateRequest]
+EXTRA_SCHEMAS = [GenerateRequest, VideoRequest, ImageToVideoRequest]
 
 
 @router.post(
@@ -43,9 +45,15 @@ EXTRA_SCHEMAS = [GenerateRequest]
     summary="Generate an image",
     description="Generates `n` images (default 1) and answers when they are stored. Credits "
     'are charged only for successful images: fast 1, hires 2 each. With `"async": true` or a '
-    "`webhook_url`, answers 202 at once with the queued generation instead.",
+    "`webhook_url`, answers 202 at once with the queued generation instead. With "
+    '`"type": "t2v"` (body: `VideoRequest`) or `"type": "i2v"` (body: `ImageToVideoRequest`) '
+    "it makes an MP4 video and its poster, always answered 202 with the job and priced per "
+    "requested second (fast 2, hires 4 credits by default).",
     responses={
-        202: {"model": GenerationPublic, "description": "Queued (async or webhook_url)."},
+        202: {
+            "model": GenerationPublic,
+            "description": "Queued (async, webhook_url, or a video type).",
+        },
         **error_responses(400, 401, 402, 403, 409, 413, 429, 503),
     },
     openapi_extra=REQUEST_BODY,
