@@ -10,7 +10,9 @@ text encoder (4.7B parameters, about 9.5 GB in bf16) does not fit beside it on a
 that others share: a one-layer T5 of the same width (4096) stands in, so the text encoding, one
 pass per request, is NOT in the figures. Per preset it times:
 
-- denoising: the pipeline for `--steps` steps (2 by default) at the preset's size and frame count,
+- denoising: the pipeline for `--steps` steps (2 by default) at the preset's size, for a clip of
+  `--seconds` (default 4 s at 24 fps: 97 frames; a shorter clip scales linearly per second,
+  which slightly underestimates longer clips, whose attention grows with the square),
   with classifier-free guidance (guidance 3.0: two transformer passes per step), latents out; the
   time per step is the median of the steps after the first; the preset's whole run is that times
   its `steps` (30 fast, 40 hires), extrapolated, not measured;
@@ -63,9 +65,12 @@ class ModelRow:
     decode_s_per_video_s: float
     peak_rss_gib: float | None
 
+    #: seconds of video the timed clip holds (`--seconds`)
+    seconds: int = SECONDS
+
     @property
     def denoise_s_per_video_s(self) -> float:
-        return self.step_s * self.steps / SECONDS
+        return self.step_s * self.steps / self.seconds
 
     @property
     def total_s_per_video_s(self) -> float:
@@ -149,7 +154,7 @@ def peak_rss_gib() -> float | None:
 
 
 def time_model(
-    pipe: Any, preset: str, device: str, steps: int, decode_frames: int, tiny: bool
+    pipe: Any, preset: str, device: str, steps: int, decode_frames: int, tiny: bool, seconds: int
 ) -> ModelRow:
     import torch
 
@@ -157,7 +162,7 @@ def time_model(
     if tiny:
         width, height = 64, 64
     ratio = pipe.vae_temporal_compression_ratio
-    frames = ((SECONDS * FPS - 1 + ratio - 1) // ratio) * ratio + 1
+    frames = ((seconds * FPS - 1 + ratio - 1) // ratio) * ratio + 1
     marks: list[float] = []
 
     def on_step_end(_pipe: Any, _step: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -194,7 +199,7 @@ def time_model(
     return ModelRow(
         preset=preset, device=device, width=width, height=height, frames=frames,
         step_s=step_s, steps=preset_steps, decode_s_per_video_s=decode_s * FPS / decoded_frames,
-        peak_rss_gib=peak_rss_gib() if device == "cpu" else None,
+        peak_rss_gib=peak_rss_gib() if device == "cpu" else None, seconds=seconds,
     )  # fmt: skip
 
 
@@ -245,6 +250,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--presets", default=None, help="fast,hires (default: fast on CPU)")
     parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument(
+        "--seconds", type=int, default=SECONDS, help="clip length timed (default 4, the default)"
+    )
     parser.add_argument("--decode-frames", type=int, default=9)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--tiny", action="store_true")
@@ -262,8 +270,9 @@ def main() -> None:
         pipe = build_pipeline(options.tiny, torch.bfloat16).to(options.device)
         for preset in presets:
             row = time_model(
-                pipe, preset, options.device, options.steps, options.decode_frames, options.tiny
-            )
+                pipe, preset, options.device, options.steps, options.decode_frames, options.tiny,
+                options.seconds,
+            )  # fmt: skip
             model_rows.append(row)
             print(f"# {row}", file=sys.stderr, flush=True)
         del pipe
@@ -274,7 +283,7 @@ def main() -> None:
     device_name = torch.cuda.get_device_name() if options.device == "cuda" else "CPU"
     print(f"Machine: {describe_machine()}; device {device_name}; torch {torch.__version__}\n")
     print(
-        "| preset | size | frames (4 s @ 24) | s/step (CFG) | steps | denoise s per video s "
+        "| preset | size | frames timed (24 fps) | s/step (CFG) | steps | denoise s per video s "
         "(extrapolated) | VAE decode s per video s | total s per video s | peak RSS |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
