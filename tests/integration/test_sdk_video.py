@@ -62,3 +62,27 @@ def test_the_async_client_waits_for_a_video(live: tuple[str, str]) -> None:
 
     done = asyncio.run(go())
     assert done.status == "completed" and done.frames == 8
+
+
+def test_a_video_webhook_carries_the_video(settings_factory: Any) -> None:
+    import limner.client as sdk
+    from tests.support.gated import GATE_LIMIT_S
+    from tests.support.receiver import receiver
+
+    app = create_app(
+        settings_factory(queue_poll_s=0.05, webhook_allow_private=True, free_daily_credits=0)
+    )
+    with running(app) as base:
+        app.state.limner.settings.public_url = base
+        with app.state.limner.database.transaction() as session:
+            issued = keys.create_key(session=session)
+            ledger.grant(session=session, account_id=issued.account_id, amount=10)
+        with Client(base, issued.key) as client, receiver() as hook:
+            secret = client.webhook_secret().secret
+            job = client.generate(PROMPT, type="t2v", duration_s=1, webhook_url=hook.url)
+            assert hook.arrived.wait(GATE_LIMIT_S), "no webhook arrived"
+    payload = sdk.verify_webhook(hook.received[0].headers, hook.received[0].body, secret)
+    assert payload["type"] == "generation.completed"
+    data = payload["data"]
+    assert data["id"] == job.id and data["type"] == "t2v"
+    assert data["video_url"].endswith(".mp4") and data["frames"] == 8 and data["credits_used"] == 2

@@ -25,6 +25,8 @@ class Receiver:
     extra_headers: dict[str, str] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: set when a request has arrived (a test waits on it instead of a clock)
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     def next_status(self) -> int:
         with self.lock:
@@ -43,6 +45,7 @@ def receiver(script: list[int] | None = None, then: int = 200) -> Iterator[Recei
                 state.received.append(
                     Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
+            state.arrived.set()
             status = state.next_status()
             self.send_response(status)
             for name, value in state.extra_headers.items():
