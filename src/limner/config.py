@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     video_max_pixels: int = Field(
         1280 * 720, ge=64 * 64, description="Largest width x height of a video frame."
     )
+    video_timeout_s: float = Field(
+        1800.0, gt=0, description="How long one video may take (generation_timeout_s is images')."
+    )
 
     # rate limits, in the `limits` notation ("10/minute", "100/hour;10/minute" is not allowed)
     rate_limit_free: str = "10/minute"

@@ -233,6 +233,7 @@ def video_terms(settings: Settings) -> VideoTerms:
         max_fps=settings.video_max_fps,
         max_frames=settings.video_max_frames,
         max_pixels=settings.video_max_pixels,
+        timeout_s=settings.video_timeout_s,
     )
 
 

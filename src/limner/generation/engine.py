@@ -366,7 +366,12 @@ class GenerationService:
     ) -> Delivered:
         with self._stage("backend"):  # waiting for a slot included
             # the key is the runner's unit of fairness: one key cannot take every slot
-            media = plan.runner.run(plan.spec(generation_id, seed), context, owner=str(account.id))
+            media = plan.runner.run(
+                plan.spec(generation_id, seed),
+                context,
+                owner=str(account.id),
+                timeout_s=plan.kind.timeout_s,
+            )
         if media.mime_type == VIDEO:  # the video kinds' hook: screen, stamp, encode, store
             return self._deliver_video(generation_id, plan, media, context, account=account)
         image = media.image

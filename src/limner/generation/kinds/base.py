@@ -40,6 +40,11 @@ class Kind:
     #: takes a user's picture: its outputs are screened for nudity and marked composite
     takes_user_image: ClassVar[bool] = False
 
+    @property
+    def timeout_s(self) -> float | None:
+        """How long one output may take; None: the runner's (`LIMNER_GENERATION_TIMEOUT_S`)."""
+        return None
+
     def parse(self, body: dict[str, Any]) -> GenerateRequest:
         return parse_model(self.request_model, body)
 

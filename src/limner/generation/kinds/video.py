@@ -50,6 +50,8 @@ class VideoTerms:
     max_pixels: int = 1280 * 720
     #: the fps a request without one is checked against (the model's own is used to make it)
     default_fps: int = 24
+    #: how long one video may take to make (a video is far longer work than an image)
+    timeout_s: float = 1800.0
 
 
 class VideoRequest(GenerateRequest):
@@ -94,6 +96,10 @@ class VideoKind(Kind):
 
     def __init__(self, terms: VideoTerms | None = None) -> None:
         self.terms = terms or VideoTerms()
+
+    @property
+    def timeout_s(self) -> float | None:
+        return self.terms.timeout_s
 
     def parse(self, body: dict[str, Any]) -> GenerateRequest:
         if "n" in body:
