@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from limner.api.deps import ContextDep, GeneratingCaller, JsonObject
 from limner.api.errors import error_responses
@@ -35,7 +36,7 @@ REQUEST_BODY = {
     ],
 }
 #: models referenced by hand-written OpenAPI fragments; `create_app` adds them to the schema
-EXTRA_SCHEMAS = [GenerateRequest, VideoRequest, ImageToVideoRequest]
+EXTRA_SCHEMAS: list[type[BaseModel]] = [GenerateRequest, VideoRequest, ImageToVideoRequest]
 
 
 @router.post(
