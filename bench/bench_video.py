@@ -175,6 +175,8 @@ def time_model(
         if device == "cuda":
             torch.cuda.synchronize()
         marks.append(time.perf_counter())
+        # as it goes: a run cut short still tells its steps
+        print(f"# step {len(marks)}: {marks[-1] - start:.1f} s since start", file=sys.stderr)
         return kwargs
 
     start = time.perf_counter()
