@@ -500,10 +500,12 @@ def moderation_check(
 @app.command()
 def verify(
     image: Annotated[
-        Path, typer.Argument(help="The image file to check.", exists=True, dir_okay=False)
+        Path,
+        typer.Argument(help="The image or MP4 file to check.", exists=True, dir_okay=False),
     ],
 ) -> None:
-    """Say whether IMAGE came from this server and which generation made it (exit 1 if not)."""
+    """Say whether IMAGE (PNG, JPEG or MP4) came from this server and which generation made it
+    (exit 1 if not)."""
     from limner.verification import verify_image
     from limner.wiring import build_stamper
 
@@ -522,7 +524,7 @@ def verify(
         table.add_row(name, str(value))
     console.print(table)
     if result.from_this_server:
-        console.print(f"[green]Made by this server: generation {result.image.watermark_id}[/green]")
+        console.print(f"[green]Made by this server: generation {result.image.named_id}[/green]")
         if result.image.made_from_input:
             recorded = ", ".join(result.image.ingredients) or "no manifest"
             console.print(f"Made from an input picture (C2PA ingredients: {recorded})")
@@ -629,19 +631,35 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible result.")] = None,
     n: Annotated[int, typer.Option("--n", help="Images to make (seed, seed+1, ...).")] = 1,
     width: Annotated[
-        int | None, typer.Option(help="Width in px, a multiple of 8 (default: the preset's).")
+        int | None,
+        typer.Option(help="Width in px, a multiple of 8 (videos: of 32; default: the preset's)."),
     ] = None,
     height: Annotated[
-        int | None, typer.Option(help="Height in px, a multiple of 8 (default: the preset's).")
+        int | None,
+        typer.Option(help="Height in px, a multiple of 8 (videos: of 32; default: the preset's)."),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="png (default), jpeg or webp.")
+        str, typer.Option("--format", help="png (default), jpeg or webp (images only).")
     ] = "png",
-    out: Annotated[Path | None, typer.Option(help="Where to save the (first) image.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to save the (first) image, or the video.")
+    ] = None,
     character: Annotated[
         str | None, typer.Option(help="One of your characters (chr_...); its style is used.")
     ] = None,
-    type_: Annotated[str, typer.Option("--type", help="t2i, i2i, inpaint or outpaint.")] = "t2i",
+    type_: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            help="t2i, i2i, inpaint, outpaint; t2v (a video) or i2v (animate --image).",
+        ),
+    ] = "t2i",
+    duration: Annotated[
+        int | None, typer.Option("--duration", help="Videos: seconds, 1 to 10 (default 4).")
+    ] = None,
+    fps: Annotated[
+        int | None, typer.Option(help="Videos: frames per second (default: the model's).")
+    ] = None,
     image: Annotated[
         str | None,
         typer.Option(help="Input picture: a file (uploaded first), upl_..., gen_... or https://."),
@@ -657,8 +675,8 @@ def generate(
     api_key: ApiKey = "",
 ) -> None:
     """Generate on a Limner server (LIMNER_URL, LIMNER_API_KEY), following its progress, and
-    save the images. With --type i2i/inpaint/outpaint, --image (and --mask, --strength,
-    --expand) give the input: local files are uploaded first."""
+    save the images (or, with --type t2v/i2v, the MP4). With --type i2i/inpaint/outpaint/i2v,
+    --image (and --mask, --strength, --expand) give the input: local files are uploaded first."""
     import httpx
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -668,7 +686,10 @@ def generate(
         err_console.print("[red]error:[/red] set LIMNER_API_KEY or pass --api-key")
         raise typer.Exit(1)
     url = _server_url(url)
-    options: dict[str, Any] = {"style": style, "quality": quality, "n": n}
+    video = type_ in ("t2v", "i2v")
+    options: dict[str, Any] = {"style": style, "quality": quality}
+    if not video:  # a video is one output: `n` is refused
+        options["n"] = n
     if output_format != "png":  # the server's default; the server validates the value
         options["output_format"] = output_format
     if seed is not None:
@@ -680,9 +701,15 @@ def generate(
     for name, side in (("width", width), ("height", height)):
         if side is not None:
             options[name] = side
-    if type_ != "t2i":
+    if type_ != "t2i":  # a v1 body stays a v1 body
         options["type"] = type_
-    extra = {"image": image, "mask": mask, "strength": strength}
+    extra = {
+        "image": image,
+        "mask": mask,
+        "strength": strength,
+        "duration_s": duration,
+        "fps": fps,
+    }
     options.update({name: value for name, value in extra.items() if value is not None})
     if expand is not None:
         options["expand"] = _expand_option(expand)
@@ -692,21 +719,30 @@ def generate(
             job = client.submit(prompt, **options)
             columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
             with Progress(*columns, console=err_console, transient=True) as progress:
-                task = progress.add_task("queued", total=n * 100)
+                # a video: denoising is the first half of the bar, encoding the second
+                task = progress.add_task("queued", total=(1 if video else n) * 100)
                 for event in client.stream_events(job.id):
                     data = event.data
                     if event.event == "queued":
                         progress.update(task, description=f"queued #{data.get('queue_position')}")
                     elif event.event == "progress" and data.get("total"):
-                        done = (data["image"] - 1) * 100 + 100 * data["step"] // data["total"]
-                        progress.update(
-                            task,
-                            completed=done,
-                            description=f"image {data['image']}/{data['images']}",
-                        )
+                        share = 100 * data["step"] // data["total"]
+                        if video:
+                            encoding = data.get("stage") == "encoding"
+                            done = 50 + share // 2 if encoding else share // 2
+                            what = (
+                                f"encoding {data['step']}/{data['total']} s"
+                                if encoding
+                                else f"step {data['step']}/{data['total']}"
+                            )
+                        else:
+                            done = (data["image"] - 1) * 100 + share
+                            what = f"image {data['image']}/{data['images']}"
+                        progress.update(task, completed=done, description=what)
             result = client.wait(job.id)
+            video_url = getattr(result, "video_url", None)
             urls: list[str | None] = [image.url for image in result.images or []]
-            urls = urls or [result.image_url]
+            urls = [video_url] if video_url else urls or [result.image_url]
             downloads = [client.download(image_url) for image_url in urls if image_url]
     except LimnerAPIError as error:
         err_console.print(
@@ -716,7 +752,7 @@ def generate(
     except httpx.HTTPError as error:
         err_console.print(f"[red]error:[/red] cannot reach {url}: {error}")
         raise typer.Exit(1) from error
-    suffix = {"jpeg": ".jpg", "webp": ".webp"}.get(output_format, ".png")
+    suffix = ".mp4" if video else {"jpeg": ".jpg", "webp": ".webp"}.get(output_format, ".png")
     first = out or Path(f"{result.id}{suffix}")
     for index, image_bytes in enumerate(downloads):
         target = first if index == 0 else first.with_name(f"{first.stem}-{index + 1}{first.suffix}")

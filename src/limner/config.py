@@ -82,6 +82,24 @@ class Settings(BaseSettings):
     # credits
     free_daily_credits: int = Field(5, ge=0, description="Daily allowance of the free plan.")
     pro_daily_credits: int = Field(100, ge=0, description="Daily allowance of the pro plan.")
+    video_credits_per_second_fast: int = Field(
+        2, ge=0, description="Credits per requested second of video (t2v, i2v) at fast quality."
+    )
+    video_credits_per_second_hires: int = Field(
+        4, ge=0, description="Credits per requested second of video (t2v, i2v) at hires quality."
+    )
+
+    # video caps (docs/studio.md): each refusal is a 400 naming the field
+    video_max_fps: int = Field(30, ge=1, le=120, description="Largest `fps` a video may ask for.")
+    video_max_frames: int = Field(
+        257, ge=1, description="Largest duration_s x fps of a video request."
+    )
+    video_max_pixels: int = Field(
+        1280 * 720, ge=64 * 64, description="Largest width x height of a video frame."
+    )
+    video_timeout_s: float = Field(
+        1800.0, gt=0, description="How long one video may take (generation_timeout_s is images')."
+    )
 
     # rate limits, in the `limits` notation ("10/minute", "100/hour;10/minute" is not allowed)
     rate_limit_free: str = "10/minute"

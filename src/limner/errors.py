@@ -12,6 +12,7 @@ LimnerError
 ├── InsufficientCredits          (402 insufficient_credits)
 ├── ContentBlocked               (403 content_blocked, names a field)
 ├── NotFound                     (404 not_found)
+├── RangeNotSatisfiable          (416 range_not_satisfiable: a Range past the end of a file)
 ├── Conflict                     (409 conflict)
 │   ├── AlreadyFinished          (409 already_finished: cancel of a finished generation)
 │   ├── IdempotencyKeyReused     (409 idempotency_key_reused: same key, another body)
@@ -133,6 +134,16 @@ class ContentBlocked(LimnerError):
 class NotFound(LimnerError):
     code = "not_found"
     default_message = "Not found."
+
+
+class RangeNotSatisfiable(LimnerError):
+    """A `Range` header none of whose bytes exist (a served video or image)."""
+
+    code = "range_not_satisfiable"
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        super().__init__(f"The requested range is not within the file's {size} bytes.")
 
 
 class Conflict(LimnerError):

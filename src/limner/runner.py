@@ -96,18 +96,23 @@ class GenerationRunner:
         return self.scheduler.running
 
     def run(
-        self, spec: GenerationSpec, context: GenerationContext, *, owner: str | None = None
+        self,
+        spec: GenerationSpec,
+        context: GenerationContext,
+        *,
+        owner: str | None = None,
+        timeout_s: float | None = None,
     ) -> Media:
         """Generate one output for `owner` (the key, for the per-key limit) or raise a
-        `GenerationFailed` subclass; never anything else."""
-        deadline = time.monotonic() + self.timeout_s
+        `GenerationFailed` subclass; never anything else. `timeout_s` replaces the runner's
+        timeout for this output (a video's is longer than an image's)."""
+        timeout_s = timeout_s if timeout_s is not None else self.timeout_s
+        deadline = time.monotonic() + timeout_s
         key = owner if owner is not None else f"anonymous-{next(_anonymous)}"
         with self._contexts_lock:
             self._contexts.add(context)
         try:
-            ticket = self.scheduler.acquire(
-                key, timeout_s=self.timeout_s, cancel=context.cancel_event
-            )
+            ticket = self.scheduler.acquire(key, timeout_s=timeout_s, cancel=context.cancel_event)
         except BaseException:
             self._forget(context)
             raise

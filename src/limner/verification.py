@@ -1,5 +1,6 @@
 """Did this server make this image, and which generation? Used by `POST /api/v1/verify` and
-`limner verify`. The watermark in the pixels is the evidence; the database confirms the id."""
+`limner verify`. The watermark in the pixels is the evidence (for an MP4, also a C2PA manifest
+signed by this server's key); the database confirms the id."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from limner.provenance import VerifyResult, verify
 @dataclass(frozen=True)
 class Verification:
     image: VerifyResult
-    #: the watermarked id is a generation recorded by this server
+    #: the watermarked (or, for a video, signed) id is a generation recorded by this server
     known_generation: bool
 
     @property
@@ -24,7 +25,7 @@ class Verification:
         result = self.image
         return {
             "from_this_server": self.from_this_server,
-            "generation_id": result.watermark_id,
+            "generation_id": result.named_id,
             "known_generation": self.known_generation,
             "ai_generated": result.ai_generated,
             "watermark_found": result.from_limner,
@@ -47,7 +48,7 @@ def verify_image(
     """Read the image's provenance and look its watermarked id up in the database."""
     result = verify(data, watermark_key=watermark_key, trust_anchors_pem=trust_anchors_pem)
     known = False
-    if result.watermark_id is not None:
+    if result.named_id is not None:
         with database.read() as session:
-            known = session.get(Generation, result.watermark_id) is not None
+            known = session.get(Generation, result.named_id) is not None
     return Verification(image=result, known_generation=known)

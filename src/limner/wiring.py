@@ -20,11 +20,12 @@ from limner.db.engine import Database
 from limner.db.migrate import upgrade
 from limner.db.tables import Generation
 from limner.devices import DeviceTurns
+from limner.domain.styles import Quality
 from limner.errors import ConfigurationError
 from limner.generation.admission import InputAdmission, ProvenanceKeys
 from limner.generation.backends import BackendSet
 from limner.generation.engine import GenerationService, ProvenanceStamp
-from limner.generation.kinds import KINDS
+from limner.generation.kinds import KINDS, VideoTerms, build_kinds
 from limner.generation.lifecycle import Lifecycle
 from limner.generation.plan import Planner
 from limner.generation.refusals import RefusalLog
@@ -155,6 +156,7 @@ def build_context(
         record_refusal=refusals.record,
         max_batch=settings.max_batch,
         characters=characters.use,
+        kinds=build_kinds(video_terms(settings)),
     )
     service = GenerationService(
         database=database,
@@ -261,6 +263,20 @@ def open_secret_box(settings: Settings, database: Database) -> SecretBox:
     if sealed:
         log.info("sealed %d webhook secrets stored in plain text", sealed)
     return box
+
+
+def video_terms(settings: Settings) -> VideoTerms:
+    """The operator's video prices and caps."""
+    return VideoTerms(
+        credits_per_second={
+            Quality.fast: settings.video_credits_per_second_fast,
+            Quality.hires: settings.video_credits_per_second_hires,
+        },
+        max_fps=settings.video_max_fps,
+        max_frames=settings.video_max_frames,
+        max_pixels=settings.video_max_pixels,
+        timeout_s=settings.video_timeout_s,
+    )
 
 
 def build_stamper(settings: Settings) -> ProvenanceStamper:

@@ -39,10 +39,12 @@ def funded(make_key: KeyFactory) -> Key:
 
 
 def test_the_registry_names_each_kind_once() -> None:
-    assert list(KINDS) == ["t2i", "i2i", "inpaint", "outpaint"]
+    assert list(KINDS) == ["t2i", "i2i", "inpaint", "outpaint", "t2v", "i2v"]
     assert all(name == kind.name == kind.capability for name, kind in KINDS.items())
     assert KINDS["i2i"].request_model is ImageToImageRequest
     assert KINDS["i2i"].takes_user_image and not KINDS["t2i"].takes_user_image
+    assert KINDS["i2v"].takes_user_image and not KINDS["t2v"].takes_user_image
+    assert KINDS["t2v"].media_out == KINDS["i2v"].media_out == "video/mp4"
 
 
 @pytest.mark.parametrize("body", [{"prompt": PROMPT}, {"prompt": PROMPT, "type": "t2i"}])

@@ -52,6 +52,7 @@ def test_the_public_surface_is_pinned() -> None:
         "RateLimitedError",
         "Upload",
         "ValidationError",
+        "Video",
         "WebhookAttempt",
         "WebhookDelivery",
         "WebhookLog",

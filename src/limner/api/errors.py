@@ -33,6 +33,7 @@ STATUS: dict[type[e.LimnerError], int] = {
     e.ContentBlocked: 403,
     e.NotFound: 404,
     e.Conflict: 409,
+    e.RangeNotSatisfiable: 416,
     e.RateLimited: 429,
     e.GenerationFailed: 503,
 }
@@ -47,6 +48,8 @@ DESCRIPTIONS: dict[int, str] = {
     409: "`already_finished` (cancel of a finished generation), `idempotency_key_reused` "
     "(the Idempotency-Key was used with another body) or `idempotency_key_in_use`",
     413: "`payload_too_large`",
+    416: "`range_not_satisfiable`: the `Range` asks for bytes past the end (`Content-Range` "
+    "gives the size)",
     429: "`rate_limited`, with `retry_after` seconds (also the `Retry-After` header)",
     500: "`internal_error`",
     503: "`generation_failed`: failed, timed out or busy; not charged",
@@ -138,6 +141,8 @@ def error_response(error: e.LimnerError) -> JSONResponse:
     headers = {}
     if isinstance(error, e.RateLimited):
         headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, e.RangeNotSatisfiable):
+        headers["Content-Range"] = f"bytes */{error.size}"
     return JSONResponse(error_body(error), status_code=status_for(error), headers=headers)
 
 

@@ -22,6 +22,8 @@ from limner.errors import GenerationFailed
 
 #: progress(step, total_steps): called by a backend as work advances
 ProgressCallback = Callable[[int, int], None]
+#: the media type of a video output
+VIDEO = "video/mp4"
 #: preview(image): a rough picture of the work so far, for clients watching the progress
 PreviewCallback = Callable[[Image.Image], None]
 
@@ -76,15 +78,18 @@ class GenerationSpec:
     strength: float | None = None
     #: a character's references, where the backend conditions on them (`ConditionsOnReferences`)
     character: CharacterReferences | None = None
-    #: the output's size, checked by the plan against the preset's native pixel count;
-    #: None: the preset's own size
+    #: t2v/i2v: seconds of video and the frame rate (None: the preset's own)
+    duration_s: int | None = None
+    fps: int | None = None
+    #: the output's size (a video's frame size), checked by the plan against the preset's native
+    #: pixel count; None: the preset's own size
     width: int | None = None
     height: int | None = None
 
 
 @dataclass(frozen=True)
 class Media:
-    """What a backend made: one image now; a video later, as its frames and their rate."""
+    """What a backend made: one image, or a video as its frames and their rate."""
 
     #: an image is one frame; a video has many
     frames: tuple[Image.Image, ...]
@@ -96,6 +101,11 @@ class Media:
     def __post_init__(self) -> None:
         if not self.frames:
             raise ValueError("media needs at least one frame")
+
+    @classmethod
+    def video(cls, frames: tuple[Image.Image, ...], fps: float) -> Media:
+        """A video (`t2v`, `i2v`): RGB frames of one size, played at `fps`."""
+        return cls(tuple(f if f.mode == "RGB" else f.convert("RGB") for f in frames), VIDEO, fps)
 
     @classmethod
     def still(cls, image: Image.Image, mime_type: str = "image/png") -> Media:

@@ -21,6 +21,7 @@ from limner.domain.prompts import PromptOptions
 from limner.domain.styles import Gender, Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed
 from limner.imaging.caption import EDGE_MARGIN
+from limner.media.video import available as video_available
 
 SIZES: dict[Quality, tuple[int, int]] = {Quality.fast: (512, 512), Quality.hires: (1024, 1024)}
 
@@ -37,10 +38,15 @@ MAX_BATCH = 8
 PALETTE_MODEL_KEY = "placeholder-palette-v1"
 PALETTE_COLOURS = 3
 #: the kinds of job it makes: text to image, image to image (a blend of the input), inpaint and
-#: outpaint (a tinted, seeded transform of the canvas; the engine keeps it inside the mask)
-KINDS = frozenset({"t2i", "i2i", "inpaint", "outpaint"})
+#: outpaint (a tinted, seeded transform of the canvas; the engine keeps it inside the mask), and
+#: short videos with seeded motion (text to video; image to video starts from the input)
+KINDS = frozenset({"t2i", "i2i", "inpaint", "outpaint", "t2v", "i2v"})
+VIDEO_KINDS = frozenset({"t2v", "i2v"})
 #: how far an inpaint or outpaint moves the canvas toward the seeded render
 REPAINT_MIX = 0.7
+#: the placeholder "model's" own frame rate and frame sizes for videos
+VIDEO_FPS = 8
+VIDEO_SIZES: dict[Quality, tuple[int, int]] = {Quality.fast: (256, 160), Quality.hires: (512, 320)}
 
 
 class PlaceholderBackend:
@@ -60,6 +66,8 @@ class PlaceholderBackend:
         return None
 
     def supports(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
+        if kind in VIDEO_KINDS:
+            return video_available()  # encoding needs PyAV (the `video` extra)
         return kind in KINDS
 
     def prompt_options(
@@ -74,7 +82,10 @@ class PlaceholderBackend:
     # them as it does for a model, so the path is the same on every backend
 
     def batch_key(self, spec: GenerationSpec) -> Hashable | None:
-        return ("placeholder", spec.kind, spec.style, spec.quality) if not spec.inputs else None
+        # a video is never batched: one clip already fills the model (and the memory) alone
+        if spec.inputs or spec.kind in VIDEO_KINDS:
+            return None
+        return ("placeholder", spec.kind, spec.style, spec.quality)
 
     def batch_cap(self, spec: GenerationSpec) -> int:
         return MAX_BATCH
@@ -93,6 +104,8 @@ class PlaceholderBackend:
             raise GenerationFailed(
                 "The placeholder backend failed on purpose (LIMNER_PLACEHOLDER_FAILURE_RATE)."
             )
+        if spec.kind in VIDEO_KINDS:
+            return render_video(spec)
         image = render_placeholder(spec)
         if spec.character is not None:
             draw_character(image, spec.character)
@@ -104,8 +117,9 @@ class PlaceholderBackend:
         return Media.still(image)
 
     def reference_conditioning(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
-        """Always: a character's references set the palette of its mark (`draw_character`)."""
-        return True
+        """For images: a character's references set the palette of its mark (`draw_character`);
+        a video holds its character through the description and seed alone."""
+        return kind not in VIDEO_KINDS
 
 
 def character_palette(references: CharacterReferences) -> tuple[tuple[int, int, int], ...]:
@@ -150,6 +164,31 @@ def draw_character(image: Image.Image, references: CharacterReferences) -> None:
         y = top + size // 4 + int(rng.integers(0, size // 2))
         mark = max(2, size // 12)
         draw.rectangle((x - mark, y - mark, x + mark, y + mark), fill=palette[2])
+
+
+def render_video(spec: GenerationSpec) -> Media:
+    """Pure function of the spec: the still of `render_placeholder` with a disc that moves along
+    a seeded path; `i2v` starts from the input picture and blends into the render."""
+    fps = spec.fps or VIDEO_FPS
+    size = (spec.width, spec.height) if spec.width and spec.height else VIDEO_SIZES[spec.quality]
+    count = (spec.duration_s or 1) * fps
+    base = render_placeholder(spec).resize(size)
+    source = spec.inputs[0].convert("RGB").resize(size) if spec.inputs else None
+    digest = hashlib.sha256(f"{spec.prompt}\x00{spec.seed}\x00video".encode()).digest()
+    rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
+    start = rng.random(2) * np.array(size)
+    velocity = (rng.random(2) - 0.5) * np.array(size) / max(count, 1) * 2
+    radius = max(4, min(size) // 8)
+    frames = []
+    for index in range(count):
+        frame = base if source is None else Image.blend(source, base, index / max(count - 1, 1))
+        frame = frame.copy()
+        x, y = (start + velocity * index) % np.array(size)
+        ImageDraw.Draw(frame).ellipse(
+            (x - radius, y - radius, x + radius, y + radius), fill=(250, 240, 200)
+        )
+        frames.append(frame)
+    return Media.video(tuple(frames), fps)
 
 
 def blend_input(rendered: Image.Image, source: Image.Image, strength: float | None) -> Image.Image:

@@ -6,6 +6,8 @@ with Client("http://127.0.0.1:8000", api_key) as limner:
     for event in limner.stream_events(job.id):
         print(event.event, event.data)
     done = limner.wait(job.id)
+    clip = limner.generate("waves on a beach", type="t2v", duration_s=4, wait=True)
+    open("clip.mp4", "wb").write(limner.download(clip.video_url))
 """
 
 from limner.client._characters import AsyncCharacters, Characters
@@ -39,6 +41,7 @@ from limner.client._models import (
     Image,
     Progress,
     Upload,
+    Video,
     WebhookAttempt,
     WebhookDelivery,
     WebhookLog,
@@ -76,6 +79,7 @@ __all__ = [
     "RateLimitedError",
     "Upload",
     "ValidationError",
+    "Video",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookLog",

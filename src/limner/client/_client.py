@@ -31,6 +31,7 @@ from limner.client._models import (
     Upload,
     WebhookLog,
     WebhookSecret,
+    generation_from,
 )
 from limner.client._responses import _body, _expect_no_content, _key_header, _parse
 
@@ -39,6 +40,14 @@ DEFAULT_TIMEOUT = 300.0
 
 def _headers(api_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}", "User-Agent": "limner-python"}
+
+
+def _generation(response: httpx.Response) -> Generation:
+    """A generation body, typed by its `type`: a `Video` for t2v and i2v."""
+    body = _body(response)
+    if response.status_code >= 400:
+        raise error_for(response.status_code, body)
+    return generation_from(body)
 
 
 def _generate_body(prompt: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -178,13 +187,21 @@ class Client:
     # -- generating ----------------------------------------------------------------------------
 
     def generate(
-        self, prompt: str, *, idempotency_key: str | None = None, **options: Any
+        self,
+        prompt: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        **options: Any,
     ) -> Generation:
         """`POST /api/v1/generate`: completed when it answers (or queued, with `webhook_url`).
         Options are the body's fields: type, quality, style, seed, n, output_format ("png",
-        "jpeg", "webp"), appearance, snap_caption, strength, expand... `image` and `mask` take a
-        reference (upl_..., gen_..., a data: or https:// URL, a `Generation`) or a file path,
-        bytes or PIL image, which are uploaded first."""
+        "jpeg", "webp"), appearance, snap_caption, strength, expand, duration_s, fps... `image`
+        and `mask` take a reference (upl_..., gen_..., a data: or https:// URL, a `Generation`)
+        or a file path, bytes or PIL image, which are uploaded first. A video (`type="t2v"` or
+        `"i2v"`) is always queued and answers a `Video`; with `wait=True` this returns once it
+        is finished (see `wait`)."""
         for name in MEDIA_FIELDS:
             if options.get(name) is not None and _as_reference(options[name]) is None:
                 options[name] = self.upload(_upload_source(options[name])).id
@@ -195,7 +212,10 @@ class Client:
             json=_generate_body(prompt, options),
             headers=_key_header(idempotency_key),
         )
-        return _parse(Generation, response)
+        generation = _generation(response)
+        if wait and not generation.finished:
+            return self.wait(generation.id, timeout=timeout)
+        return generation
 
     def submit(
         self, prompt: str, *, idempotency_key: str | None = None, **options: Any
@@ -234,7 +254,7 @@ class Client:
     # -- reading and managing ------------------------------------------------------------------
 
     def generation(self, generation_id: str) -> Generation:
-        return _parse(Generation, self._http.get(f"/api/v1/generations/{generation_id}"))
+        return _generation(self._http.get(f"/api/v1/generations/{generation_id}"))
 
     def generations(
         self, *, status: str | None = None, cursor: str | None = None, limit: int = 20
@@ -258,7 +278,7 @@ class Client:
         response = self._http.post(
             f"/api/v1/generations/{generation_id}/cancel", headers=_key_header(idempotency_key)
         )
-        return _parse(Generation, response)
+        return _generation(response)
 
     def delete(self, generation_id: str) -> None:
         """Erase a finished generation: its images and prompt (the ledger keeps the charge)."""
@@ -331,7 +351,13 @@ class AsyncClient:
         await self._http.aclose()
 
     async def generate(
-        self, prompt: str, *, idempotency_key: str | None = None, **options: Any
+        self,
+        prompt: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        **options: Any,
     ) -> Generation:
         for name in MEDIA_FIELDS:
             if options.get(name) is not None and _as_reference(options[name]) is None:
@@ -343,7 +369,10 @@ class AsyncClient:
             json=_generate_body(prompt, options),
             headers=_key_header(idempotency_key),
         )
-        return _parse(Generation, response)
+        generation = _generation(response)
+        if wait and not generation.finished:
+            return await self.wait(generation.id, timeout=timeout)
+        return generation
 
     async def submit(
         self, prompt: str, *, idempotency_key: str | None = None, **options: Any
@@ -380,7 +409,7 @@ class AsyncClient:
                         return
 
     async def generation(self, generation_id: str) -> Generation:
-        return _parse(Generation, await self._http.get(f"/api/v1/generations/{generation_id}"))
+        return _generation(await self._http.get(f"/api/v1/generations/{generation_id}"))
 
     async def generations(
         self, *, status: str | None = None, cursor: str | None = None, limit: int = 20
@@ -394,7 +423,7 @@ class AsyncClient:
         response = await self._http.post(
             f"/api/v1/generations/{generation_id}/cancel", headers=_key_header(idempotency_key)
         )
-        return _parse(Generation, response)
+        return _generation(response)
 
     async def delete(self, generation_id: str) -> None:
         """Erase a finished generation: its images and prompt (the ledger keeps the charge)."""

@@ -28,6 +28,8 @@ class Progress(_Model):
     images: int
     step: int
     total: int
+    #: "generating" (denoising steps) or "encoding" (a video: seconds encoded, of total)
+    stage: str = "generating"
 
 
 class Generation(_Model):
@@ -59,6 +61,31 @@ class Generation(_Model):
     @property
     def finished(self) -> bool:
         return self.status not in ("queued", "running")
+
+
+class Video(Generation):
+    """A video generation (`type` t2v or i2v): once completed, the MP4 and what it is.
+    `image_url` is its poster, as for v1 clients."""
+
+    video_url: str | None = None
+    poster_url: str | None = None
+    #: seconds of the clip (frames / fps; a model may make a frame more than asked)
+    duration_s: float | None = None
+    fps: int | None = None
+    frames: int | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+#: the `type` values whose generations are videos
+VIDEO_TYPES = frozenset({"t2v", "i2v"})
+
+
+def generation_from(body: dict[str, Any]) -> Generation:
+    """A `Video` for the video types, a `Generation` otherwise."""
+    if body.get("type") in VIDEO_TYPES:
+        return Video.model_validate(body)
+    return Generation.model_validate(body)
 
 
 class GenerationPage(_Model):

@@ -121,6 +121,8 @@ class Generation(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     #: false when a test key made it (the placeholder backend, no credits); every body says it
     livemode: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: a video output: duration_s, fps, frames, width, height (null for images)
+    media: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (Index("ix_generations_account_created", "account_id", "created_at"),)
 

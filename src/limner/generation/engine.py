@@ -23,7 +23,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from limner import ledger
-from limner.backends.base import GenerationCanceled, GenerationContext, ProgressCallback
+from limner.backends.base import (
+    VIDEO,
+    GenerationCanceled,
+    GenerationContext,
+    Media,
+    ProgressCallback,
+)
 from limner.clock import utcnow
 from limner.db.engine import Database
 from limner.db.tables import Account, Generation, GenerationImage, Job
@@ -39,6 +45,8 @@ from limner.errors import (
 from limner.generation.accounts import AccountRef, account_ref
 from limner.generation.backends import BackendSet
 from limner.generation.kinds import moderation_fields
+from limner.generation.kinds.base import Delivered
+from limner.generation.kinds.video import deliver_video
 from limner.generation.lifecycle import Ending, Lifecycle
 from limner.generation.live import LiveBoard
 from limner.generation.plan import Plan, Planner
@@ -76,6 +84,17 @@ class Stamper(Protocol):
         ingredients: tuple[Ingredient, ...] = (),
         output_format: str = "png",
     ) -> tuple[bytes, str]: ...
+
+    def stamp_video(
+        self,
+        frames: tuple[Image.Image, ...],
+        fps: int,
+        *,
+        generation_id: str,
+        image_input: bool,
+        on_second: Callable[[int, int], None],
+        ingredients: tuple[Ingredient, ...] = (),
+    ) -> bytes: ...
 
     def warm_up(self) -> None:
         """Get ready before the first request (start worker processes)."""
@@ -129,6 +148,28 @@ class ProvenanceStamp:
     def close(self) -> None:
         if isinstance(self.stamper, StampingPool):
             self.stamper.close()
+
+    def stamp_video(
+        self,
+        frames: tuple[Image.Image, ...],
+        fps: int,
+        *,
+        generation_id: str,
+        image_input: bool,
+        on_second: Callable[[int, int], None],
+        ingredients: tuple[Ingredient, ...] = (),
+    ) -> bytes:
+        # in this thread, never the pool: a clip's frames are too many to pickle across, and
+        # the encoder reports each second as it goes (the pool is for stills)
+        local = self.stamper.local if isinstance(self.stamper, StampingPool) else self.stamper
+        return local.stamp_video(
+            frames,
+            fps,
+            generation_id=generation_id,
+            image_input=image_input,
+            on_second=on_second,
+            ingredients=ingredients,
+        )
 
 
 @dataclass(frozen=True)
@@ -274,7 +315,7 @@ class GenerationService:
             except LimnerError as exc:  # an input gone (an expired upload) or refused now
                 return Outcome(self._fail_unplanned(generation, exc), exc)
         outputs = plan.kind.outputs(plan.request)
-        made: list[tuple[int, str, str]] = []  # (seed, token, media type)
+        made: list[tuple[int, Delivered]] = []  # (seed, its stored files)
         error: LimnerError | None = None
         canceled = False
         self.live.start(generation_id, context, images=outputs, previews=previews)
@@ -283,7 +324,7 @@ class GenerationService:
                 seed = (generation.seed + index) % (MAX_SEED + 1)
                 image_context = self.live.image_context(generation_id, context, index)
                 try:
-                    token, media_type = self._produce(
+                    delivered = self._produce(
                         generation_id, plan, seed, image_context, account=account
                     )
                 except BackendBusy:
@@ -304,7 +345,7 @@ class GenerationService:
                     log.exception("generation %s output %d failed", generation_id, index)
                     error = GenerationFailed()
                     continue
-                made.append((seed, token, media_type))
+                made.append((seed, delivered))
             if context.canceled and not isinstance(error, GenerationTimedOut):
                 canceled = True
             settled = self._settle(generation, plan, made, canceled, error)
@@ -320,7 +361,7 @@ class GenerationService:
         self,
         generation: Generation,
         plan: Plan,
-        made: list[tuple[int, str, str]],
+        made: list[tuple[int, Delivered]],
         canceled: bool,
         error: LimnerError | None,
     ) -> Generation:
@@ -359,17 +400,19 @@ class GenerationService:
 
     @staticmethod
     def _record_images(
-        session: Session, generation_id: str, made: list[tuple[int, str, str]]
+        session: Session, generation_id: str, made: list[tuple[int, Delivered]]
     ) -> None:
         now = utcnow()
-        _seed, token, media_type = made[0]
+        first = made[0][1]
+        token, media_type = first.files[0]
         session.execute(
             update(Generation)
             .where(Generation.id == generation_id)
-            .values(image_token=token, image_media_type=media_type)
+            .values(image_token=token, image_media_type=media_type, media=first.info)
             .execution_options(synchronize_session=False)
         )
-        for position, (seed, token, media_type) in enumerate(made):
+        files = [(seed, file) for seed, delivered in made for file in delivered.files]
+        for position, (seed, (token, media_type)) in enumerate(files):
             session.add(
                 GenerationImage(
                     generation_id=generation_id,
@@ -389,10 +432,17 @@ class GenerationService:
         context: GenerationContext,
         *,
         account: AccountRef,
-    ) -> tuple[str, str]:
+    ) -> Delivered:
         with self._stage("backend"):  # waiting for a slot included
             # the key is the runner's unit of fairness: one key cannot take every slot
-            media = plan.runner.run(plan.spec(generation_id, seed), context, owner=str(account.id))
+            media = plan.runner.run(
+                plan.spec(generation_id, seed),
+                context,
+                owner=str(account.id),
+                timeout_s=plan.kind.timeout_s,
+            )
+        if media.mime_type == VIDEO:  # the video kinds' hook: screen, stamp, encode, store
+            return self._deliver_video(generation_id, plan, media, context, account=account)
         image = plan.finish(media.image)  # back to the requested size, through the mask
         caption = plan.request.caption()
         if caption is not None:
@@ -417,7 +467,63 @@ class GenerationService:
         token = new_image_token()
         with self._stage("store"):
             self.store.put(token, data, media_type)
-        return token, media_type
+        return Delivered(files=((token, media_type),))
+
+    def _deliver_video(
+        self,
+        generation_id: str,
+        plan: Plan,
+        media: Media,
+        context: GenerationContext,
+        *,
+        account: AccountRef,
+    ) -> Delivered:
+        """A video output, by `kinds.video.deliver_video`: its sampled frames screened, every
+        frame watermarked, the MP4 encoded (progress per encoded second) and signed, it and its
+        poster stored."""
+        image_input = plan.takes_user_image
+        ingredients = plan.ingredients()
+
+        def refuse(rule: str) -> None:
+            self.refusals.record(account, "image", rule, plan.request.style.value)
+
+        def on_second(done: int, total: int) -> None:
+            # as a step: the cancel switch and the queue's cancel watch see it; then the stage
+            context.report(done, total)
+            self.live.encoding(generation_id, done, total)
+
+        def stamp_video(frames: tuple[Image.Image, ...], fps: int, **kwargs: Any) -> bytes:
+            return self.stamper.stamp_video(
+                frames, fps, image_input=image_input, ingredients=ingredients, **kwargs
+            )
+
+        def stamp_poster(poster: Image.Image) -> tuple[bytes, str]:
+            # always PNG: `output_format` is for still outputs (a video kind refuses it)
+            return self.stamper.stamp(
+                poster,
+                generation_id=generation_id,
+                image_input=image_input,
+                backend=plan.backend,
+                ingredients=ingredients,
+            )
+
+        def store(data: bytes, media_type: str) -> str:
+            token = new_image_token()
+            self.store.put(token, data, media_type)
+            return token
+
+        with self._stage("video"):
+            return deliver_video(
+                media,
+                generation_id=generation_id,
+                checks=plan.checks,
+                screen=self.screening.rule_for,
+                refuse=refuse,
+                stamp_video=stamp_video,
+                stamp_poster=stamp_poster,
+                store=store,
+                on_second=on_second,
+            )
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:

@@ -28,6 +28,8 @@ class Progress:
     total: int
     #: the latest preview of the image being made, as a `data:image/jpeg;base64,` URL
     preview: str | None = None
+    #: "generating" (denoising steps), or "encoding" (a video: seconds encoded, of all)
+    stage: str = "generating"
 
 
 class LiveBoard:
@@ -62,7 +64,7 @@ class LiveBoard:
                 current = self._progress.get(generation_id)
                 if current is not None:
                     self._progress[generation_id] = replace(
-                        current, image=index, step=step, total=total
+                        current, image=index, step=step, total=total, stage="generating"
                     )
             if context.on_progress is not None:
                 context.on_progress(step, total)
@@ -84,6 +86,15 @@ class LiveBoard:
             cancel_event=context.cancel_event,
             on_preview=preview if wanted else None,
         )
+
+    def encoding(self, generation_id: str, seconds: int, total: int) -> None:
+        """A video's encoding progress: `seconds` of `total` encoded (and stamped)."""
+        with self._lock:
+            current = self._progress.get(generation_id)
+            if current is not None:
+                self._progress[generation_id] = replace(
+                    current, step=seconds, total=total, stage="encoding", preview=None
+                )
 
     def finish(self, generation_id: str) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ its input pictures, the chosen backend and the prompt built once for every backe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,7 +40,7 @@ from limner.generation.characters import (
     with_character_checks,
 )
 from limner.generation.inputs import ImageResolver, KindInput, PictureRef
-from limner.generation.kinds import Kind, kind_named, kind_of
+from limner.generation.kinds import KINDS, Kind, kind_named, kind_of
 from limner.generation.refusals import RefusalRecorder
 from limner.media.refs import RefSource
 from limner.moderation.base import ModerationRequest, TextModerator, Verdict
@@ -159,9 +160,12 @@ class Plan:
             character=self.character.references
             if self.character is not None and self.reference_conditioning
             else None,
-            width=self.size[0] if self.size else None,
-            height=self.size[1] if self.size else None,
-            **self.kind.spec_options(self.request),
+            # a video kind's options carry its frame size (it is not sized as an image)
+            **{
+                "width": self.size[0] if self.size else None,
+                "height": self.size[1] if self.size else None,
+                **self.kind.spec_options(self.request),
+            },
         )
 
 
@@ -177,7 +181,10 @@ class Planner:
         record_refusal: RefusalRecorder,
         max_batch: int,
         characters: CharacterBook | None = None,
+        kinds: Mapping[str, Kind] = KINDS,
     ) -> None:
+        #: the kinds with this server's terms (video prices and caps)
+        self.kinds = kinds
         self.backends = backends
         self.moderator = moderator
         self.screening = screening
@@ -194,7 +201,7 @@ class Planner:
             # before parsing: the character's style and traits are part of the request
             character = self._character(body[CHARACTER_FIELD], account)
             body = apply_to_body(body, character)
-        kind = kind_of(body)
+        kind = kind_of(body, self.kinds)
         request = kind.parse({name: value for name, value in body.items() if name != "type"})
         if request.n > self.max_batch:
             raise ValidationFailed(
@@ -213,8 +220,10 @@ class Planner:
         runner = self.backends.pick(
             kind.capability, request.style, request.quality, livemode=account.livemode
         )
-        output_size(request, runner.backend)  # a size over the preset's pixels: 400, now
-        if pictures and (request.width is not None or request.height is not None):
+        if kind.sized_as_image:
+            output_size(request, runner.backend)  # a size over the preset's pixels: 400, now
+        sized = request.width is not None or request.height is not None
+        if kind.sized_as_image and pictures and sized:
             # the result of an image-input request is the input's size (or the outpaint
             # canvas): a requested size would be ignored, so it is refused rather than dropped
             side = "width" if request.width is not None else "height"
@@ -240,7 +249,7 @@ class Planner:
         """The plan of a stored generation (a queued job, run by a worker of any process): its
         stored request was planned when submitted, so it is not moderated or refused again,
         but for an https:// picture, fetched anew, which passes the admission gate again."""
-        kind = kind_named(generation.type)
+        kind = kind_named(generation.type, self.kinds)
         #: not request fields: the character it used (looked up again) and the plan's origin
         params = {
             name: v
@@ -333,7 +342,7 @@ class Planner:
             livemode=account.livemode,
             character=character,
             reference_conditioning=conditioning,
-            size=output_size(request, runner.backend),
+            size=output_size(request, runner.backend) if kind.sized_as_image else None,
         )
 
     def _moderate(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from limner.generation.characters import STORED_CHARACTER
 from limner.generation.live import Progress
 from limner.generation.states import JobStatus
 from limner.storage.base import EXTENSIONS
+
+VIDEO_MP4 = "video/mp4"
 
 __all__ = [
     "CharacterRef",
@@ -51,6 +54,11 @@ class ProgressPublic(BaseModel):
     images: int
     step: int
     total: int
+    stage: str = Field(
+        "generating",
+        description="generating: `step` of `total` denoising steps; encoding (videos): `step` "
+        "of `total` seconds of video encoded.",
+    )
     preview: str | None = Field(
         None,
         description="A small JPEG of the image so far (`data:image/jpeg;base64,...`), where the "
@@ -70,7 +78,9 @@ class GenerationPublic(BaseModel):
 
     id: str = Field(examples=["gen_abc12345"])
     status: str = Field(description="completed | failed | running | queued | canceled | blocked")
-    type: str = Field("t2i", description="t2i: text to image")
+    type: str = Field(
+        "t2i", description="t2i: text to image; i2i; t2v: text to video; i2v: image to video"
+    )
     image_url: str | None = Field(
         None, description="Where the image bytes are; set once completed."
     )
@@ -109,6 +119,17 @@ class GenerationPublic(BaseModel):
         description="What makes its images: `diffusers` (a model), `placeholder` (generated test "
         "cards, not a model's output: a test key, or a server with no model), `ray`.",
     )
+    video_url: str | None = Field(
+        None,
+        description="Videos (t2v, i2v): the MP4 (H.264, yuv420p), served with range requests; "
+        "`image_url` is its poster.",
+    )
+    poster_url: str | None = Field(None, description="Videos: the first frame as PNG.")
+    duration_s: float | None = Field(None, description="Videos: seconds, frames / fps.")
+    fps: int | None = Field(None, description="Videos: frames per second.")
+    frames: int | None = Field(None, description="Videos: frames in the MP4.")
+    width: int | None = Field(None, description="Videos: frame width in px.")
+    height: int | None = Field(None, description="Videos: frame height in px.")
 
 
 def token_url(public_url: str, token: str, media_type: str) -> str:
@@ -157,10 +178,14 @@ def present(
     shown = [
         ImagePublic(url=token_url(public_url, image.token, image.media_type), seed=image.seed)
         for image in images
+        if image.media_type != VIDEO_MP4
     ]
     image_url = None
     if generation.image_token is not None and generation.image_media_type is not None:
         image_url = token_url(public_url, generation.image_token, generation.image_media_type)
+    video = _video_fields(generation, public_url, images, poster_url=image_url)
+    if video:
+        shown = []  # a video's files are named by video_url and poster_url
     return GenerationPublic(
         id=generation.id,
         status=generation.status,
@@ -182,6 +207,7 @@ def present(
             images=progress.images,
             step=progress.step,
             total=progress.total,
+            stage=progress.stage,
             preview=progress.preview,
         )
         if progress
@@ -192,4 +218,24 @@ def present(
         else None,
         reference_conditioning=bool(character["reference_conditioning"]) if character else None,
         backend=generation.backend,
+        **video,
     )
+
+
+def _video_fields(
+    generation: Generation,
+    public_url: str,
+    images: Sequence[GenerationImage],
+    *,
+    poster_url: str | None,
+) -> dict[str, Any]:
+    """The video fields of a completed video generation (empty for images and until done)."""
+    clip = next((image for image in images if image.media_type == VIDEO_MP4), None)
+    info = generation.media if isinstance(generation.media, dict) else None
+    if clip is None or info is None:
+        return {}
+    return {
+        "video_url": token_url(public_url, clip.token, clip.media_type),
+        "poster_url": poster_url,
+        **{name: info.get(name) for name in ("duration_s", "fps", "frames", "width", "height")},
+    }

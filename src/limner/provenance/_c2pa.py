@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from limner.provenance._keys import SigningMaterial
-from limner.provenance._metadata import FORMATS
+from limner.provenance._metadata import FORMATS as IMAGE_FORMATS
+
+#: what a manifest can be embedded in: the stamped image formats, and MP4 videos
+FORMATS = {**IMAGE_FORMATS, "MP4": "video/mp4"}
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +62,12 @@ class C2paReading:
     digital_source_type: str | None = None
     #: the relationship of each ingredient recorded ("parentOf", "componentOf")
     ingredients: tuple[str, ...] = ()
+    #: the manifest's title: the generation id Limner signs into it (trust it only when valid)
+    title: str | None = None
 
 
 class C2paSigner:
-    """Signs encoded PNG or JPEG bytes with one key; build once, use from any thread."""
+    """Signs encoded PNG, JPEG or MP4 bytes with one key; build once, use from any thread."""
 
     def __init__(self, material: SigningMaterial) -> None:
         import c2pa
@@ -156,11 +161,14 @@ def read(data: bytes, *, fmt: str, trust_anchors_pem: bytes | None = None) -> C2
         store = json.loads(reader.json())
     finally:
         reader.close()
+    active = store.get("manifests", {}).get(store.get("active_manifest", ""), {})
+    title = active.get("title")
     return C2paReading(
         state in ("Valid", "Trusted"),
         state == "Trusted",
         _source_type(store),
         _relationships(store),
+        title if isinstance(title, str) else None,
     )
 
 

@@ -63,9 +63,15 @@ def type_property(model: type[GenerateRequest]) -> tuple[dict[str, object], bool
     summary="Generate an image",
     description="Generates `n` images (default 1) and answers when they are stored. Credits "
     'are charged only for successful images: fast 1, hires 2 each. With `"async": true` or a '
-    "`webhook_url`, answers 202 at once with the queued generation instead.",
+    "`webhook_url`, answers 202 at once with the queued generation instead. With "
+    '`"type": "t2v"` (body: `VideoRequest`) or `"type": "i2v"` (body: `ImageToVideoRequest`) '
+    "it makes an MP4 video and its poster, always answered 202 with the job and priced per "
+    "requested second (fast 2, hires 4 credits by default).",
     responses={
-        202: {"model": GenerationPublic, "description": "Queued (async or webhook_url)."},
+        202: {
+            "model": GenerationPublic,
+            "description": "Queued (async, webhook_url, or a video type).",
+        },
         **error_responses(400, 401, 402, 403, 409, 413, 429, 503),
     },
     openapi_extra=REQUEST_BODY,

@@ -59,15 +59,21 @@ from limner.backends.diffusers.registry import (
     IpAdapterSpec,
     ModelPreset,
     ModelRegistry,
+    VideoPreset,
     is_local_source,
     load_registry,
 )
+from limner.backends.diffusers.video import VideoMaker
 from limner.config import Settings
 from limner.domain.prompts import PromptOptions
 from limner.domain.styles import Gender, Quality, Style
 from limner.errors import ConfigurationError, GenerationFailed, LimnerError
+from limner.media.video import available as video_available
 
 __all__ = ["AUTO_BUDGET_FRACTION", "DiffusersBackend", "MissingModel"]
+
+#: the kinds the video family makes
+VIDEO_KINDS = ("t2v", "i2v")
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +134,10 @@ class DiffusersBackend:
         self._may_download = download
         self.preload = preload
         self._cache = PipelineCache(self._load, budget_bytes=memory_budget_bytes)
+        #: the video kinds, in the same memory budget as the image pipelines
+        self._video = VideoMaker(self.options, self._cache.resident)
+        #: enabled video presets whose model is missing (they make no videos; images serve)
+        self._video_missing: dict[tuple[Style, Quality], MissingModel] = {}
         #: enabled presets whose model `check_ready` found missing: what is missing, and why;
         #: replaced whole on each check, so readers in other threads see one state or the other
         self._missing: dict[tuple[Style, Quality], MissingModel] = {}
@@ -156,8 +166,17 @@ class DiffusersBackend:
 
     def supports(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
         """Text to image, image to image, inpaint and outpaint (the latter three on pipelines
-        made from the loaded text-to-image one), not for presets the operator disabled
-        (`enabled = false`) or whose model `check_ready` found missing."""
+        made from the loaded text-to-image one), and text or image to video where the registry
+        has a video preset; not for presets the operator disabled (`enabled = false`) or whose
+        model `check_ready` found missing."""
+        if kind in VIDEO_KINDS:
+            video = self.registry.video_preset(style, quality)
+            return (
+                video is not None
+                and video.enabled
+                and (style, quality) not in self._video_missing
+                and video_available()
+            )
         return (
             kind in TASKS
             and self.registry.preset(style, quality).enabled
@@ -165,15 +184,27 @@ class DiffusersBackend:
         )
 
     def reference_conditioning(self, style: Style, quality: Quality, kind: str = "t2i") -> bool:
-        """Presets with an `[x.y.ip_adapter]` condition on a character's references."""
+        """Image presets with an `[x.y.ip_adapter]` condition on a character's references (a
+        video holds its character through the description and seed alone)."""
+        if kind in VIDEO_KINDS:
+            return False
         return self.registry.preset(style, quality).ip_adapter is not None
 
     def unavailable_reason(self, style: Style, quality: Quality, kind: str = "t2i") -> str | None:
         """For a preset disabled because its model is missing: what the operator configures
         (the models-file key, never a server path, since the caller sees it)."""
-        missing = self._missing.get((style, quality))
-        if kind not in TASKS or missing is None:
+        missing = (self._video_missing if kind in VIDEO_KINDS else self._missing).get(
+            (style, quality)
+        )
+        if (kind not in TASKS and kind not in VIDEO_KINDS) or missing is None:
             return None
+        if kind in VIDEO_KINDS:
+            return (
+                f"Videos in the '{style.value}' style at '{quality.value}' quality are not "
+                f"available on this server: the model is missing. The operator configures "
+                f"`{missing.setting}` of [video.{style.value}.{quality.value}] in the models "
+                "file (LIMNER_MODELS_FILE); see docs/models.md."
+            )
         return (
             f"The '{style.value}' style at '{quality.value}' quality is not available on this "
             f"server: its model is missing. The operator configures `{missing.setting}` of "
@@ -247,18 +278,49 @@ class DiffusersBackend:
                 + "; ".join(problem.detail for problem in missing.values())
             )
         self._report_missing(missing)
+        self._check_video(found)
         self._may_download = False
 
+    def _check_video(self, found: set[tuple[str, str | None, str | None]]) -> None:
+        """Video presets whose model is missing make no videos (one warning line each); they
+        never stop the start: images serve without them."""
+        missing: dict[tuple[Style, Quality], MissingModel] = {}
+        for style, quality, preset in self.registry.video_items():
+            where = f"{self.registry.source}: video.{style.value}.{quality.value}"
+            for name in (preset.pipeline_class, preset.i2v_pipeline_class):
+                try:
+                    resolve_pipeline_class(name)
+                except ConfigurationError as exc:
+                    raise ConfigurationError(f"{where}.pipeline_class: {exc}") from exc
+            problem = self._find_missing(preset, where, found)
+            if problem is not None:
+                missing[(style, quality)] = problem
+                if (style, quality) not in self._video_missing:
+                    log.warning(
+                        "video preset %s.%s is disabled (t2v and i2v answer 503): %s",
+                        style.value,
+                        quality.value,
+                        problem.detail,
+                    )
+        self._video_missing = missing
+
     def _find_missing(
-        self, preset: ModelPreset, where: str, found: set[tuple[str, str | None, str | None]]
+        self,
+        preset: ModelPreset | VideoPreset,
+        where: str,
+        found: set[tuple[str, str | None, str | None]],
     ) -> MissingModel | None:
         """What of the preset's models is missing (the first), or None; `found` remembers the
         sources already found, since presets often share one."""
         checks: list[tuple[str, Callable[[], None]]] = []
-        if preset.lora is not None:
-            checks.append(("lora.path", lambda: self._check_lora(preset, where)))
-        if preset.ip_adapter is not None:
-            checks.append(("ip_adapter.path", lambda: self._check_ip_adapter(preset, where)))
+        if isinstance(preset, ModelPreset):  # a video preset has no LoRA nor IP-Adapter
+            image_preset = preset
+            if image_preset.lora is not None:
+                checks.append(("lora.path", lambda: self._check_lora(image_preset, where)))
+            if image_preset.ip_adapter is not None:
+                checks.append(
+                    ("ip_adapter.path", lambda: self._check_ip_adapter(image_preset, where))
+                )
         source = (preset.pipeline, preset.variant, preset.tiny_vae)
         if source not in found:
             checks.append(("pipeline", lambda: self._check_pipeline_source(preset, where)))
@@ -363,6 +425,8 @@ class DiffusersBackend:
     def generate(self, spec: GenerationSpec, context: GenerationContext) -> Media:
         """Run the preset's pipeline on the spec's built prompt (this backend builds none)."""
         context.raise_if_canceled()
+        if spec.kind in VIDEO_KINDS:
+            return self._generate_video(spec, context)
         preset = self.registry.preset(spec.style, spec.quality)
         if not self.supports(spec.style, spec.quality, spec.kind):
             # the plan refuses these before any credit is held; kept for direct callers
@@ -393,6 +457,16 @@ class DiffusersBackend:
                 extra=self._reference_inputs(loaded.pipe, preset, spec.character),
             )
         return Media.still(image)
+
+    def _generate_video(self, spec: GenerationSpec, context: GenerationContext) -> Media:
+        video = self.registry.video_preset(spec.style, spec.quality)
+        if video is None or not self.supports(spec.style, spec.quality, spec.kind):
+            raise GenerationFailed(
+                self.unavailable_reason(spec.style, spec.quality, spec.kind)
+                or f"Videos in the '{spec.style.value}' style at '{spec.quality.value}' quality "
+                "are not available on this server."
+            )
+        return self._video.generate(video, spec, context)
 
     def _reference_inputs(
         self, pipe: Any, preset: ModelPreset, character: CharacterReferences | None
@@ -674,7 +748,7 @@ class DiffusersBackend:
                 f"({exc.__class__.__name__})"
             ) from exc
 
-    def _check_pipeline_source(self, preset: ModelPreset, where: str) -> None:
+    def _check_pipeline_source(self, preset: ModelPreset | VideoPreset, where: str) -> None:
         if preset.is_local:
             folder = Path(preset.pipeline).expanduser()
             if not folder.is_dir():

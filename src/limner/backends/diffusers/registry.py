@@ -33,6 +33,18 @@ Layout::
 
     [nude.hires.trigger_words] # optional, per gender ("default" when no gender is given)
     female = "<adult-style-trigger>"
+
+    [video.realistic.fast]     # optional: the video family (t2v, i2v), per style and quality
+    pipeline = "Lightricks/LTX-Video"      # Hub id or folder, one for both kinds
+    pipeline_class = "LTXPipeline"         # text to video
+    i2v_pipeline_class = "LTXImageToVideoPipeline"   # built from it with `from_pipe`
+    steps = 30
+    guidance = 3.0
+    width = 704
+    height = 480
+    fps = 24
+
+A style and quality without a `[video...]` table makes no videos on this backend.
 """
 
 from __future__ import annotations
@@ -54,6 +66,7 @@ __all__ = [
     "LoraSpec",
     "ModelPreset",
     "ModelRegistry",
+    "VideoPreset",
     "load_registry",
     "parse_registry",
 ]
@@ -218,10 +231,70 @@ class ModelPreset(_Strict):
         return key
 
 
+class VideoPreset(_Strict):
+    """How one style and quality makes videos: one pipeline folder for text to video, and the
+    image-to-video pipeline built from it (`from_pipe`, sharing every component)."""
+
+    pipeline: Annotated[str, Field(min_length=1)]
+    pipeline_class: str = "LTXPipeline"
+    i2v_pipeline_class: str = "LTXImageToVideoPipeline"
+    variant: str | None = None
+    steps: Annotated[int, Field(ge=1, le=200)]
+    guidance: Annotated[float, Field(ge=0.0, le=30.0)]
+    width: Annotated[int, Field(ge=32, le=4096)]
+    height: Annotated[int, Field(ge=32, le=4096)]
+    #: the model's frame rate: a request without `fps` gets it
+    fps: Annotated[int, Field(ge=1, le=120)] = 24
+    #: text-encoder tokens (LTX: 128)
+    max_sequence_length: Annotated[int, Field(ge=8, le=1024)] = 128
+    negative_prompt: str | None = None
+    #: more keyword arguments for the pipeline call (LTX 0.9.1+: decode_timestep = 0.05, ...)
+    call_options: dict[str, ScalarOption] = Field(default_factory=dict)
+    enabled: bool = True
+
+    @field_validator("pipeline_class", "i2v_pipeline_class")
+    @classmethod
+    def _class_name(cls, value: str) -> str:
+        if not _CLASS_NAME.match(value):
+            raise ValueError(f"must be a diffusers pipeline class name, got {value!r}")
+        return value
+
+    @field_validator("width", "height")
+    @classmethod
+    def _multiple_of_32(cls, value: int) -> int:
+        if value % 32:
+            raise ValueError(f"has to be divisible by 32 but is {value}")
+        return value
+
+    @field_validator("pipeline")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        if not is_local_source(value) and not _HUB_ID.match(value):
+            raise ValueError(
+                f"{value!r} is neither a Hub id like 'org/name' nor a path "
+                "(start local folders with '/', './' or '../')"
+            )
+        return value
+
+    @property
+    def is_local(self) -> bool:
+        return is_local_source(self.pipeline)
+
+    @property
+    def tiny_vae(self) -> None:
+        """Video presets decode with the model's own VAE (kept for the shared source checks)."""
+        return None
+
+    def weights_key(self) -> tuple[str, str, str | None]:
+        return ("video", self.pipeline, self.variant)
+
+
 class ModelRegistry(_Strict):
-    """Every style x quality preset. All six must be present (`enabled = false` disables one)."""
+    """Every style x quality preset. All six must be present (`enabled = false` disables one);
+    video presets are optional (`video`)."""
 
     presets: dict[Style, dict[Quality, ModelPreset]]
+    video: dict[Style, dict[Quality, VideoPreset]] = Field(default_factory=dict)
     source: str = "<memory>"
 
     @model_validator(mode="after")
@@ -241,18 +314,31 @@ class ModelRegistry(_Strict):
     def enabled_items(self) -> list[tuple[Style, Quality, ModelPreset]]:
         return [(s, q, p) for s, q, p in self.items() if p.enabled]
 
+    def video_preset(self, style: Style, quality: Quality) -> VideoPreset | None:
+        return self.video.get(style, {}).get(quality)
+
+    def video_items(self) -> list[tuple[Style, Quality, VideoPreset]]:
+        """The enabled video presets."""
+        return [
+            (style, quality, preset)
+            for style in Style
+            for quality in Quality
+            if (preset := self.video_preset(style, quality)) is not None and preset.enabled
+        ]
+
 
 def parse_registry(
     data: dict[str, Any], *, source: str = "<memory>", base_dir: Path | None = None
 ) -> ModelRegistry:
     """Validate decoded TOML. Relative local paths are resolved against `base_dir`."""
-    known = {"defaults", *(s.value for s in Style)}
+    known = {"defaults", "video", *(s.value for s in Style)}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigurationError(
-            f"{source}: unknown table [{unknown[0]}]; expected [defaults] or one of "
+            f"{source}: unknown table [{unknown[0]}]; expected [defaults], [video] or one of "
             f"{', '.join(s.value for s in Style)}"
         )
+    video = _video_tables(data.get("video", {}), source=source, base_dir=base_dir)
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise ConfigurationError(f"{source}: 'defaults' must be a table")
@@ -277,9 +363,30 @@ def parse_registry(
                 merged = _resolve_paths(merged, base_dir)
             presets[style.value][quality] = merged
     try:
-        return ModelRegistry.model_validate({"presets": presets, "source": source})
+        return ModelRegistry.model_validate({"presets": presets, "video": video, "source": source})
     except ValidationError as exc:
         raise ConfigurationError(f"{source}: {_describe(exc)}") from exc
+
+
+def _video_tables(tables: Any, *, source: str, base_dir: Path | None) -> dict[str, dict[str, Any]]:
+    """`[video.<style>.<quality>]` tables ([defaults] does not apply: other keys, other models)."""
+    if not isinstance(tables, dict):
+        raise ConfigurationError(f"{source}: 'video' must be a table")
+    out: dict[str, dict[str, Any]] = {}
+    styles = {s.value for s in Style}
+    for style, by_quality in tables.items():
+        if style not in styles:
+            raise ConfigurationError(f"{source}: unknown table [video.{style}]")
+        if not isinstance(by_quality, dict):
+            raise ConfigurationError(f"{source}: 'video.{style}' must be a table")
+        for quality, table in by_quality.items():
+            if quality not in {q.value for q in Quality} or not isinstance(table, dict):
+                raise ConfigurationError(f"{source}: unknown table [video.{style}.{quality}]")
+            entry = dict(table)
+            if base_dir is not None and isinstance(entry.get("pipeline"), str):
+                entry["pipeline"] = _resolve_paths(entry, base_dir)["pipeline"]
+            out.setdefault(style, {})[quality] = entry
+    return out
 
 
 def load_registry(path: Path | None = None) -> ModelRegistry:

@@ -4,6 +4,7 @@ ledger and recovery treat every kind alike through this class."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from PIL import Image
@@ -14,7 +15,17 @@ from limner.generation.inputs import KindInput, PictureRef
 from limner.moderation.base import TextField
 from limner.screening import Checks, checks_for
 
-__all__ = ["Kind", "moderation_fields"]
+__all__ = ["Delivered", "Kind", "moderation_fields"]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The stored files of one output, as (token, media type): the first is the picture
+    `image_url` shows (a video's poster), the rest go with it (the MP4). `info` describes a
+    video (`generations.media`: duration_s, fps, frames, width, height)."""
+
+    files: tuple[tuple[str, str], ...]
+    info: dict[str, Any] | None = None
 
 
 class Kind:
@@ -30,6 +41,14 @@ class Kind:
     media_out: ClassVar[str] = "image/png"
     #: takes a user's picture: its outputs are screened for nudity and marked composite
     takes_user_image: ClassVar[bool] = False
+    #: `width`/`height` are a picture's size, checked against the preset's native pixels by
+    #: the plan (a video kind checks its frame size against its own caps instead)
+    sized_as_image: ClassVar[bool] = True
+
+    @property
+    def timeout_s(self) -> float | None:
+        """How long one output may take; None: the runner's (`LIMNER_GENERATION_TIMEOUT_S`)."""
+        return None
 
     def parse(self, body: dict[str, Any]) -> GenerateRequest:
         return parse_model(self.request_model, body)
