@@ -22,6 +22,8 @@ def test_generate_documents_its_body_and_every_contract_error(client: TestClient
         "ImageToImageRequest",
         "InpaintRequest",
         "OutpaintRequest",
+        "VideoRequest",
+        "ImageToVideoRequest",
     ]
     components = schema["components"]["schemas"]
     assert components["GenerateRequest"]["properties"]["type"]["default"] == "t2i"
@@ -29,6 +31,7 @@ def test_generate_documents_its_body_and_every_contract_error(client: TestClient
         ("ImageToImageRequest", "i2i", {"image", "strength"}),
         ("InpaintRequest", "inpaint", {"image", "mask"}),
         ("OutpaintRequest", "outpaint", {"image", "expand"}),
+        ("ImageToVideoRequest", "i2v", {"image", "duration_s", "fps"}),
     ]:
         assert components[name]["properties"]["type"]["enum"] == [kind]
         assert set(components[name]["properties"]) >= fields | {"prompt", "n", "seed"}
