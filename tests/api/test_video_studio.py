@@ -93,9 +93,7 @@ def test_an_i2v_width_and_height_are_its_frame_size(client: TestClient, funded: 
     assert (info.width, info.height, info.frames) == (128, 96, 4)
 
 
-def test_a_t2v_frame_size_is_not_held_to_the_image_preset(
-    client: TestClient, funded: Key
-) -> None:
+def test_a_t2v_frame_size_is_not_held_to_the_image_preset(client: TestClient, funded: Key) -> None:
     # 1280x704 is over the placeholder's fast image preset (512x512) but within the video cap
     body = finished_video(
         client,

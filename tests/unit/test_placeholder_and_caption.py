@@ -117,7 +117,7 @@ def test_i2i_moves_the_input_toward_the_render_by_strength() -> None:
     source = Image.new("RGB", (64, 64), (10, 200, 30))
     backend = PlaceholderBackend()
     assert backend.supports(Style.realistic, Quality.fast, "i2i")
-    assert not backend.supports(Style.realistic, Quality.fast, "t2v")
+    assert not backend.supports(Style.realistic, Quality.fast, "upscale")  # a kind it lacks
 
     def make(strength: float) -> np.ndarray:
         media = backend.generate(
