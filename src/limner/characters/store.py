@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from limner.backends.base import CharacterReferences
@@ -27,6 +27,7 @@ from limner.characters.embeddings import StoredEmbeddings
 from limner.characters.model import CharacterCreate, CharacterInfo, StoredReference
 from limner.clock import utcnow
 from limner.db.engine import Database
+from limner.db.paging import newest_first
 from limner.db.tables import Character, CharacterEmbedding, MediaObject
 from limner.domain.requests import CHARACTER_ID_PATTERN, MAX_SEED, parse_model
 from limner.domain.styles import Style
@@ -44,7 +45,6 @@ __all__ = ["CHARACTER_MEDIA", "CharacterPage", "CharacterStore"]
 
 #: `media_objects.kind` of a character's stored reference (kept as long as the character)
 CHARACTER_MEDIA = "character"
-MAX_PAGE = 100
 _ID = re.compile(CHARACTER_ID_PATTERN)
 
 
@@ -96,30 +96,13 @@ class CharacterStore:
 
     def page(self, account: AccountRef, *, cursor: str | None, limit: int) -> CharacterPage:
         """Newest first; `cursor` is the last id of the previous page."""
-        if not 1 <= limit <= MAX_PAGE:
-            raise ValidationFailed("limit", f"`limit` must be from 1 to {MAX_PAGE} but is {limit}")
         query = select(Character).where(Character.account_id == account.id)
         with self.database.read() as session:
-            if cursor is not None:
-                last = session.get(Character, cursor)
-                if last is None or last.account_id != account.id:
-                    raise ValidationFailed("cursor", "`cursor` is not an id from a previous page")
-                query = query.where(
-                    or_(
-                        Character.created_at < last.created_at,
-                        and_(Character.created_at == last.created_at, Character.id < last.id),
-                    )
-                )
-            rows = list(
-                session.scalars(
-                    query.order_by(Character.created_at.desc(), Character.id.desc()).limit(
-                        limit + 1
-                    )
-                )
+            rows, next_cursor = newest_first(
+                session, Character, query, account_id=account.id, cursor=cursor, limit=limit
             )
-            items = [_info(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return CharacterPage(items, items[-1].id if more and items else None)
+            items = [_info(row) for row in rows]
+        return CharacterPage(items, next_cursor)
 
     def get(self, account: AccountRef, character_id: str) -> CharacterInfo:
         with self.database.read() as session:

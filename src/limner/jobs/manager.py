@@ -6,13 +6,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, select, update
 
 from limner.clock import utcnow
 from limner.config import Settings
 from limner.db.engine import Database
+from limner.db.paging import newest_first
 from limner.db.tables import Generation, IdempotencyRecord, Job
-from limner.errors import AlreadyFinished, ValidationFailed
+from limner.errors import AlreadyFinished
 from limner.generation.accounts import AccountRef
 from limner.generation.engine import GenerationService
 from limner.generation.lifecycle import Ending
@@ -29,7 +30,6 @@ from limner.webhooks.store import ensure_secret
 
 #: how long `cancel` waits for a running generation to stop before answering
 CANCEL_WAIT_S = 10.0
-MAX_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -124,32 +124,14 @@ class JobManager:
         self, account: AccountRef, *, status: JobStatus | None, cursor: str | None, limit: int
     ) -> Page:
         """Newest first. `cursor` is the last id of the previous page."""
-        if not 1 <= limit <= MAX_PAGE:
-            raise ValidationFailed("limit", f"`limit` must be from 1 to {MAX_PAGE} but is {limit}")
         query = select(Generation).where(Generation.account_id == account.id)
         if status is not None:
             query = query.where(Generation.status == status.value)
         with self.database.read() as session:
-            if cursor is not None:
-                last = session.get(Generation, cursor)
-                if last is None or last.account_id != account.id:
-                    raise ValidationFailed("cursor", "`cursor` is not an id from a previous page")
-                query = query.where(
-                    or_(
-                        Generation.created_at < last.created_at,
-                        and_(Generation.created_at == last.created_at, Generation.id < last.id),
-                    )
-                )
-            rows = list(
-                session.scalars(
-                    query.order_by(Generation.created_at.desc(), Generation.id.desc()).limit(
-                        limit + 1
-                    )
-                )
+            items, next_cursor = newest_first(
+                session, Generation, query, account_id=account.id, cursor=cursor, limit=limit
             )
-        more = len(rows) > limit
-        items = rows[:limit]
-        return Page(items, items[-1].id if more and items else None)
+        return Page(items, next_cursor)
 
     # -- cancel --------------------------------------------------------------------------------
 
