@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,7 +93,9 @@ class Server:
             **env_extra,
         }
         if pythonpath:
-            self.env["PYTHONPATH"] = pythonpath
+            # first, ahead of what this process was given (a device machine's carried wheels)
+            inherited = os.environ.get("PYTHONPATH", "")
+            self.env["PYTHONPATH"] = os.pathsep.join(p for p in (pythonpath, inherited) if p)
         cli = [sys.executable, "-m", "limner.cli"]
         made = subprocess.run(
             [*cli, "keys", "create", "--plan", "pro", *(["--sfw-only"] if sfw_only else [])],
@@ -187,19 +189,34 @@ def drive(
     return Result(label, clients, requests, seconds, latencies, images)
 
 
-def verify_all(images: list[tuple[str, bytes]], trust_pem: bytes | None) -> int:
-    """Check metadata, watermark and C2PA of every image; raise on the first that lacks one."""
+def _verify_one(item: tuple[str, bytes, bytes | None]) -> str | None:
+    """None if the image has its metadata, watermark and a valid C2PA manifest naming its id."""
     from limner.provenance import verify
 
-    for generation_id, data in images:
-        found = verify(data, trust_anchors_pem=trust_pem)
-        if not (
-            found.ai_generated
-            and found.generation_id == generation_id
-            and found.watermark_id == generation_id
-            and found.c2pa_valid
-        ):
-            raise RuntimeError(f"provenance check failed on {generation_id}: {found}")
+    generation_id, data, trust_pem = item
+    found = verify(data, trust_anchors_pem=trust_pem)
+    if (
+        found.ai_generated
+        and found.generation_id == generation_id
+        and found.watermark_id == generation_id
+        and found.c2pa_valid
+    ):
+        return None
+    return f"provenance check failed on {generation_id}: {found}"
+
+
+def verify_all(images: list[tuple[str, bytes]], trust_pem: bytes | None) -> int:
+    """Check metadata, watermark and C2PA of every image, on every core (after the timed
+    window); raise on the first that lacks one."""
+    import multiprocessing
+
+    items = [(generation_id, data, trust_pem) for generation_id, data in images]
+    # fork: the children need no CUDA, and inherit this process's import path
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(os.cpu_count(), mp_context=fork) as pool:
+        for problem in pool.map(_verify_one, items, chunksize=8):
+            if problem:
+                raise RuntimeError(problem)
     return len(images)
 
 
@@ -211,8 +228,10 @@ def measure_server(
     drive(server, min(clients_list), warmup * 4, generate=False, body=body)
     trust = (Path(server.data_dir) / "keys" / "ca-cert.pem").read_bytes()
     for clients in clients_list:
-        health = drive(server, clients, requests * 10, generate=False, body=body)
-        gen = drive(server, clients, requests, generate=True, body=body)
+        # one client measures a lone request on an idle server: fewer requests suffice
+        count = min(requests, 40) if clients == 1 else requests
+        health = drive(server, clients, count * 10, generate=False, body=body)
+        gen = drive(server, clients, count, generate=True, body=body)
         checked = verify_all(gen.images, trust)
         rows.append(
             {
@@ -254,13 +273,15 @@ def print_rows(rows: list[dict[str, Any]]) -> str:
 # -- diffusers: the models file, the tiny pipeline, the GPU's SD-Turbo ---------------------------
 
 
-def models_toml(folder: Path, out: Path, *, steps: int, size: int, guidance: float) -> Path:
+def models_toml(
+    folder: Path, out: Path, *, steps: int, size: int, guidance: float, max_batch: int = 4
+) -> Path:
     """Every preset (the registry wants all six) on the one saved pipeline; the bench asks for
     realistic/fast only."""
     presets = [
         f"[{style}.{quality}]\npipeline = {json.dumps(str(folder))}\n"
         f'pipeline_class = "StableDiffusionPipeline"\nsteps = {steps}\n'
-        f"guidance = {guidance}\nwidth = {size}\nheight = {size}\n"
+        f"guidance = {guidance}\nwidth = {size}\nheight = {size}\nmax_batch = {max_batch}\n"
         for style in ("realistic", "anime", "nude")
         for quality in ("fast", "hires")
     ]
@@ -278,19 +299,32 @@ def diffusers_env(models_file: Path, extra: dict[str, str]) -> dict[str, str]:
     }
 
 
-def gpu_bare(folder: Path, batches: list[int], steps: int) -> list[dict[str, Any]]:
-    """images/s of the bare saved pipeline, eager then compiled, at each batch size."""
+def gpu_bare(
+    folder: Path,
+    batches: list[int],
+    steps: int,
+    *,
+    compile_mode: str | None,
+    device: str = "cuda",
+    size: int = 512,
+    eager: bool = True,
+) -> list[dict[str, Any]]:
+    """images/s of the bare saved pipeline, eager (unless not `eager`) then compiled
+    (`compile_mode`; None: not compiled), at each batch size."""
     import torch
     from diffusers import StableDiffusionPipeline
 
-    pipe = StableDiffusionPipeline.from_pretrained(folder, torch_dtype=torch.float16).to("cuda")
+    dtype = torch.float16 if device == "cuda" else torch.float32
+    pipe = StableDiffusionPipeline.from_pretrained(folder, torch_dtype=dtype).to(device)
     pipe.set_progress_bar_config(disable=True)
     pipe.unet.to(memory_format=torch.channels_last)
+    synchronize = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     rows = []
-    for mode in ("eager", "compile"):
+    modes = (["eager"] if eager else []) + (["compile"] if compile_mode else [])
+    for mode in modes:
         if mode == "compile":
-            pipe.unet = torch.compile(pipe.unet, mode="max-autotune-no-cudagraphs")
-            pipe.vae.decode = torch.compile(pipe.vae.decode, mode="max-autotune-no-cudagraphs")
+            pipe.unet = torch.compile(pipe.unet, mode=compile_mode)
+            pipe.vae.decode = torch.compile(pipe.vae.decode, mode=compile_mode)
         for batch in batches:
 
             def call(batch: int = batch, pipe: Any = pipe) -> None:
@@ -298,39 +332,67 @@ def gpu_bare(folder: Path, batches: list[int], steps: int) -> list[dict[str, Any
                     prompt=[PROMPT] * batch,
                     num_inference_steps=steps,
                     guidance_scale=0.0,
-                    width=512,
-                    height=512,
+                    width=size,
+                    height=size,
                     generator=[torch.Generator("cpu").manual_seed(i) for i in range(batch)],
                     output_type="pil",
                 )
 
+            warm_started = time.perf_counter()
             for _ in range(3):
                 call()
-            torch.cuda.synchronize()
+            synchronize()
+            warm_s = time.perf_counter() - warm_started
             times = []
             for _ in range(8):
                 started = time.perf_counter()
                 call()
-                torch.cuda.synchronize()
+                synchronize()
                 times.append(time.perf_counter() - started)
             median = statistics.median(times)
-            rows.append({"mode": mode, "batch": batch, "ms": median * 1000, "ips": batch / median})
+            rows.append(
+                {
+                    "mode": mode if mode == "eager" else f"compile ({compile_mode})",
+                    "batch": batch,
+                    "ms": median * 1000,
+                    "ips": batch / median,
+                    "warm_up_s": warm_s,
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     del pipe
-    torch.cuda.empty_cache()
+    if device == "cuda":
+        torch.cuda.empty_cache()
     return rows
 
 
-def build_sd_turbo(out: Path) -> Path:
+def build_sd_turbo(out: Path, *, tiny: bool = False) -> Path:
+    """The SD-Turbo architecture with random weights, saved to `out` (fp16 on a GPU); `tiny`:
+    the same layout at toy widths, for a CPU smoke run of the GPU path."""
     import torch
 
     from bench.bench_diffusers_gpu import build_sd_turbo as build
 
+    cuda = torch.cuda.is_available() and not tiny
     # random weights initialise much faster on the GPU; the schedulers are built on the CPU
-    with torch.device("cuda" if torch.cuda.is_available() else "cpu"):
-        pipe = build(out / "_build", tiny=False)
-    pipe.to(dtype=torch.float16).save_pretrained(out, safe_serialization=True)
+    with torch.device("cuda" if cuda else "cpu"):
+        pipe = build(out.parent / f"_{out.name}-build", tiny=tiny)
+    if cuda:
+        pipe.to(dtype=torch.float16)
+    pipe.save_pretrained(out, safe_serialization=True)
     return out
+
+
+def gpu_name() -> str:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            props = torch.cuda.get_device_properties(0)
+            return f"{props.name}, {props.total_memory / 2**30:.0f} GiB, torch {torch.__version__}"
+    except ImportError:
+        pass
+    return "no CUDA GPU"
 
 
 def stamp_profile(repeat: int = 20) -> str:
@@ -409,6 +471,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models-dir", type=Path, help="a saved StableDiffusionPipeline folder")
     parser.add_argument("--tiny", action="store_true", help="build a tiny pipeline here (CPU)")
     parser.add_argument("--gpu", action="store_true", help="SD-Turbo on CUDA: bare, then served")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="with --gpu: a toy SD-Turbo on the CPU (checks this path)",
+    )
+    parser.add_argument(
+        "--compile-mode",
+        default="default",
+        help="torch.compile mode of the bare compiled rows ('none': eager only)",
+    )
+    parser.add_argument("--bare-batches", default="1,4,8")
+    parser.add_argument("--compiled-only", action="store_true", help="no eager bare rows")
+    parser.add_argument("--bare-only", action="store_true", help="with --gpu: start no server")
+    parser.add_argument("--bare-json", type=Path, help="write the bare rows here (JSON)")
+    parser.add_argument(
+        "--bare-from", help="comma-separated --bare-json files: use these rows, measure none"
+    )
+    parser.add_argument("--max-batch", type=int, default=8, help="the served preset's max_batch")
+    parser.add_argument(
+        "--models-out", type=Path, help="with --gpu: save the built pipeline here (kept)"
+    )
     parser.add_argument("--clients", default="8")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=16)
@@ -417,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline-src",
         help="also run this src/ (e.g. a checkout of main) first, same settings, for the ratio",
     )
+    parser.add_argument("--label", default="this tree", help="this tree's rows are named so")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the server")
     parser.add_argument(
         "--sfw-only", action="store_true", help="an SFW-only key: every image is screened"
@@ -441,18 +525,47 @@ def main(argv: list[str] | None = None) -> int:
     body: dict[str, Any] = {"prompt": PROMPT, "quality": "fast"}
 
     print(f"# machine: {describe()}", flush=True)
+    if args.gpu:
+        print(f"# GPU: {gpu_name()}", flush=True)
     print(f"# load average: {os.getloadavg()}", flush=True)
     bare_rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         env: dict[str, str] = dict(extra)
         if args.gpu:
-            folder = args.models_dir or build_sd_turbo(Path(tmp) / "sd-turbo")
-            bare_rows = gpu_bare(folder, [1, 4, 8], steps=1)
-            models = models_toml(folder, Path(tmp) / "models.toml", steps=1, size=512, guidance=0)
+            size = 64 if args.smoke else 512
+            folder = args.models_dir
+            if folder is None:
+                started = time.perf_counter()
+                folder = build_sd_turbo(args.models_out or Path(tmp) / "sd-turbo", tiny=args.smoke)
+                print(f"# built and saved in {time.perf_counter() - started:.1f} s", flush=True)
+            if args.bare_from:
+                # measured by an earlier run on this machine (a device lease split in calls)
+                for each in args.bare_from.split(","):
+                    bare_rows += json.loads(Path(each).read_text())
+            else:
+                bare_rows = gpu_bare(
+                    folder,
+                    [int(b) for b in args.bare_batches.split(",") if b],
+                    steps=1,
+                    compile_mode=None if args.compile_mode == "none" else args.compile_mode,
+                    device="cpu" if args.smoke else "cuda",
+                    size=size,
+                    eager=not args.compiled_only,
+                )
+            if args.bare_json:
+                args.bare_json.write_text(json.dumps(bare_rows))
+            models = models_toml(
+                folder,
+                Path(tmp) / "models.toml",
+                steps=1,
+                size=size,
+                guidance=0,
+                max_batch=args.max_batch,
+            )
             env = diffusers_env(
                 models,
                 {
-                    "LIMNER_DIFFUSERS_DTYPE": "float16",
+                    "LIMNER_DIFFUSERS_DTYPE": "float32" if args.smoke else "float16",
                     # slots for batching: 32 clients' generations meet before the GPU
                     "LIMNER_GENERATION_WORKERS": "32",
                     "LIMNER_DIFFUSERS_PRELOAD": "true",
@@ -469,9 +582,11 @@ def main(argv: list[str] | None = None) -> int:
             models = models_toml(folder, Path(tmp) / "models.toml", steps=2, size=64, guidance=2)
             env = diffusers_env(models, extra)
         rows: list[dict[str, Any]] = []
-        for _ in range(args.repeat):
-            runs = [("today (baseline)", args.baseline_src, {})] if args.baseline_src else []
-            runs.append(("this tree", str(ROOT / "src"), {}))
+        for _ in range(0 if args.bare_only else args.repeat):
+            runs: list[tuple[str, str, dict[str, str]]] = []
+            if args.baseline_src:
+                runs.append(("today (baseline)", args.baseline_src, {}))
+            runs.append((args.label, str(ROOT / "src"), {}))
             for variant in args.variant:
                 label, _, settings = variant.partition(":")
                 pairs = dict(pair.split("=", 1) for pair in settings.split(",") if pair)
@@ -487,10 +602,19 @@ def main(argv: list[str] | None = None) -> int:
     text = print_rows(rows)
     if bare_rows:
         best = max(bare_rows, key=lambda r: r["ips"])
-        lines = ["", "| bare | batch | ms/call | images/s |", "|---|---|---|---|"]
+        lines = ["", "| bare | batch | ms/call | images/s | warm-up s |", "|---|---|---|---|---|"]
         lines += [
-            f"| {r['mode']} | {r['batch']} | {r['ms']:.1f} | {r['ips']:.2f} |" for r in bare_rows
+            f"| {r['mode']} | {r['batch']} | {r['ms']:.1f} | {r['ips']:.2f} | "
+            f"{r['warm_up_s']:.1f} |"
+            for r in bare_rows
         ]
+        lone = {r["mode"]: r["ms"] for r in bare_rows if r["batch"] == 1}
+        for r in rows:
+            if r["clients"] == 1 and lone:
+                gaps = ", ".join(
+                    f"{r['p50_ms'] - ms:+.0f} ms vs {mode}" for mode, ms in lone.items()
+                )
+                lines.append(f"\nlone request p50 over bare batch 1, {r['server']}: {gaps}")
         for r in rows:
             lines.append(
                 f"\nend to end / best bare ({best['mode']} batch {best['batch']}), "
