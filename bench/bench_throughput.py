@@ -308,6 +308,7 @@ def gpu_bare(
     device: str = "cuda",
     size: int = 512,
     eager: bool = True,
+    graphs: bool = False,
 ) -> list[dict[str, Any]]:
     """images/s of the bare saved pipeline, eager (unless not `eager`) then compiled
     (`compile_mode`; None: not compiled), at each batch size."""
@@ -320,8 +321,14 @@ def gpu_bare(
     pipe.unet.to(memory_format=torch.channels_last)
     synchronize = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     rows = []
-    modes = (["eager"] if eager else []) + (["compile"] if compile_mode else [])
+    modes = (["eager"] if eager else []) + (["graphs"] if graphs else [])
+    modes += ["compile"] if compile_mode else []
     for mode in modes:
+        if mode == "graphs":
+            from limner.backends.diffusers.cuda_graphs import graph_decoder, graph_denoiser
+
+            graph_denoiser(pipe.unet)
+            graph_decoder(pipe.vae)
         if mode == "compile":
             pipe.unet = torch.compile(pipe.unet, mode=compile_mode)
             pipe.vae.decode = torch.compile(pipe.vae.decode, mode=compile_mode)
@@ -352,7 +359,7 @@ def gpu_bare(
             median = statistics.median(times)
             rows.append(
                 {
-                    "mode": mode if mode == "eager" else f"compile ({compile_mode})",
+                    "mode": f"compile ({compile_mode})" if mode == "compile" else mode,
                     "batch": batch,
                     "ms": median * 1000,
                     "ips": batch / median,
@@ -483,6 +490,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--bare-batches", default="1,4,8")
     parser.add_argument("--compiled-only", action="store_true", help="no eager bare rows")
+    parser.add_argument(
+        "--bare-graphs", action="store_true", help="also bare rows with Limner's CUDA graphs"
+    )
     parser.add_argument("--bare-only", action="store_true", help="with --gpu: start no server")
     parser.add_argument("--bare-json", type=Path, help="write the bare rows here (JSON)")
     parser.add_argument(
@@ -551,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
                     device="cpu" if args.smoke else "cuda",
                     size=size,
                     eager=not args.compiled_only,
+                    graphs=args.bare_graphs,
                 )
             if args.bare_json:
                 args.bare_json.write_text(json.dumps(bare_rows))

@@ -149,6 +149,11 @@ class Settings(BaseSettings):
         "max-autotune-no-cudagraphs",
         description="torch.compile mode; max-autotune or reduce-overhead add CUDA graphs.",
     )
+    diffusers_cuda_graphs: bool = Field(
+        False,
+        description="Replay the UNet and VAE decoder from CUDA graphs, one per batch size "
+        "(CUDA, no offload; instead of diffusers_compile).",
+    )
     diffusers_threads: int | None = Field(
         None, ge=1, description="CPU threads for torch; default: every core this process may use."
     )
@@ -174,7 +179,7 @@ class Settings(BaseSettings):
         None,
         ge=0,
         description="Processes that watermark, encode and sign outputs off the generating "
-        "process; 0 stamps in the request's thread; default half the CPUs, 2 to 4.",
+        "process; 0 stamps in the request's thread; default half the CPUs, 2 to 8.",
     )
     provenance_png_level: int = Field(
         1, ge=0, le=9, description="zlib level of released PNGs (1: fast, 9: smallest)."
@@ -271,11 +276,11 @@ class Settings(BaseSettings):
 
     @property
     def resolved_provenance_workers(self) -> int:
-        """`provenance_workers`, or half this machine's CPUs, 2 to 4 (two keep one image from
+        """`provenance_workers`, or half this machine's CPUs, 2 to 8 (two keep one image from
         waiting behind another's stamp: bench/results/throughput.md)."""
         if self.provenance_workers is not None:
             return self.provenance_workers
-        return max(2, min(4, (os.cpu_count() or 2) // 2))
+        return max(2, min(8, (os.cpu_count() or 2) // 2))
 
     @property
     def resolved_key_dir(self) -> Path:

@@ -99,6 +99,7 @@ class DiffusersBackend:
         dtype: str = "auto",
         compile: bool = False,
         compile_mode: str = "max-autotune-no-cudagraphs",
+        cuda_graphs: bool = False,
         memory_budget_bytes: int | None = None,
         offload: str = "none",
         download: bool = False,
@@ -121,6 +122,7 @@ class DiffusersBackend:
             offload=offload,
             compile=compile,
             compile_mode=compile_mode,
+            cuda_graphs=cuda_graphs,
             # NHWC: oneDNN's fast path on CPU, the tensor cores' layout for convolutions on CUDA
             channels_last=channels_last and self.device.type in ("cpu", "cuda"),
         )
@@ -154,6 +156,7 @@ class DiffusersBackend:
             dtype=settings.diffusers_dtype,
             compile=settings.diffusers_compile,
             compile_mode=settings.diffusers_compile_mode,
+            cuda_graphs=settings.diffusers_cuda_graphs,
             memory_budget_bytes=settings.diffusers_memory_budget_bytes,
             offload=settings.diffusers_offload,
             download=settings.diffusers_download,
@@ -390,7 +393,8 @@ class DiffusersBackend:
 
     def warm_up(self) -> None:
         """Load every serving preset's pipeline; with `compile`, also run each once at batch 1
-        and at its `max_batch` to compile (logged with how long it took)."""
+        and at its `max_batch` to compile; with `cuda_graphs`, at every batch bucket up to its
+        `max_batch` to capture the graphs (logged with how long it took)."""
         for style, quality, preset in self.registry.enabled_items():
             if (style, quality) in self._missing:
                 continue
@@ -398,10 +402,13 @@ class DiffusersBackend:
                 loaded = self._cache.get(preset)
             except ConfigurationError as exc:
                 raise ConfigurationError(f"{style.value}.{quality.value}: {exc}") from exc
-            if self.options.compile:
+            graphs = self.options.cuda_graphs and not self.options.compile
+            if self.options.compile or (graphs and self.device.type == "cuda"):
                 started = time.perf_counter()
                 # an IP-Adapter preset is never batched (each image has its own references)
                 sizes = {1} if preset.ip_adapter is not None else {1, preset.max_batch}
+                if graphs:  # a graph per bucket (cuda_graphs.bucket): 1, 2, 4, ... max_batch
+                    sizes = {b for b in (1, 2, 4, 8, 16, 32, 64) if b < preset.max_batch} | sizes
                 for size in sorted(sizes):
                     with loaded.lock:
                         self._run(
@@ -415,7 +422,8 @@ class DiffusersBackend:
                             extra=self._reference_inputs(loaded.pipe, preset, None),
                         )
                 log.info(
-                    "compiled %s.%s (batch %s) in %.1f s",
+                    "%s %s.%s (batch %s) in %.1f s",
+                    "captured CUDA graphs of" if graphs else "compiled",
                     style.value,
                     quality.value,
                     " and ".join(str(size) for size in sorted(sizes)),

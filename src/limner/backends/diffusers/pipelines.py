@@ -26,6 +26,7 @@ from diffusers import (
     DiffusionPipeline,
 )
 
+from limner.backends.diffusers.cuda_graphs import graph_decoder, graph_denoiser
 from limner.backends.diffusers.registry import ModelPreset, is_local_source
 from limner.devices.residency import Resident, ResidentSet
 from limner.errors import ConfigurationError
@@ -78,6 +79,9 @@ class LoadOptions:
     offload: str = "none"
     compile: bool = False
     compile_mode: str = "max-autotune-no-cudagraphs"
+    #: replay the denoiser and VAE decoder from CUDA graphs (`cuda_graphs`); CUDA, no offload,
+    #: not with `compile` (whose "reduce-overhead" mode makes graphs itself)
+    cuda_graphs: bool = False
     #: NHWC memory layout for the UNet and decoders: oneDNN's fast path for convolutions on CPU
     channels_last: bool = False
 
@@ -185,6 +189,8 @@ def load_pipeline(preset: ModelPreset, options: LoadOptions) -> LoadedPipeline:
     pipe.set_progress_bar_config(disable=True)
     if options.compile:
         _compile(pipe, options)
+    elif options.cuda_graphs and options.device.type == "cuda" and options.offload == "none":
+        _graph(pipe)
     size = estimate_bytes(pipe)
     log.info(
         "loaded %s (%s) on %s, about %.0f MiB",
@@ -295,6 +301,17 @@ def _compile(pipe: Any, options: LoadOptions) -> None:
     decode: Callable[..., Any] | None = getattr(vae, "decode", None)
     if isinstance(vae, torch.nn.Module) and decode is not None:
         setattr(vae, "decode", torch.compile(decode, mode=options.compile_mode, fullgraph=False))  # noqa: B010 - an instance attribute over the method
+
+
+def _graph(pipe: Any) -> None:
+    """CUDA graphs for the denoiser (a UNet; transformers take other arguments) and the VAE
+    decoder; `limner.backends.diffusers.cuda_graphs` says why."""
+    unet = getattr(pipe, "unet", None)
+    if isinstance(unet, torch.nn.Module):
+        graph_denoiser(unet)
+    vae = getattr(pipe, "vae", None)
+    if isinstance(vae, torch.nn.Module) and callable(getattr(vae, "decode", None)):
+        graph_decoder(vae)
 
 
 def release_memory() -> None:
