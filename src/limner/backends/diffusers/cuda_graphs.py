@@ -211,9 +211,15 @@ def graph_decoder(vae: torch.nn.Module, call: GraphedCall | None = None) -> Grap
     original: Callable[..., Any] = getattr(vae, "decode")  # noqa: B009 - a Module attribute
     call = call or GraphedCall("VAE decoder")
 
-    def decode(latents: torch.Tensor, return_dict: bool = True, generator: Any = None) -> Any:
-        if return_dict or latents.device.type != call.device_type:
-            return original(latents, return_dict=return_dict, generator=generator)
+    def decode(latents: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        plain = (
+            not args  # a video decoder's timestep, say
+            and set(kwargs) <= {"return_dict", "generator"}
+            and kwargs.get("return_dict", True) is False
+            and latents.device.type == call.device_type
+        )
+        if not plain:
+            return original(latents, *args, **kwargs)
 
         def work(given: list[torch.Tensor]) -> torch.Tensor:
             result: torch.Tensor = original(given[0], return_dict=False)[0]
