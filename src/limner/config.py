@@ -199,6 +199,12 @@ class Settings(BaseSettings):
     screening_nudity_threshold: float = Field(
         0.5, gt=0.0, le=0.5, description="Nudity score refused; may be lowered, never raised."
     )
+    screening_workers: int = Field(
+        0,
+        ge=0,
+        description="Processes that screen outputs off the generating process (0: in the "
+        "request's thread); each loads the screening models.",
+    )
     screening_min_apparent_age: int = Field(
         25, ge=25, le=70, description="Faces estimated younger are refused; may only be raised."
     )

@@ -44,7 +44,7 @@ from limner.provenance import (
 from limner.ratelimit import RateLimiter
 from limner.recovery import Recovery, RecoveryPolicy
 from limner.runner import GenerationRunner
-from limner.screening import ScreeningGate, build_screener
+from limner.screening import ImageScreener, ScreeningGate, ScreeningPool, build_screener
 from limner.storage.base import ImageStore
 from limner.storage.factory import create_image_store
 from limner.webhooks.dispatcher import WebhookDispatcher
@@ -125,7 +125,7 @@ def build_context(
         runners, test=test or runner_for(create_backend(settings, BackendName.placeholder))
     )
     screening = ScreeningGate(
-        build_screener(settings), min_apparent_age=settings.screening_min_apparent_age
+        build_screening(settings), min_apparent_age=settings.screening_min_apparent_age
     )
     refusals = RefusalLog(database)
     moderator = build_moderator(settings)
@@ -293,6 +293,14 @@ def build_stamping(
     if workers == 0:
         return stamper
     return StampingPool(_stamper_config(settings), workers=workers)
+
+
+def build_screening(settings: Settings) -> ImageScreener:
+    """The screener: in worker processes (`LIMNER_SCREENING_WORKERS`), or in the request's
+    thread when that is 0 (the default)."""
+    if settings.screening_workers == 0:
+        return build_screener(settings)
+    return ScreeningPool(settings, workers=settings.screening_workers)
 
 
 def _stamper_config(settings: Settings) -> StamperConfig:

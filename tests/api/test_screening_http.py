@@ -18,6 +18,7 @@ from limner import keys, ledger
 from limner.api import create_app
 from limner.config import Settings
 from limner.db.tables import Generation, ModerationEvent
+from limner.screening import ScreeningPool
 from tests.support.screening import MODULE
 
 CREDITS = 10
@@ -233,3 +234,53 @@ def png_data_url() -> str:
     buffer = io.BytesIO()
     Image.new("RGB", (32, 32), (120, 140, 160)).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+# -- in worker processes (LIMNER_SCREENING_WORKERS) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("detector", "status"),
+    [("flags_nudity", 403), ("breaks_while_running", 503), (None, 200)],
+)
+def test_screening_in_worker_processes_decides_as_in_the_thread(
+    settings_factory: Callable[..., Settings], detector: str | None, status: int
+) -> None:
+    """The same refusals, failures and passes with the screen in a spawned worker (`None`: the
+    real nudity model on a placeholder image)."""
+    settings = settings_factory(
+        free_daily_credits=0,
+        screening_workers=1,
+        **({"screening_nudity_detector": f"{MODULE}:{detector}"} if detector else {}),
+    )
+    with running(settings) as client:
+        screener = client.app.state.limner.service.screening.screener  # type: ignore[attr-defined]
+        assert isinstance(screener, ScreeningPool)
+        headers, account_id = new_key(client, sfw_only=True)
+        if status == 403:
+            assert_refused_free_and_unstored(
+                client, settings, headers, account_id, REALISTIC, "output_nudity"
+            )
+            return
+        response = client.post("/api/v1/generate", json=REALISTIC, headers=headers)
+        assert response.status_code == status, response.text
+        assert available(client, headers) == (CREDITS - 1 if status == 200 else CREDITS)
+
+
+def test_a_screening_worker_that_dies_refuses_its_image_and_is_replaced(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    settings = settings_factory(
+        free_daily_credits=0,
+        screening_workers=1,
+        screening_nudity_detector=f"{MODULE}:dies_once",
+    )
+    with running(settings) as client:
+        headers, _ = new_key(client, sfw_only=True)
+        died = client.post("/api/v1/generate", json=REALISTIC, headers=headers)
+        assert died.status_code == 503  # fail closed: never delivered unscreened
+        assert available(client, headers) == CREDITS
+        assert stored_images(settings) == []
+        again = client.post("/api/v1/generate", json=REALISTIC, headers=headers)
+        assert again.status_code == 200, again.text
+        assert available(client, headers) == CREDITS - 1

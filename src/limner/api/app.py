@@ -90,6 +90,7 @@ def create_app(
         context.service.backends.shutdown()
         context.service.backends.close()
         context.service.stamper.close()
+        context.service.screening.close()
         context.database.dispose()
 
     app = FastAPI(

@@ -19,6 +19,7 @@ from limner.screening._policy import (
     input_refusal_rule,
     refusal_rule,
 )
+from limner.screening._pool import ScreeningPool
 from limner.screening._screener import ModelScreener
 from limner.screening._types import (
     AgeEstimator,
@@ -42,6 +43,7 @@ __all__ = [
     "ModelScreener",
     "NudityDetector",
     "ScreeningGate",
+    "ScreeningPool",
     "ScreeningResult",
     "build_screener",
     "checks_for",

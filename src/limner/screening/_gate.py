@@ -48,6 +48,12 @@ class ScreeningGate:
             return False
         return True
 
+    def close(self) -> None:
+        """Stop the screener's worker processes, if it has any (`ScreeningPool`)."""
+        close = getattr(self.screener, "close", None)
+        if callable(close):
+            close()
+
     def require(self, checks: Checks) -> None:
         if not checks.any:
             return
