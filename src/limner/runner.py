@@ -21,6 +21,7 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -123,6 +124,77 @@ class GenerationRunner:
             raise
         future.add_done_callback(lambda _f: self._release(ticket, context))
         return self._wait(future, context, deadline)
+
+    def group_key(self, specs: list[GenerationSpec]) -> Hashable | None:
+        """The batch key every spec shares, or None: then `run_many` cannot make them together
+        and each goes through `run`."""
+        if self.batches is None or len(specs) < 2:
+            return None
+        keys = {self.batches.backend.batch_key(spec) for spec in specs}
+        return keys.pop() if len(keys) == 1 else None
+
+    def run_many(
+        self,
+        key: Hashable,
+        specs: list[GenerationSpec],
+        contexts: list[GenerationContext],
+        *,
+        owner: str | None = None,
+        timeout_s: float | None = None,
+    ) -> list[Media | GenerationFailed]:
+        """The images of one generation (`n` > 1) together: one slot, and their specs join the
+        batch gate as a group (`BatchGate.run_group`), so they share calls with each other and
+        with other requests. `key` is `group_key(specs)`. One result per spec: media, or that
+        image's `GenerationFailed`; the whole group raises only `BackendBusy` (no slot),
+        `GenerationTimedOut` (`timeout_s` per image, for all of them) or a cancel."""
+        assert self.batches is not None
+        timeout_s = (timeout_s if timeout_s is not None else self.timeout_s) * len(specs)
+        deadline = time.monotonic() + timeout_s
+        owner_key = owner if owner is not None else f"anonymous-{next(_anonymous)}"
+        with self._contexts_lock:
+            self._contexts.update(contexts)
+        first = contexts[0]
+        try:
+            ticket = self.scheduler.acquire(
+                owner_key, timeout_s=timeout_s, cancel=first.cancel_event
+            )
+        except BaseException:
+            for context in contexts:
+                self._forget(context)
+            raise
+        gate = self.batches
+        try:
+            future = self._pool.submit(gate.run_group, key, specs, contexts)
+        except BaseException:
+            self._release_group(ticket, contexts)
+            raise
+        future.add_done_callback(lambda _f: self._release_group(ticket, contexts))
+        try:
+            results = future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout as exc:
+            for context in contexts:
+                context.cancel()
+            future.cancel()
+            raise GenerationTimedOut() from exc
+        except Exception as exc:  # the gate itself broke: every image fails alone, as in `run`
+            log.exception("backend %s failed on a group of %d", self.backend.name, len(specs))
+            raise GenerationFailed() from exc
+        return [self._one_result(result, spec) for result, spec in zip(results, specs, strict=True)]
+
+    def _one_result(self, result: object, spec: GenerationSpec) -> Media | GenerationFailed:
+        if isinstance(result, Media):
+            return result
+        if isinstance(result, GenerationFailed):
+            return result
+        if isinstance(result, BaseException):  # a backend bug or model error, as `_call` says it
+            log.error("backend %s failed on %s: %r", self.backend.name, spec.generation_id, result)
+            return GenerationFailed()
+        return GenerationFailed("The backend returned no media.")
+
+    def _release_group(self, ticket: Ticket, contexts: list[GenerationContext]) -> None:
+        self.scheduler.release(ticket)
+        for context in contexts:
+            self._forget(context)
 
     def _wait(self, future: Future[Media], context: GenerationContext, deadline: float) -> Media:
         try:

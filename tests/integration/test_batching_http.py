@@ -98,3 +98,34 @@ def test_two_requests_waiting_for_the_device_are_made_in_one_call(tmp_path: Path
     # two calls: the held one alone, then the two waiting ones together
     assert metric(text, "limner_generation_batch_size_count") == 2
     assert metric(text, "limner_generation_batch_size_sum") == 3
+
+
+def test_the_images_of_one_request_are_made_in_one_call(tmp_path: Path) -> None:
+    models = write_models_toml(
+        tmp_path / "models.toml", build_tiny_sd(tmp_path / "sd"), build_tiny_sdxl(tmp_path / "sdxl")
+    )
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        backend="diffusers",
+        models_file=models,
+        diffusers_device="cpu",
+        public_url="http://testserver",
+        provenance_workers=0,
+    )  # type: ignore[call-arg]
+    app = create_app(settings, backend=DiffusersBackend.from_settings(settings))
+    with app.state.limner.database.transaction() as session:
+        headers = {"Authorization": f"Bearer {keys.create_key(session=session).key}"}
+    with TestClient(app) as client:
+        response = client.post(
+            "/api/v1/generate",
+            json={"prompt": "a lighthouse at dusk", "seed": 5, "n": 3},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert [image["seed"] for image in body["images"]] == [5, 6, 7]
+        assert body["credits_used"] == 3
+        text = client.get("/metrics").text
+    # one slot and one pipeline call for the request's three images (the tiny preset's cap is 4)
+    assert metric(text, "limner_generation_batch_size_count") == 1
+    assert metric(text, "limner_generation_batch_size_sum") == 3

@@ -14,7 +14,9 @@ before the device:
   `GenerationCanceled` and its image dropped; a batch whose every entry is canceled stops.
 
 Requests queue here only while they hold a slot, so `LIMNER_GENERATION_WORKERS` bounds a batch
-too: a batch of 8 needs 8 slots.
+too: a batch of 8 needs 8 slots. The images of one request (`n` > 1) come as a group
+(`run_group`): one slot, one waiting thread, and their entries join the queue together, so they
+share a call with each other and with other requests.
 """
 
 from __future__ import annotations
@@ -124,6 +126,45 @@ class BatchGate:
             raise result
         assert isinstance(result, Media)
         return result
+
+    def run_group(
+        self,
+        key: Hashable,
+        specs: list[GenerationSpec],
+        contexts: list[GenerationContext],
+    ) -> list[BatchResult]:
+        """Make every spec's image (all of `key`) with one waiting thread: the entries join the
+        queue together, and this thread leads whichever of them the queue makes a leader. One
+        result per spec, media or that image's own error."""
+        entries = [_Entry(spec, context) for spec, context in zip(specs, contexts, strict=True)]
+        cap = self.cap_for(specs[0])
+        with self._changed:
+            queue = self._queues.setdefault(key, _KeyQueue())
+            queue.entries.extend(entries)
+            if not queue.has_leader:
+                queue.has_leader = entries[0].leader = True
+            self._changed.notify_all()
+        while True:
+            with self._changed:
+                self._changed.wait_for(
+                    lambda: (
+                        all(e.done for e in entries)
+                        or any(e.leader and not e.done for e in entries)
+                    )
+                )
+                leading = next((e for e in entries if e.leader and not e.done), None)
+                if leading is None:
+                    break
+                # a leader is the front of its key's live queue (one that empties is dropped
+                # only once its last entry is taken into a batch)
+                live = self._queues[key]
+                if self.window_s > 0:
+                    self._changed.wait_for(
+                        lambda live=live: len(live.entries) >= cap,  # type: ignore[misc]
+                        timeout=self.window_s,
+                    )
+            self._lead(key, live, cap, leading)
+        return [entry.result for entry in entries]  # type: ignore[misc]
 
     def _lead(self, key: Hashable, queue: _KeyQueue, cap: int, me: _Entry) -> None:
         with self._turn(me.spec.generation_id):

@@ -13,7 +13,7 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -319,14 +319,30 @@ class GenerationService:
         error: LimnerError | None = None
         canceled = False
         self.live.start(generation_id, context, images=outputs, previews=previews)
+        seeds = [(generation.seed + index) % (MAX_SEED + 1) for index in range(outputs)]
+        # the images of one request share batched calls where the backend batches them
+        group = plan.runner.group_key([plan.spec(generation_id, seed) for seed in seeds])
+        together: list[Media | GenerationFailed] = []
         try:
             for index in range(outputs):
-                seed = (generation.seed + index) % (MAX_SEED + 1)
-                image_context = self.live.image_context(generation_id, context, index)
+                seed = seeds[index]
                 try:
-                    delivered = self._produce(
-                        generation_id, plan, seed, image_context, account=account
-                    )
+                    if group is not None and index == 0:
+                        together = self._make_together(
+                            generation_id, plan, group, seeds, context, account=account
+                        )
+                    if together:
+                        output = together[index]
+                        if isinstance(output, GenerationFailed):
+                            raise output
+                        delivered = self._deliver(
+                            generation_id, plan, seed, output, account=account
+                        )
+                    else:
+                        image_context = self.live.image_context(generation_id, context, index)
+                        delivered = self._produce(
+                            generation_id, plan, seed, image_context, account=account
+                        )
                 except BackendBusy:
                     if defer_when_busy and index == 0:
                         raise
@@ -424,6 +440,30 @@ class GenerationService:
                 )
             )
 
+    def _make_together(
+        self,
+        generation_id: str,
+        plan: Plan,
+        group: Hashable,
+        seeds: list[int],
+        context: GenerationContext,
+        *,
+        account: AccountRef,
+    ) -> list[Media | GenerationFailed]:
+        """Every image of the generation from the backend at once (`GenerationRunner.run_many`):
+        one result per seed, media or that image's error."""
+        contexts = [
+            self.live.image_context(generation_id, context, index) for index in range(len(seeds))
+        ]
+        with self._stage("backend", outputs=len(seeds)):  # waiting for a slot included
+            return plan.runner.run_many(
+                group,
+                [plan.spec(generation_id, seed) for seed in seeds],
+                contexts,
+                owner=str(account.id),
+                timeout_s=plan.kind.timeout_s,
+            )
+
     def _produce(
         self,
         generation_id: str,
@@ -441,7 +481,23 @@ class GenerationService:
                 owner=str(account.id),
                 timeout_s=plan.kind.timeout_s,
             )
-        if media.mime_type == VIDEO:  # the video kinds' hook: screen, stamp, encode, store
+        return self._deliver(generation_id, plan, seed, media, context=context, account=account)
+
+    def _deliver(
+        self,
+        generation_id: str,
+        plan: Plan,
+        seed: int,
+        media: Media,
+        *,
+        account: AccountRef,
+        context: GenerationContext | None = None,
+    ) -> Delivered:
+        """A made output on its way out: finished to the requested size, captioned, screened,
+        stamped and stored (a video through its own hook)."""
+        if media.mime_type == VIDEO:
+            # the video kinds' hook: screen, stamp, encode, store (never made together)
+            assert context is not None
             return self._deliver_video(generation_id, plan, media, context, account=account)
         image = plan.finish(media.image)  # back to the requested size, through the mask
         caption = plan.request.caption()
@@ -526,14 +582,16 @@ class GenerationService:
             )
 
     @contextmanager
-    def _stage(self, name: str) -> Iterator[None]:
-        """Time one stage of one output for the observers (`/metrics`); a failed stage is not
-        reported (its time says nothing about the stage's normal cost)."""
+    def _stage(self, name: str, outputs: int = 1) -> Iterator[None]:
+        """Time one stage of `outputs` outputs made together for the observers (`/metrics`:
+        once per output, each having waited that long); a failed stage is not reported (its
+        time says nothing about the stage's normal cost)."""
         started = time.perf_counter()
         yield
         seconds = time.perf_counter() - started
         for observe in self.stage_observers:
-            observe(name, seconds)
+            for _ in range(outputs):
+                observe(name, seconds)
 
     # -- reads and recovery ------------------------------------------------------------------
 

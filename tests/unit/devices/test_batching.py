@@ -182,3 +182,76 @@ def test_specs_of_different_shapes_never_share_a_call() -> None:
         )
     )  # fmt: skip
     assert key is None  # image inputs run alone
+
+
+def run_group_in_thread(
+    runner: GenerationRunner, names: list[str], outcome: dict[str, object]
+) -> threading.Thread:
+    """The images of one request (`run_many`), in a thread; `outcome["results"]` gets the
+    list, or `outcome["error"]` what the group raised."""
+    specs = [spec(name, seed=20 + i) for i, name in enumerate(names)]
+    key = runner.group_key(specs)
+    assert key == KEY
+
+    def go() -> None:
+        try:
+            contexts = [GenerationContext() for _ in specs]
+            outcome["results"] = runner.run_many(key, specs, contexts, owner="group")
+        except Exception as exc:
+            outcome["error"] = exc
+
+    return in_thread(go)
+
+
+def test_the_images_of_one_request_share_a_call_with_each_other_and_with_others() -> None:
+    backend = HeldBackend(fail=frozenset({"g2"}))
+    runner = runner_for(backend)
+    assert runner.batches is not None
+    records: list[BatchRecord] = []
+    runner.batches.observers.append(records.append)
+    first = hold_device(runner, backend)
+    outcome: dict[str, object] = {}
+    group = run_group_in_thread(runner, ["g1", "g2", "g3"], outcome)
+    assert runner.batches.wait_for_waiting(KEY, 3, timeout=60)  # a safety net only
+    contexts = {"solo": GenerationContext()}
+    outcomes, threads = queue_up(runner, ["solo"], contexts)
+    backend.gate.set()
+    for thread in (first, group, *threads):
+        thread.join()
+    # one call: the request's three images and the other request's one
+    assert [sorted(call) for call in backend.calls] == [["g1", "g2", "g3", "solo"]]
+    assert [r.size for r in records] == [1, 4]
+    results = outcome["results"]
+    assert isinstance(results, list) and len(results) == 3
+    # each image is its own spec's, and the failing one fails alone
+    assert isinstance(results[1], GenerationFailed)
+    for index in (0, 2):
+        made = results[index]
+        assert isinstance(made, Media)
+        alone = PlaceholderBackend().generate(
+            spec(f"g{index + 1}", seed=20 + index), GenerationContext()
+        )
+        assert made.image.tobytes() == alone.image.tobytes()
+    assert isinstance(outcomes["solo"], Media)
+    runner.shutdown()
+
+
+def test_a_request_of_more_images_than_the_cap_is_made_in_several_calls() -> None:
+    backend = HeldBackend()
+    runner = runner_for(backend, max_batch=2)
+    assert runner.batches is not None
+    records: list[BatchRecord] = []
+    runner.batches.observers.append(records.append)
+    first = hold_device(runner, backend)
+    outcome: dict[str, object] = {}
+    group = run_group_in_thread(runner, ["a1", "a2", "a3"], outcome)
+    assert runner.batches.wait_for_waiting(KEY, 3, timeout=60)
+    backend.gate.set()
+    first.join()
+    group.join()
+    # the group's one thread led both of its calls
+    assert [r.size for r in records] == [1, 2, 1]
+    results = outcome["results"]
+    assert isinstance(results, list) and all(isinstance(made, Media) for made in results)
+    assert runner.wait_idle(timeout=60)  # its one slot is given back (the limit: a safety net)
+    runner.shutdown()
