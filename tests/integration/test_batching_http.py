@@ -46,21 +46,26 @@ def metric(text: str, name: str) -> float:
     raise AssertionError(f"{name} not in /metrics")
 
 
-def test_two_requests_waiting_for_the_device_are_made_in_one_call(tmp_path: Path) -> None:
+def tiny_settings(tmp_path: Path, **overrides: object) -> Settings:
+    """A server on the tiny random-weight pipelines, on the CPU, stamping in its own thread."""
     models = write_models_toml(
         tmp_path / "models.toml", build_tiny_sd(tmp_path / "sd"), build_tiny_sdxl(tmp_path / "sdxl")
     )
-    settings = Settings(
+    return Settings(
         data_dir=tmp_path / "data",
         backend="diffusers",
         models_file=models,
         diffusers_device="cpu",
         public_url="http://testserver",
-        generation_workers=4,
-        generation_per_key_limit=4,
-        queue_workers=3,
         provenance_workers=0,
+        **overrides,
     )  # type: ignore[call-arg]
+
+
+def test_two_requests_waiting_for_the_device_are_made_in_one_call(tmp_path: Path) -> None:
+    settings = tiny_settings(
+        tmp_path, generation_workers=4, generation_per_key_limit=4, queue_workers=3
+    )
     backend = HeldDiffusers.from_settings(settings)
     app = create_app(settings, backend=backend)
     with app.state.limner.database.transaction() as session:
@@ -101,17 +106,7 @@ def test_two_requests_waiting_for_the_device_are_made_in_one_call(tmp_path: Path
 
 
 def test_the_images_of_one_request_are_made_in_one_call(tmp_path: Path) -> None:
-    models = write_models_toml(
-        tmp_path / "models.toml", build_tiny_sd(tmp_path / "sd"), build_tiny_sdxl(tmp_path / "sdxl")
-    )
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        backend="diffusers",
-        models_file=models,
-        diffusers_device="cpu",
-        public_url="http://testserver",
-        provenance_workers=0,
-    )  # type: ignore[call-arg]
+    settings = tiny_settings(tmp_path)
     app = create_app(settings, backend=DiffusersBackend.from_settings(settings))
     with app.state.limner.database.transaction() as session:
         headers = {"Authorization": f"Bearer {keys.create_key(session=session).key}"}

@@ -59,6 +59,14 @@ def runner_for(backend: HeldBackend, *, max_batch: int | None = None) -> Generat
     )
 
 
+def recorded(runner: GenerationRunner) -> list[BatchRecord]:
+    """Every call the runner's gate makes, from now on."""
+    assert runner.batches is not None
+    records: list[BatchRecord] = []
+    runner.batches.observers.append(records.append)
+    return records
+
+
 def in_thread(target: Callable[[], object]) -> threading.Thread:
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
@@ -92,9 +100,7 @@ def queue_up(
 def test_generations_held_behind_the_device_run_as_one_batch_each_with_its_own_image() -> None:
     backend = HeldBackend()
     runner = runner_for(backend)
-    assert runner.batches is not None
-    records: list[BatchRecord] = []
-    runner.batches.observers.append(records.append)
+    records = recorded(runner)
     first = hold_device(runner, backend)
     contexts = {name: GenerationContext() for name in ("b", "c")}
     outcomes, threads = queue_up(runner, ["b", "c"], contexts)
@@ -148,9 +154,7 @@ def test_a_canceled_generation_is_dropped_from_its_batch_the_others_deliver() ->
 def test_the_cap_splits_a_queue_into_batches() -> None:
     backend = HeldBackend()
     runner = runner_for(backend, max_batch=2)
-    assert runner.batches is not None
-    records: list[BatchRecord] = []
-    runner.batches.observers.append(records.append)
+    records = recorded(runner)
     first = hold_device(runner, backend)
     names = ["q1", "q2", "q3"]
     contexts = {name: GenerationContext() for name in names}
@@ -206,9 +210,7 @@ def run_group_in_thread(
 def test_the_images_of_one_request_share_a_call_with_each_other_and_with_others() -> None:
     backend = HeldBackend(fail=frozenset({"g2"}))
     runner = runner_for(backend)
-    assert runner.batches is not None
-    records: list[BatchRecord] = []
-    runner.batches.observers.append(records.append)
+    records = recorded(runner)
     first = hold_device(runner, backend)
     outcome: dict[str, object] = {}
     group = run_group_in_thread(runner, ["g1", "g2", "g3"], outcome)
@@ -239,9 +241,7 @@ def test_the_images_of_one_request_share_a_call_with_each_other_and_with_others(
 def test_a_request_of_more_images_than_the_cap_is_made_in_several_calls() -> None:
     backend = HeldBackend()
     runner = runner_for(backend, max_batch=2)
-    assert runner.batches is not None
-    records: list[BatchRecord] = []
-    runner.batches.observers.append(records.append)
+    records = recorded(runner)
     first = hold_device(runner, backend)
     outcome: dict[str, object] = {}
     group = run_group_in_thread(runner, ["a1", "a2", "a3"], outcome)
