@@ -321,7 +321,7 @@ class GenerationService:
         self.live.start(generation_id, context, images=outputs, previews=previews)
         seeds = [(generation.seed + index) % (MAX_SEED + 1) for index in range(outputs)]
         # the images of one request share batched calls where the backend batches them
-        group = plan.runner.group_key([plan.spec(generation_id, seed) for seed in seeds])
+        group = self._group_key(generation_id, plan, seeds)
         together: list[Media | GenerationFailed] = []
         try:
             for index in range(outputs):
@@ -439,6 +439,18 @@ class GenerationService:
                     created_at=now,
                 )
             )
+
+    @staticmethod
+    def _group_key(generation_id: str, plan: Plan, seeds: list[int]) -> Hashable | None:
+        """The batch key all the images of this generation share, or None (one image, a
+        backend that does not batch, or a spec that cannot be made now: the per-image path then
+        meets that error where it is settled)."""
+        if len(seeds) < 2:
+            return None
+        try:
+            return plan.runner.group_key([plan.spec(generation_id, seed) for seed in seeds])
+        except LimnerError:
+            return None
 
     def _make_together(
         self,
