@@ -209,8 +209,12 @@ class ProvenanceStamper:
         """Encode, then read the watermark back from the encoded bytes: a lossy codec may eat
         into its margin, so only the released pixels prove it."""
         marked = _watermark.embed(rgb, bits, key=self._wm_key)
-        for attempt in range(2):
-            data = encode(_join(marked, alpha), name, meta, **self._encode_options)
+        # the configured quality twice (the second on pixels marked once more), then the
+        # codec's best: small pictures leave the watermark little margin against quantisation
+        qualities = (self.jpeg_quality, self.jpeg_quality, 100)
+        for attempt, quality in enumerate(qualities):
+            options = {**self._encode_options, "jpeg_quality": quality}
+            data = encode(_join(marked, alpha), name, meta, **options)
             released = _pixels(Image.open(io.BytesIO(data)))
             if _watermark.read(released, key=self._wm_key).generation_id == generation_id:
                 return data
