@@ -76,8 +76,9 @@ def live(settings_factory) -> Iterator[tuple[str, str, object]]:
             webhook_allow_private=True,
             rate_limit_free="30/minute",
         ),
-        # the batch job holds each image at step 1 until the test has seen its progress
-        backend=SteppedBackend(PlaceholderBackend(), hold=lambda spec: spec.prompt == HELD),
+        # the batch job holds each image at step 1 until the test has seen its progress (the
+        # backend's prompt ends with the caller's: the style's words come first)
+        backend=SteppedBackend(PlaceholderBackend(), hold=lambda spec: spec.prompt.endswith(HELD)),
     )
     with running(app) as base:
         app.state.limner.settings.public_url = base  # image URLs that this test can fetch
@@ -105,7 +106,8 @@ def test_sync_client_end_to_end(live) -> None:
                 released.add(event.data["image"])
                 app.state.limner.backend.step_permits.release()
         assert events[-1].event == "completed"
-        assert any(event.event == "progress" for event in events)
+        # both images were held until their progress had been seen
+        assert released == {1, 2} and app.state.limner.backend.finished_images == 2
         finished = client.wait(job.id)
         assert len(finished.images) == 2 and finished.credits_used == 2
 
