@@ -14,6 +14,7 @@ layout (channels-last on / off), and the peak resident memory of each server pro
     python bench/bench_cpu.py                    # the full matrix (about 10 minutes on 2 cores)
     python bench/bench_cpu.py --runs 1 --quick   # fewer combinations
     python bench/bench_cpu.py --tiny             # smoke run of this script with tiny models
+    python bench/bench_cpu.py --best-only --compile   # the best combination, eager and compiled
 
 Run it on a quiet machine; results go to stdout as a Markdown table (and --json FILE).
 """
@@ -49,6 +50,9 @@ class Row:
     channels_last: bool
     runs: list[float]
     peak_rss_mib: float | None = None
+    compiled: bool = False
+    #: seconds before the first image could be timed: loading (and compiling, for compiled rows)
+    start_s: float | None = None
 
     @property
     def p50(self) -> float:
@@ -60,6 +64,7 @@ class Option:
     dtype: str
     decoder: str
     channels_last: bool
+    compiled: bool = False
 
 
 def build(folder: Path, *, tiny: bool, fp16_weights: bool = False) -> tuple[Path, Path]:
@@ -93,6 +98,7 @@ def bare(
     from diffusers import AutoencoderTiny, StableDiffusionPipeline
 
     dtype = getattr(torch, option.dtype)
+    loading = time.perf_counter()
     pipe = StableDiffusionPipeline.from_pretrained(pipe_dir, torch_dtype=dtype, variant=variant)
     if option.decoder == "tiny":
         pipe.vae = AutoencoderTiny.from_pretrained(taesd_dir, torch_dtype=dtype)
@@ -100,6 +106,12 @@ def bare(
         pipe.unet.to(memory_format=torch.channels_last)
         pipe.vae.to(memory_format=torch.channels_last)
     pipe.set_progress_bar_config(disable=True)
+    if option.compiled:  # what Limner's LIMNER_DIFFUSERS_COMPILE does on a CPU
+        from limner.backends.diffusers.pipelines import compile_arguments
+
+        arguments = compile_arguments(torch.device("cpu"), "auto")
+        pipe.unet = torch.compile(pipe.unet, **arguments)
+        pipe.vae.decode = torch.compile(pipe.vae.decode, **arguments)
 
     def once() -> float:
         started = time.perf_counter()
@@ -107,9 +119,18 @@ def bare(
             pipe(PROMPT, num_inference_steps=1, guidance_scale=0.0, width=size, height=size)
         return time.perf_counter() - started
 
-    once()  # warm-up: first-call allocations and oneDNN kernel choice
+    once()  # warm-up: first-call allocations, oneDNN kernel choice, compiling
+    start_s = time.perf_counter() - loading
     times = [once() for _ in range(runs)]
-    return Row("diffusers", option.dtype, option.decoder, option.channels_last, times)
+    return Row(
+        "diffusers",
+        option.dtype,
+        option.decoder,
+        option.channels_last,
+        times,
+        compiled=option.compiled,
+        start_s=start_s,
+    )
 
 
 def served(
@@ -149,6 +170,7 @@ def served(
         LIMNER_DIFFUSERS_DTYPE=option.dtype,
         LIMNER_DIFFUSERS_CHANNELS_LAST=str(option.channels_last).lower(),
         LIMNER_DIFFUSERS_PRELOAD="true",
+        LIMNER_DIFFUSERS_COMPILE=str(option.compiled).lower(),
         LIMNER_GENERATION_TIMEOUT_S="600",
         LIMNER_RATE_LIMIT_FREE="1000/minute",
         PYTHONPATH=str(ROOT / "src"),
@@ -166,8 +188,10 @@ def served(
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    starting = time.perf_counter()
     try:
         _wait_ready(base, server)
+        start_s = time.perf_counter() - starting
         headers = {"Authorization": f"Bearer {key}"}
         body = {"prompt": PROMPT, "quality": "fast", "style": "realistic", "seed": 1}
 
@@ -185,7 +209,16 @@ def served(
     finally:
         server.terminate()
         server.wait(timeout=60)
-    return Row("limner", option.dtype, option.decoder, option.channels_last, times, rss)
+    return Row(
+        "limner",
+        option.dtype,
+        option.decoder,
+        option.channels_last,
+        times,
+        rss,
+        compiled=option.compiled,
+        start_s=start_s,
+    )
 
 
 def _free_port() -> int:
@@ -222,9 +255,12 @@ def _peak_rss_mib(pid: int) -> float | None:
     return None
 
 
-def options(quick: bool, bf16: bool, best_only: bool = False) -> list[Option]:
+def options(
+    quick: bool, bf16: bool, best_only: bool = False, compiled: bool = False
+) -> list[Option]:
+    best = Option("bfloat16" if bf16 else "float32", "tiny", True)
     if best_only:
-        return [Option("bfloat16" if bf16 else "float32", "tiny", True)]
+        return [best, Option(best.dtype, "tiny", True, True)] if compiled else [best]
     dtypes = ["float32", "bfloat16"] if bf16 else ["float32"]
     chosen = [Option(d, v, True) for d in dtypes for v in ("full", "tiny")]
     chosen.insert(0, Option("float32", "full", False))  # the old default: nothing tuned
@@ -232,21 +268,25 @@ def options(quick: bool, bf16: bool, best_only: bool = False) -> list[Option]:
         chosen.append(Option("bfloat16", "tiny", False))
     if quick:
         chosen = [chosen[0], chosen[-2] if bf16 else chosen[-1]]
+    if compiled:
+        chosen.append(Option(best.dtype, "tiny", True, True))
     return chosen
 
 
 def table(rows: list[Row], baseline: float) -> str:
     lines = [
-        "| runner | dtype | decoder | channels-last | p50 s | runs (s) | x vs baseline "
-        "| peak RSS |",
-        "|---|---|---|---|---|---|---|---|",
+        "| runner | dtype | decoder | channels-last | compiled | p50 s | runs (s) "
+        "| x vs baseline | start s | peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         runs = ", ".join(f"{value:.2f}" for value in row.runs)
         rss = f"{row.peak_rss_mib / 1024:.2f} GiB" if row.peak_rss_mib else "-"
+        start = f"{row.start_s:.0f}" if row.start_s is not None else "-"
         lines.append(
             f"| {row.runner} | {row.dtype} | {row.decoder} | {'on' if row.channels_last else 'off'}"
-            f" | {row.p50:.2f} | {runs} | {baseline / row.p50:.2f} | {rss} |"
+            f" | {'yes' if row.compiled else 'no'} | {row.p50:.2f} | {runs}"
+            f" | {baseline / row.p50:.2f} | {start} | {rss} |"
         )
     return "\n".join(lines)
 
@@ -261,6 +301,9 @@ def main() -> None:
     parser.add_argument("--only", choices=["diffusers", "limner"], default=None)
     parser.add_argument("--models-dir", type=Path, default=None, help="reuse saved models")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--compile", action="store_true", help="add the best combination with torch.compile"
+    )
     parser.add_argument(
         "--fp16-weights", action="store_true", help="store the weights as the fp16 variant"
     )
@@ -277,12 +320,14 @@ def main() -> None:
     print(describe_machine())
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, bf16 {cpu_has_bf16()}")
     rows: list[Row] = []
-    for option in options(args.quick, cpu_has_bf16(), args.best_only):
+    for option in options(args.quick, cpu_has_bf16(), args.best_only, args.compile):
         if args.only in (None, "diffusers"):
             rows.append(bare(pipe_dir, taesd_dir, option, args.runs, size, variant))
             print(rows[-1], flush=True)
         if args.only in (None, "limner"):
-            work = folder / f"serve-{option.dtype}-{option.decoder}-{option.channels_last}"
+            work = folder / (
+                f"serve-{option.dtype}-{option.decoder}-{option.channels_last}-{option.compiled}"
+            )
             rows.append(served(pipe_dir, taesd_dir, option, args.runs, size, work, variant))
             print(rows[-1], flush=True)
     baseline = rows[0].p50

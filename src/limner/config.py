@@ -146,8 +146,9 @@ class Settings(BaseSettings):
         False, description="torch.compile the UNet and VAE decoder (warm-up at start)."
     )
     diffusers_compile_mode: str = Field(
-        "max-autotune-no-cudagraphs",
-        description="torch.compile mode; max-autotune or reduce-overhead add CUDA graphs.",
+        "auto",
+        description="torch.compile mode; auto: max-autotune-no-cudagraphs on a GPU, default on "
+        "a CPU (with frozen weights); max-autotune or reduce-overhead add CUDA graphs.",
     )
     diffusers_cuda_graphs: bool = Field(
         False,

@@ -103,7 +103,7 @@ def test_a_failed_call_is_retried_one_by_one_so_the_error_stays_with_its_image(
 def test_compile_wraps_the_denoiser_and_the_vae_decoder(tiny_models) -> None:  # type: ignore[no-untyped-def]
     """What `LIMNER_DIFFUSERS_COMPILE` sets up; compiling itself happens on the first call
     (start-up's warm-up on a GPU), which this test does not make."""
-    from limner.backends.diffusers.pipelines import LoadOptions, load_pipeline
+    from limner.backends.diffusers.pipelines import LoadOptions, load_pipeline, load_tiny_vae
     from limner.backends.diffusers.registry import load_registry
 
     preset = load_registry(tiny_models["toml"]).preset(Style.realistic, Quality.fast)
@@ -111,3 +111,27 @@ def test_compile_wraps_the_denoiser_and_the_vae_decoder(tiny_models) -> None:  #
     loaded = load_pipeline(preset, options)
     assert type(loaded.pipe.unet).__name__ == "OptimizedModule"
     assert hasattr(loaded.pipe.vae.decode, "_torchdynamo_orig_callable")
+    tiny = load_tiny_vae(str(tiny_models["taesd"]), options)  # it decodes every image too
+    assert hasattr(tiny.decode, "_torchdynamo_orig_callable")
+
+
+def test_compile_arguments_per_device_and_mode() -> None:
+    from limner.backends.diffusers.pipelines import compile_arguments
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    # auto: autotuned kernels on a GPU; on a CPU the default mode with frozen weights (the two
+    # cannot be asked for together: torch.compile takes a mode or options)
+    assert compile_arguments(cuda, "auto") == {"mode": "max-autotune-no-cudagraphs"}
+    assert compile_arguments(cpu, "auto") == {"options": {"freezing": True}}
+    assert compile_arguments(cpu, "reduce-overhead") == {"mode": "reduce-overhead"}
+
+
+def test_a_compiled_model_on_a_cpu_is_not_batched(tiny_registry: ModelRegistry) -> None:
+    """Each batch size would be compiled apart, minutes each on a CPU: batch 1 only."""
+    compiled = DiffusersBackend(tiny_registry, device="cpu", compile=True)
+    eager = DiffusersBackend(tiny_registry, device="cpu")
+    one = spec("a", 1, "a lighthouse at dusk")
+    assert eager.batch_cap(one) == 4 and eager.batch_key(one) is not None
+    assert compiled.batch_cap(one) == 1 and compiled.batch_key(one) is None
+    compiled.close()
+    eager.close()

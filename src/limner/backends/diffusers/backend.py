@@ -98,7 +98,7 @@ class DiffusersBackend:
         device: str = "auto",
         dtype: str = "auto",
         compile: bool = False,
-        compile_mode: str = "max-autotune-no-cudagraphs",
+        compile_mode: str = "auto",
         cuda_graphs: bool = False,
         memory_budget_bytes: int | None = None,
         offload: str = "none",
@@ -406,9 +406,10 @@ class DiffusersBackend:
             if self.options.compile or (graphs and self.device.type == "cuda"):
                 started = time.perf_counter()
                 # an IP-Adapter preset is never batched (each image has its own references)
-                sizes = {1} if preset.ip_adapter is not None else {1, preset.max_batch}
+                most = 1 if preset.ip_adapter is not None else self._max_batch(preset)
+                sizes = {1, most}
                 if graphs:  # a graph per bucket (cuda_graphs.bucket): 1, 2, 4, ... max_batch
-                    sizes = {b for b in (1, 2, 4, 8, 16, 32, 64) if b < preset.max_batch} | sizes
+                    sizes = {b for b in (1, 2, 4, 8, 16, 32, 64) if b < most} | sizes
                 for size in sorted(sizes):
                     with loaded.lock:
                         self._run(
@@ -553,7 +554,7 @@ class DiffusersBackend:
         if spec.kind != "t2i" or spec.inputs:
             return None
         preset = self.registry.preset(spec.style, spec.quality)
-        if preset.max_batch < 2 or not self.supports(spec.style, spec.quality, spec.kind):
+        if self._max_batch(preset) < 2 or not self.supports(spec.style, spec.quality, spec.kind):
             return None
         if preset.ip_adapter is not None or spec.character is not None:
             return None  # reference embeddings are per image: made alone
@@ -561,7 +562,15 @@ class DiffusersBackend:
         return ("diffusers", settings, spec.width, spec.height)  # one shape per call
 
     def batch_cap(self, spec: GenerationSpec) -> int:
-        return self.registry.preset(spec.style, spec.quality).max_batch
+        return self._max_batch(self.registry.preset(spec.style, spec.quality))
+
+    def _max_batch(self, preset: ModelPreset) -> int:
+        """The preset's `max_batch`, but 1 for a compiled model on a CPU: each batch size is
+        compiled apart (minutes each there), a shape-generic graph would serve batch 1 slower,
+        and a batch gains little where the cores are already busy with one image."""
+        if self.options.compile and self.device.type == "cpu":
+            return 1
+        return preset.max_batch
 
     def generate_batch(
         self, specs: Sequence[GenerationSpec], contexts: Sequence[GenerationContext]

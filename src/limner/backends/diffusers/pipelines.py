@@ -78,7 +78,8 @@ class LoadOptions:
     #: "none", "model" (whole models move to the GPU in turn) or "sequential" (layer by layer)
     offload: str = "none"
     compile: bool = False
-    compile_mode: str = "max-autotune-no-cudagraphs"
+    #: a `torch.compile` mode, or "auto" (`compile_arguments`)
+    compile_mode: str = "auto"
     #: replay the denoiser and VAE decoder from CUDA graphs (`cuda_graphs`); CUDA, no offload,
     #: not with `compile` (whose "reduce-overhead" mode makes graphs itself)
     cuda_graphs: bool = False
@@ -217,6 +218,8 @@ def load_tiny_vae(source: str, options: LoadOptions) -> Any:
     vae.to(options.device)
     if options.channels_last:
         vae.to(memory_format=torch.channels_last)
+    if options.compile:
+        _compile_decode(vae, compile_arguments(options.device, options.compile_mode))
     log.info("loaded tiny VAE decoder %s on %s", source, options.device)
     return vae
 
@@ -289,18 +292,36 @@ def _place(pipe: Any, options: LoadOptions) -> None:
         )
 
 
+def compile_arguments(device: torch.device, mode: str) -> dict[str, Any]:
+    """`torch.compile`'s keyword arguments for the `compile_mode` setting on `device`. "auto" is
+    "max-autotune-no-cudagraphs" on a GPU (kernel autotuning pays for itself there) and, on a
+    CPU, the default mode with frozen weights: inductor folds the weights in as constants and
+    pre-packs them for oneDNN's kernels (a bf16 SD-Turbo image 3.5 -> 3.2 s, bench/results/
+    cpu.md), where autotuning would take many minutes. Freezing is safe because a loaded model's
+    weights never change (LoRAs are fused before compiling)."""
+    if mode != "auto":
+        return {"mode": mode}
+    if device.type == "cuda":
+        return {"mode": "max-autotune-no-cudagraphs"}
+    return {"options": {"freezing": True}}  # torch.compile takes a mode or options, not both
+
+
 def _compile(pipe: Any, options: LoadOptions) -> None:
     """`torch.compile` the denoiser and the VAE decoder: the two that run per image. Compiling
     happens on the first call (`DiffusersBackend.warm_up` makes it before serving). A mode with
     CUDA graphs ("max-autotune", "reduce-overhead") records one graph per shape: per batch size."""
+    arguments = compile_arguments(options.device, options.compile_mode)
     for name in ("unet", "transformer"):
         module = getattr(pipe, name, None)
         if isinstance(module, torch.nn.Module):
-            setattr(pipe, name, torch.compile(module, mode=options.compile_mode, fullgraph=False))
-    vae: Any = getattr(pipe, "vae", None)
+            setattr(pipe, name, torch.compile(module, fullgraph=False, **arguments))
+    _compile_decode(getattr(pipe, "vae", None), arguments)
+
+
+def _compile_decode(vae: Any, arguments: dict[str, Any]) -> None:
     decode: Callable[..., Any] | None = getattr(vae, "decode", None)
     if isinstance(vae, torch.nn.Module) and decode is not None:
-        setattr(vae, "decode", torch.compile(decode, mode=options.compile_mode, fullgraph=False))  # noqa: B010 - an instance attribute over the method
+        setattr(vae, "decode", torch.compile(decode, fullgraph=False, **arguments))  # noqa: B010 - an instance attribute over the method
 
 
 def _graph(pipe: Any) -> None:
