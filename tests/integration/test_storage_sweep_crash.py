@@ -50,8 +50,9 @@ def test_a_killed_requests_file_is_swept_and_live_files_stay(
     headers = {"Authorization": f"Bearer {key}"}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    # eight images of two seconds each: the kill lands long before the last one is done
-    server = start_server({**env, "LIMNER_PLACEHOLDER_DELAY_S": "2"}, port)
+    # eight images made together (half a second each), then stamped and stored one by one: the
+    # kill lands when the first is on disk, before the request is settled
+    server = start_server({**env, "LIMNER_PLACEHOLDER_DELAY_S": "0.5"}, port)
     database = Database(Settings(data_dir=data_dir).resolved_database_url())
     try:
         wait_until_ready(base)
