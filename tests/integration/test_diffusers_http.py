@@ -289,6 +289,8 @@ def test_readyz_names_each_presets_device_precision_and_decoder(diffusers_app) -
         "dtype": "float32",
         "threads": 1,
         "decoder": "full",
+        "execution": "eager",
+        "max_batch": 4,
         "loaded": False,
     }
     made = client.post("/api/v1/generate", json={"prompt": "a lighthouse at dusk"}, headers=headers)

@@ -133,5 +133,11 @@ def test_a_compiled_model_on_a_cpu_is_not_batched(tiny_registry: ModelRegistry) 
     one = spec("a", 1, "a lighthouse at dusk")
     assert eager.batch_cap(one) == 4 and eager.batch_key(one) is not None
     assert compiled.batch_cap(one) == 1 and compiled.batch_key(one) is None
+    # /readyz and the start-up lines say so
+    row = {each["preset"]: each for each in compiled.describe()}["realistic.fast"]
+    assert row["execution"] == "torch.compile (default, frozen weights)" and row["max_batch"] == 1
+    assert {each["preset"]: each for each in eager.describe()}["realistic.fast"]["execution"] == (
+        "eager"
+    )
     compiled.close()
     eager.close()

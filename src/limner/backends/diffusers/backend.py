@@ -49,6 +49,7 @@ from limner.backends.diffusers.pipelines import (
     LoadedPipeline,
     LoadOptions,
     PipelineCache,
+    compile_arguments,
     hub_offline,
     load_pipeline,
     load_tiny_vae,
@@ -371,6 +372,8 @@ class DiffusersBackend:
                 "decoder": f"tiny ({preset.tiny_vae})"
                 if preset.decodes_with_tiny_vae(self.device.type)
                 else "full",
+                "execution": self._execution(),
+                "max_batch": self._max_batch(preset),
                 "loaded": preset.weights_key() in loaded,
                 **(
                     {"disabled": disabled[f"{style.value}.{quality.value}"]}
@@ -380,6 +383,15 @@ class DiffusersBackend:
             }
             for style, quality, preset in self.registry.items()
         ]
+
+    def _execution(self) -> str:
+        if self.options.compile:
+            arguments = compile_arguments(self.device, self.options.compile_mode)
+            mode = arguments.get("mode") or "default, frozen weights"
+            return f"torch.compile ({mode})"
+        if self.options.cuda_graphs and self.device.type == "cuda":
+            return "CUDA graphs"
+        return "eager"
 
     def device_summary(self) -> str:
         """Where the pipelines run, in which precision and why (printed at start)."""
