@@ -176,8 +176,7 @@ def _print_runtime(backend: object) -> None:
         if row.get("disabled"):
             continue
         threads = f", {row['threads']} threads" if row["threads"] else ""
-        execution = row.get("execution", "eager")
-        how = "" if execution == "eager" else f", {execution}"
+        how = "" if row["execution"] == "eager" else f", {row['execution']}"
         console.print(
             f"  {row['preset']}: {row['model']} on {row['device']} ({row['dtype']}{threads}"
             f"{how}), decoder {row['decoder']}"

@@ -48,11 +48,10 @@ class PresetRuntimePublic(BaseModel):
     threads: int | None = Field(None, description="CPU threads; null on a GPU.")
     decoder: str = Field(description="'full', or 'tiny (<model>)' for a tiny VAE decoder.")
     execution: str = Field(
-        "eager",
         description="How the denoiser and decoder run: 'eager', 'torch.compile (<mode>)' or "
         "'CUDA graphs'.",
     )
-    max_batch: int = Field(1, description="The most images one call of this preset makes.")
+    max_batch: int = Field(description="The most images one call of this preset makes.")
     loaded: bool
     disabled: str | None = Field(
         None,

@@ -126,6 +126,20 @@ def test_compile_arguments_per_device_and_mode() -> None:
     assert compile_arguments(cpu, "reduce-overhead") == {"mode": "reduce-overhead"}
 
 
+def test_what_each_preset_says_it_runs_with() -> None:
+    from limner.backends.diffusers.pipelines import LoadOptions
+
+    cuda = torch.device("cuda")
+    graphs = LoadOptions(device=cuda, dtype=torch.float16, cuda_graphs=True)
+    assert graphs.replays_cuda_graphs and graphs.execution() == "CUDA graphs"
+    # offloaded or compiled models are not graphed, and do not say they are
+    offloaded = LoadOptions(device=cuda, dtype=torch.float16, cuda_graphs=True, offload="model")
+    assert not offloaded.replays_cuda_graphs and offloaded.execution() == "eager"
+    compiled = LoadOptions(device=cuda, dtype=torch.float16, cuda_graphs=True, compile=True)
+    assert not compiled.replays_cuda_graphs
+    assert compiled.execution() == "torch.compile (max-autotune-no-cudagraphs)"
+
+
 def test_a_compiled_model_on_a_cpu_is_not_batched(tiny_registry: ModelRegistry) -> None:
     """Each batch size would be compiled apart, minutes each on a CPU: batch 1 only."""
     compiled = DiffusersBackend(tiny_registry, device="cpu", compile=True)

@@ -49,7 +49,6 @@ from limner.backends.diffusers.pipelines import (
     LoadedPipeline,
     LoadOptions,
     PipelineCache,
-    compile_arguments,
     hub_offline,
     load_pipeline,
     load_tiny_vae,
@@ -362,6 +361,7 @@ class DiffusersBackend:
         preset (its model missing, or `enabled = false`) says why under `disabled`."""
         loaded = set(self._cache.loaded_keys())
         disabled = self.disabled()
+        execution = self.options.execution()
         return [
             {
                 "preset": f"{style.value}.{quality.value}",
@@ -372,7 +372,7 @@ class DiffusersBackend:
                 "decoder": f"tiny ({preset.tiny_vae})"
                 if preset.decodes_with_tiny_vae(self.device.type)
                 else "full",
-                "execution": self._execution(),
+                "execution": execution,
                 "max_batch": self._max_batch(preset),
                 "loaded": preset.weights_key() in loaded,
                 **(
@@ -383,15 +383,6 @@ class DiffusersBackend:
             }
             for style, quality, preset in self.registry.items()
         ]
-
-    def _execution(self) -> str:
-        if self.options.compile:
-            arguments = compile_arguments(self.device, self.options.compile_mode)
-            mode = arguments.get("mode") or "default, frozen weights"
-            return f"torch.compile ({mode})"
-        if self.options.cuda_graphs and self.device.type == "cuda":
-            return "CUDA graphs"
-        return "eager"
 
     def device_summary(self) -> str:
         """Where the pipelines run, in which precision and why (printed at start)."""
@@ -414,8 +405,8 @@ class DiffusersBackend:
                 loaded = self._cache.get(preset)
             except ConfigurationError as exc:
                 raise ConfigurationError(f"{style.value}.{quality.value}: {exc}") from exc
-            graphs = self.options.cuda_graphs and not self.options.compile
-            if self.options.compile or (graphs and self.device.type == "cuda"):
+            graphs = self.options.replays_cuda_graphs
+            if self.options.compile or graphs:
                 started = time.perf_counter()
                 # an IP-Adapter preset is never batched (each image has its own references)
                 most = 1 if preset.ip_adapter is not None else self._max_batch(preset)

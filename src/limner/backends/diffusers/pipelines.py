@@ -86,6 +86,24 @@ class LoadOptions:
     #: NHWC memory layout for the UNet and decoders: oneDNN's fast path for convolutions on CPU
     channels_last: bool = False
 
+    @property
+    def replays_cuda_graphs(self) -> bool:
+        """Whether loaded models replay from CUDA graphs: asked for, and on CUDA, not offloaded,
+        not compiled."""
+        return (
+            self.cuda_graphs
+            and not self.compile
+            and self.device.type == "cuda"
+            and self.offload == "none"
+        )
+
+    def execution(self) -> str:
+        """How the denoiser and decoder run, in words (`/readyz`, the start-up lines)."""
+        if self.compile:
+            arguments = compile_arguments(self.device, self.compile_mode)
+            return f"torch.compile ({arguments.get('mode') or 'default, frozen weights'})"
+        return "CUDA graphs" if self.replays_cuda_graphs else "eager"
+
 
 @dataclass
 class LoadedPipeline:
@@ -190,7 +208,7 @@ def load_pipeline(preset: ModelPreset, options: LoadOptions) -> LoadedPipeline:
     pipe.set_progress_bar_config(disable=True)
     if options.compile:
         _compile(pipe, options)
-    elif options.cuda_graphs and options.device.type == "cuda" and options.offload == "none":
+    elif options.replays_cuda_graphs:
         _graph(pipe)
     size = estimate_bytes(pipe)
     log.info(
@@ -296,9 +314,10 @@ def compile_arguments(device: torch.device, mode: str) -> dict[str, Any]:
     """`torch.compile`'s keyword arguments for the `compile_mode` setting on `device`. "auto" is
     "max-autotune-no-cudagraphs" on a GPU (kernel autotuning pays for itself there) and, on a
     CPU, the default mode with frozen weights: inductor folds the weights in as constants and
-    pre-packs them for oneDNN's kernels (a bf16 SD-Turbo image 3.5 -> 3.2 s, bench/results/
-    cpu.md), where autotuning would take many minutes. Freezing is safe because a loaded model's
-    weights never change (LoRAs are fused before compiling)."""
+    pre-packs them for oneDNN's kernels, where autotuning would take many minutes (on a Zen 4
+    without AMX freezing measured no faster than without, and no slower: bench/results/cpu.md).
+    Freezing is safe because a loaded model's weights never change (LoRAs are fused before
+    compiling)."""
     if mode != "auto":
         return {"mode": mode}
     if device.type == "cuda":
