@@ -41,9 +41,14 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": 1360, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(60_000)  # a loaded CI box; expectations wait for events, not time
+    # a loaded CI box: actions and `expect` wait for what the page does, never a short clock
+    # (`expect` has its own 5 s default, which a cold /openapi.json on 2 busy cores outran)
+    page.set_default_timeout(60_000)
+    expect.set_options(timeout=60_000)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
