@@ -20,7 +20,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import describe  # noqa: E402
 from tests.support.moderation_eval import (  # noqa: E402
     HALVES,
     Figures,
@@ -31,6 +30,8 @@ from tests.support.moderation_eval import (  # noqa: E402
     load,
     run,
 )
+
+from bench.machine import describe  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "moderation-eval.md"
 
