@@ -5,7 +5,10 @@
 Images are scikit-image's astronaut photograph (one face) resized to each size, and a flat colour
 image (no face). Each model is loaded and warmed up first; the median of `--repeat` runs is
 reported, with the slowest run. "both" is `ModelScreener.screen` with both checks, as the
-generation service runs it for an adult-style output of an SFW-only key.
+generation service runs it for every adult-style output. "cascade" is what every realistic and
+anime output gets (`Checks(minor_nudity=True)`): the nudity detector, then the age model only when
+nudity is found. Neither picture shows nudity, so the "nudity found" row forces the detector's
+verdict with a threshold of ~0, to time the path where the age model follows.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ def main() -> None:
     load_ages = (time.perf_counter() - start) * 1000
     screener = ModelScreener(nudity=nudity, ages=ages, nudity_threshold=0.5)
     both = Checks(nudity=True, apparent_age=True)
+    cascade = Checks(minor_nudity=True)
+    # the same models, every picture called nude: the cascade's second stage always runs
+    flagging = ModelScreener(nudity=nudity, ages=ages, nudity_threshold=1e-9)
 
     astronaut = Image.fromarray(skimage.data.astronaut())
     rows = []
@@ -70,7 +76,15 @@ def main() -> None:
             for model, work in (
                 ("opennsfw (nudity)", lambda image=image: nudity.nudity_score(image)),
                 ("dlib-age (faces + age)", lambda image=image: ages.faces(image)),
-                ("both", lambda image=image: screener.screen(image, both)),
+                ("both (adult style)", lambda image=image: screener.screen(image, both)),
+                (
+                    "cascade, no nudity (realistic/anime)",
+                    lambda image=image: screener.screen(image, cascade),
+                ),
+                (
+                    "cascade, nudity found (realistic/anime)",
+                    lambda image=image: flagging.screen(image, cascade),
+                ),
             ):
                 work()  # warm-up
                 median, worst = timed(work, args.repeat)
@@ -96,6 +110,12 @@ def main() -> None:
         "",
         "On the astronaut photograph the age estimator's detector also reports the mission patch "
         "on her suit as a face (a false detection, estimated adult); see docs/safety.md.",
+        "",
+        "Cost per output since every style is screened (docs/safety.md): a realistic or anime "
+        "output pays the nudity detector (the `cascade, no nudity` row); one that the detector "
+        "flags pays the age model on top (the `cascade, nudity found` row, about `both`); an "
+        "adult-style output pays both, as before. Expected cost per realistic/anime output = "
+        "nudity + (share of outputs flagged) x ages.",
         "",
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -209,8 +209,9 @@ def test_input_screening_that_cannot_run_refuses(open_server, setting: dict[str,
         assert response.json()["error"] == "generation_failed"
         assert caller.available() == before
         assert caller.generations() == 0
-        # a text-only request needs no screening and still runs
-        assert caller.post({"prompt": SCENE}).status_code == 200
+        # a text-only request's output is screened for nudity too, so it is refused the same way
+        assert caller.post({"prompt": SCENE}).status_code == 503
+        assert caller.available() == before
 
 
 def test_an_input_age_estimator_that_cannot_load_refuses_a_sexual_prompt(open_server) -> None:

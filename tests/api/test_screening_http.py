@@ -99,7 +99,8 @@ def test_an_sfw_only_key_gets_no_flagged_output_and_pays_nothing(
         assert_refused_free_and_unstored(
             client, settings, headers, account_id, REALISTIC, "output_nudity"
         )
-        # the same detector does not run for an ordinary key's text-only job
+        # an ordinary key's text-only job is screened too, but nudity alone does not refuse it
+        # (the age cascade that follows finds no face on the placeholder picture)
         plain, _ = new_key(client)
         response = client.post("/api/v1/generate", json=REALISTIC, headers=plain)
         assert response.status_code == 200, response.text
@@ -133,9 +134,12 @@ def test_a_detector_that_cannot_load_refuses_rather_than_lets_through(
         assert response.json()["error"] == "generation_failed"
         assert available(client, headers) == CREDITS
         assert stored_images(settings) == []
-        # jobs that need no screening still run
+        # every output of every style is screened, so no job runs without the detector
         plain, _ = new_key(client)
-        assert client.post("/api/v1/generate", json=REALISTIC, headers=plain).status_code == 200
+        for style in ("realistic", "anime", "nude"):
+            body = {**REALISTIC, "style": style}
+            assert client.post("/api/v1/generate", json=body, headers=plain).status_code == 503
+        assert available(client, plain) == CREDITS
 
 
 def test_a_detector_that_breaks_while_running_refuses(
@@ -163,7 +167,8 @@ def test_the_adult_style_refuses_a_face_that_looks_under_age(
         assert_refused_free_and_unstored(
             client, settings, headers, account_id, ADULT, "output_minor_age"
         )
-        # the age check is for the adult style; other styles are not age-screened
+        # other styles are age-screened only when nudity is found, and the real detector finds
+        # none on the placeholder picture
         assert client.post("/api/v1/generate", json=REALISTIC, headers=headers).status_code == 200
 
 
@@ -193,7 +198,9 @@ def test_the_adult_style_with_a_failing_age_estimator_refuses(
         assert response.status_code == 503
         assert response.json()["error"] == "generation_failed"
         assert available(client, headers) == CREDITS
-        assert client.post("/api/v1/generate", json=REALISTIC, headers=headers).status_code == 200
+        # any output may show nudity and then needs the age model: every style is refused
+        assert client.post("/api/v1/generate", json=REALISTIC, headers=headers).status_code == 503
+        assert available(client, headers) == CREDITS
 
 
 def test_the_adult_style_runs_with_the_real_models(
@@ -220,9 +227,82 @@ def test_every_output_of_a_job_that_took_a_user_image_is_screened(
         assert_refused_free_and_unstored(
             client, settings, headers, account_id, image_to_image, "output_nudity"
         )
-        # the same request without a user image is not screened for nudity
+        # without a user image, nudity alone does not refuse (no face is found to be a minor's)
         response = client.post("/api/v1/generate", json=REALISTIC, headers=headers)
         assert response.status_code == 200, response.text
+
+
+# -- every style: nudity, then apparent age (the cascade) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("style", "rule"),
+    [
+        ("realistic", "output_minor_nudity"),
+        ("anime", "output_minor_nudity"),
+        ("nude", "output_minor_age"),
+    ],
+)
+def test_nudity_with_an_apparent_minor_is_refused_in_every_style(
+    settings_factory: Callable[..., Settings], style: str, rule: str
+) -> None:
+    """An ordinary key, a text-only job: no setting asked for screening, and it still runs."""
+    settings = settings_factory(
+        free_daily_credits=0,
+        screening_nudity_detector=f"{MODULE}:flags_nudity",
+        screening_age_estimator=f"{MODULE}:finds_a_face_aged_12",
+    )
+    body = ADULT if style == "nude" else {**REALISTIC, "style": style}
+    with running(settings) as client:
+        headers, account_id = new_key(client)
+        assert_refused_free_and_unstored(client, settings, headers, account_id, body, rule)
+
+
+@pytest.mark.parametrize("style", ["realistic", "anime", "nude"])
+def test_nudity_with_adult_faces_is_delivered(
+    settings_factory: Callable[..., Settings], style: str
+) -> None:
+    """Every style may carry adult content for adults: nudity alone refuses only a job that took
+    a user image or an SFW-only key's."""
+    settings = settings_factory(
+        free_daily_credits=0,
+        screening_nudity_detector=f"{MODULE}:flags_nudity",
+        screening_age_estimator=f"{MODULE}:finds_a_face_aged_30",
+    )
+    body = ADULT if style == "nude" else {**REALISTIC, "style": style}
+    with running(settings) as client:
+        headers, account_id = new_key(client)
+        response = client.post("/api/v1/generate", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        assert available(client, headers) == CREDITS - 1
+        assert refusals(client, account_id) == []
+
+
+@pytest.mark.parametrize(
+    ("detector", "style", "status"),
+    [
+        ("finds_no_nudity", "realistic", 200),  # no nudity: the age model is not asked
+        ("finds_no_nudity", "anime", 200),
+        ("finds_no_nudity", "nude", 503),  # the adult style always asks it
+        ("flags_nudity", "realistic", 503),  # nudity: the cascade asks it
+    ],
+)
+def test_the_age_model_runs_only_on_outputs_with_nudity_outside_the_adult_style(
+    settings_factory: Callable[..., Settings], detector: str, style: str, status: int
+) -> None:
+    """The stand-in age model fails whenever it is asked, so 200 means it was not asked, and 503
+    that it was (and that a cascade which cannot finish refuses, unpaid)."""
+    settings = settings_factory(
+        free_daily_credits=0,
+        screening_nudity_detector=f"{MODULE}:{detector}",
+        screening_age_estimator=f"{MODULE}:fails_if_asked",
+    )
+    body = ADULT if style == "nude" else {**REALISTIC, "style": style}
+    with running(settings) as client:
+        headers, _ = new_key(client)
+        response = client.post("/api/v1/generate", json=body, headers=headers)
+        assert response.status_code == status, response.text
+        assert available(client, headers) == (CREDITS - 1 if status == 200 else CREDITS)
 
 
 def png_data_url() -> str:

@@ -44,6 +44,22 @@ def flags_nudity(_settings: Settings) -> FixedNudity:
     return FixedNudity(0.99)
 
 
+def finds_no_nudity(_settings: Settings) -> FixedNudity:
+    return FixedNudity(0.0)
+
+
+class _FailsIfAsked(FixedAges):
+    """Ready, but fails if it is ever asked for faces: a job that runs it is refused with 503,
+    so an accepted job shows that the age model did not run (the cascade skipped it)."""
+
+    def faces(self, image: Image.Image) -> list[FaceAge]:
+        raise RuntimeError("the age model was asked")
+
+
+def fails_if_asked(_settings: Settings) -> FixedAges:
+    return _FailsIfAsked()
+
+
 def finds_a_face_aged_12(_settings: Settings) -> FixedAges:
     return FixedAges(35.0, 12.0)
 

@@ -1,4 +1,5 @@
-"""Image screening of finished outputs: nudity, and apparent age in the adult style.
+"""Image screening of finished outputs: nudity on every output, apparent age on an output with
+nudity (a cascade) and on every adult-style output.
 
 Which outputs are screened is `checks_for()`; `ScreeningGate` is what the generation service
 calls; `build_screener(settings)` builds the models (packaged, loaded lazily). See docs/safety.md.
@@ -13,6 +14,7 @@ from limner.screening._policy import (
     RULE_INPUT_MINOR_AGE,
     RULE_INPUT_NUDITY,
     RULE_MINOR_AGE,
+    RULE_MINOR_NUDITY,
     RULE_NUDITY,
     checks_for,
     input_checks,
@@ -35,6 +37,7 @@ __all__ = [
     "RULE_INPUT_MINOR_AGE",
     "RULE_INPUT_NUDITY",
     "RULE_MINOR_AGE",
+    "RULE_MINOR_NUDITY",
     "RULE_NUDITY",
     "AgeEstimator",
     "Checks",

@@ -29,20 +29,35 @@ class ScreeningResult:
     nudity_score: float = 0.0
     #: every detected face with its apparent age (empty when ages were not checked)
     faces: tuple[FaceAge, ...] = ()
+    #: whether the age estimator ran (the adult style, or the cascade found nudity)
+    ages_checked: bool = False
 
 
 @dataclass(frozen=True)
 class Checks:
     """Which screens one job's output needs (see `checks_for`)."""
 
-    #: the nudity detector (a job that took a user image, or an SFW-only key)
+    #: nudity alone refuses (a job that took a user image, or an SFW-only key)
     nudity: bool = False
-    #: the apparent-age check on every face (the adult style)
+    #: the apparent-age check on every face, nudity or not (the adult style)
     apparent_age: bool = False
+    #: the cascade every output of every style gets: the nudity detector runs, and when it finds
+    #: nudity the age estimator runs; nudity with an apparent-minor face refuses
+    minor_nudity: bool = False
+
+    @property
+    def runs_nudity(self) -> bool:
+        """Whether the nudity detector runs at all."""
+        return self.nudity or self.minor_nudity
+
+    @property
+    def may_run_ages(self) -> bool:
+        """Whether the age estimator may be needed (so it must be ready before the job runs)."""
+        return self.apparent_age or self.minor_nudity
 
     @property
     def any(self) -> bool:
-        return self.nudity or self.apparent_age
+        return self.runs_nudity or self.apparent_age
 
 
 class NudityDetector(Protocol):

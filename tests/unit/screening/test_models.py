@@ -81,3 +81,12 @@ def test_only_the_checks_asked_for_run(screener: ModelScreener) -> None:
     result = screener.screen(astronaut(), Checks(apparent_age=True))
     assert result.nudity_score == 0.0
     assert result.faces
+
+
+def test_the_cascade_skips_the_age_model_when_there_is_no_nudity(screener: ModelScreener) -> None:
+    result = screener.screen(astronaut(), Checks(minor_nudity=True))
+    assert result.nudity_score > 0.0 and not result.nudity
+    assert not result.ages_checked
+    assert result.faces == ()
+    # the adult style's check runs the age model whatever the nudity
+    assert screener.screen(astronaut(), Checks(minor_nudity=True, apparent_age=True)).ages_checked

@@ -10,6 +10,7 @@ from limner.domain.styles import Style
 from limner.screening import (
     MIN_APPARENT_AGE,
     RULE_MINOR_AGE,
+    RULE_MINOR_NUDITY,
     RULE_NUDITY,
     Checks,
     FaceAge,
@@ -27,7 +28,8 @@ def test_checks_for_every_combination(style: Style, sfw_only: bool, image_input:
     checks = checks_for(style=style, sfw_only=sfw_only, image_input=image_input)
     assert checks.nudity == (sfw_only or image_input)
     assert checks.apparent_age == (style is Style.nude)
-    assert checks.any == (checks.nudity or checks.apparent_age)
+    # every output of every style: the nudity detector, then ages when it finds nudity
+    assert checks.minor_nudity and checks.runs_nudity and checks.may_run_ages and checks.any
 
 
 def face(age: float) -> FaceAge:
@@ -74,3 +76,31 @@ def test_nudity_is_refused_only_where_it_was_asked_for() -> None:
 def test_a_minor_age_wins_over_nudity() -> None:
     result = ScreeningResult(nudity=True, nudity_score=0.9, faces=(face(10.0),))
     assert refusal_rule(result, Checks(nudity=True, apparent_age=True)) == RULE_MINOR_AGE
+
+
+CASCADE = Checks(minor_nudity=True)
+
+
+@pytest.mark.parametrize(
+    ("nudity", "ages", "expected"),
+    [
+        (True, (12.0,), RULE_MINOR_NUDITY),
+        (True, (40.0, 24.0), RULE_MINOR_NUDITY),  # any one face is enough
+        (True, (30.0,), None),  # adult nudity may be delivered in every style
+        (True, (), None),  # no face found: nothing to call a minor's
+        (False, (12.0,), None),  # no nudity: the cascade refuses nothing
+    ],
+)
+def test_the_cascade_refuses_nudity_with_an_apparent_minor(
+    nudity: bool, ages: tuple[float, ...], expected: str | None
+) -> None:
+    result = ScreeningResult(nudity=nudity, faces=tuple(face(a) for a in ages))
+    assert refusal_rule(result, CASCADE) == expected
+
+
+def test_in_the_adult_style_the_age_rule_names_the_refusal() -> None:
+    result = ScreeningResult(nudity=True, faces=(face(12.0),))
+    adult = checks_for(style=Style.nude, sfw_only=False, image_input=False)
+    assert refusal_rule(result, adult) == RULE_MINOR_AGE
+    other = checks_for(style=Style.anime, sfw_only=True, image_input=False)
+    assert refusal_rule(result, other) == RULE_MINOR_NUDITY
