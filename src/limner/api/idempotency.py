@@ -48,6 +48,9 @@ from limner.generation.accounts import AccountRef
 
 HEADER = "Idempotency-Key"
 MAX_KEY_CHARS = 255
+#: the OpenAPI form of what `idempotency_key` accepts: printable ASCII, no space at either end
+#: (HTTP strips those from a header value)
+KEY_PATTERN = "^[!-~]([ -~]*[!-~])?$"
 REPLAYED_HEADER = "Idempotent-Replayed"
 #: names the generation an answer made (the OpenAI surface sends it; v1 answers carry `id`)
 GENERATION_ID_HEADER = "X-Limner-Generation-Id"

@@ -48,7 +48,11 @@ def list_generations(
     status: Annotated[JobStatus | None, Query(description="Only this status.")] = None,
     cursor: Annotated[
         str | None,
-        Query(pattern=r"^gen_[a-z2-7]{16}$", description="`next_cursor` of the previous page."),
+        Query(
+            pattern=r"^gen_[a-z2-7]{16}$",
+            description="`next_cursor` of the previous page; an id that is not on one of your "
+            "pages is a 400 `validation_error` naming `cursor`.",
+        ),
     ] = None,
     limit: Annotated[int, Query(description="Page size, 1 to 100.")] = 20,
 ) -> GenerationPage:

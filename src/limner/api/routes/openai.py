@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from limner.api.deps import ContextDep, GeneratingCaller, JsonObject, ReadingCaller
 from limner.api.errors import openai_error_responses
-from limner.api.idempotency import GENERATION_ID_HEADER, idempotent
+from limner.api.idempotency import GENERATION_ID_HEADER, KEY_PATTERN, idempotent
 from limner.api.openai_forms import OpenAIForm, multipart_body, read_form
 from limner.backends.base import KnowsNativeSize
 from limner.domain.styles import Quality, Style
@@ -57,7 +57,7 @@ IDEMPOTENCY_PARAMETER = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
     "description": "Retry safely: the same key and request within 24 h return the first "
     "answer without generating or charging again.",
 }
@@ -116,7 +116,12 @@ async def edit_images(
     assert image is not None
     call = edit_call(form.fields, image, form.picture("mask", required=False))
     return await run_in_threadpool(
-        idempotent, context, caller, request, _fingerprint(form), lambda: _run(context, caller, call)
+        idempotent,
+        context,
+        caller,
+        request,
+        _fingerprint(form),
+        lambda: _run(context, caller, call),
     )
 
 
@@ -139,7 +144,12 @@ async def image_variations(
     assert image is not None
     call = variation_call(form.fields, image)
     return await run_in_threadpool(
-        idempotent, context, caller, request, _fingerprint(form), lambda: _run(context, caller, call)
+        idempotent,
+        context,
+        caller,
+        request,
+        _fingerprint(form),
+        lambda: _run(context, caller, call),
     )
 
 
