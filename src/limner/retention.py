@@ -58,6 +58,7 @@ def erase_generation(
         if generation.status not in FINISHED:
             raise GenerationNotFinished()
         files = _erase_rows(session, generation)
+    _forget_on_disk(database)
     _remove_files(store, files)
 
 
@@ -80,8 +81,19 @@ def sweep_older_than(
         if len(batch) < 200:
             break
     if erased:
+        _forget_on_disk(database)
         log.info("retention: erased %d generation(s) created before %s", erased, cutoff)
     return erased
+
+
+def _forget_on_disk(database: Database) -> None:
+    """The erased rows out of SQLite's write-ahead log too (their pages are zeroed in the
+    database by `secure_delete`)."""
+    try:
+        if not database.checkpoint():
+            log.warning("erased rows stay in the write-ahead log until its next checkpoint")
+    except Exception:  # the rows are gone from every query; a failed checkpoint is retried later
+        log.exception("could not checkpoint the write-ahead log after an erasure")
 
 
 def _erase_rows(session: Session, generation: Generation) -> list[StoredFile]:

@@ -144,14 +144,8 @@ async def generate_body(request: Request, context: ContextDep) -> dict[str, Any]
     raw = await read_limited_body(request, limit)
     if not raw.strip():
         raise InvalidRequest("The request body is empty; send a JSON object.")
-    oversized = len(raw) > settings.max_body_bytes
-    try:
-        body = await parse_off_loop(raw)
-    except InvalidRequest:
-        if oversized:  # past the plain limit, and not a media request: its size is the answer
-            raise PayloadTooLarge(settings.max_body_bytes) from None
-        raise
-    if oversized and not _takes_media(body):
+    body = await parse_off_loop(raw)  # a body that is not JSON is refused as such
+    if len(raw) > settings.max_body_bytes and not _takes_media(body):
         raise PayloadTooLarge(settings.max_body_bytes)
     return body
 
