@@ -200,15 +200,15 @@ class Recovery:
         if unowned_before is not None:
             orphaned = or_(
                 orphaned,
-                IdempotencyRecord.owner.is_(None)
-                & (IdempotencyRecord.created_at < unowned_before),
+                IdempotencyRecord.owner.is_(None) & (IdempotencyRecord.created_at < unowned_before),
             )
         with self.database.transaction() as session:
-            freed = session.execute(
+            result = session.execute(
                 delete(IdempotencyRecord)
                 .where(IdempotencyRecord.state == "in_progress", orphaned)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
+            freed = result.rowcount  # type: ignore[attr-defined]
         if freed:
             log.warning("freed %d idempotency key(s) of requests cut off by a crash", freed)
         return int(freed or 0)

@@ -138,7 +138,9 @@ def test_a_key_whose_generation_was_deleted_is_refused_and_never_charges_again(
     assert listed["data"] == []
     # a new key generates again
     other = {**key.headers, "Idempotency-Key": "order-2"}
-    assert client.post("/api/v1/generate", json={"prompt": PROMPT}, headers=other).status_code == 200
+    assert (
+        client.post("/api/v1/generate", json={"prompt": PROMPT}, headers=other).status_code == 200
+    )
 
 
 def test_an_openai_answer_in_b64_is_erased_with_its_generation(
@@ -156,7 +158,10 @@ def test_an_openai_answer_in_b64_is_erased_with_its_generation(
     assert replay.json() == first.json() and replay.headers["idempotent-replayed"] == "true"
     assert replay.headers["x-limner-generation-id"] == generation_id
     assert balance(client, key) == 9
-    assert client.delete(f"/api/v1/generations/{generation_id}", headers=key.headers).status_code == 204
+    assert (
+        client.delete(f"/api/v1/generations/{generation_id}", headers=key.headers).status_code
+        == 204
+    )
     again = client.post("/v1/images/generations", json=body, headers=headers)
     assert again.status_code == 409 and again.json()["error"]["code"] == "idempotency_key_erased"
     assert first.json()["data"][0]["b64_json"][:64] not in database_text(app)

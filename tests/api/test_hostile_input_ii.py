@@ -56,9 +56,7 @@ def test_a_huge_last_byte_or_suffix_means_to_the_end(client: TestClient, image_u
     assert suffix.status_code == 206 and suffix.content == whole
 
 
-def test_a_huge_range_with_last_before_first_is_ignored(
-    client: TestClient, image_url: str
-) -> None:
+def test_a_huge_range_with_last_before_first_is_ignored(client: TestClient, image_url: str) -> None:
     response = client.get(image_url, headers={"Range": f"bytes={HUGE}9-{HUGE}"})
     assert response.status_code == 200 and "content-range" not in response.headers
 
@@ -162,9 +160,7 @@ def key_parameter(client: TestClient, path: str) -> dict[str, Any]:
     return next(p for p in operation["parameters"] if p["name"] == "Idempotency-Key")
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/v1/generate", "/v1/images/generations", "/v1/images/edits"]
-)
+@pytest.mark.parametrize("path", ["/api/v1/generate", "/v1/images/generations", "/v1/images/edits"])
 def test_the_idempotency_key_schema_says_what_the_server_takes(
     client: TestClient, key: Key, path: str
 ) -> None:
@@ -177,14 +173,17 @@ def test_the_idempotency_key_schema_says_what_the_server_takes(
         headers = {**key.headers, "Idempotency-Key": candidate.encode("utf-8")}
         # a cancel of no generation: 404 once the key is taken, 400 naming the key if not
         response = client.post(
-            "/api/v1/generations/gen_aaaaaaaaaaaaaaaa/cancel", headers=headers  # type: ignore[arg-type]
+            "/api/v1/generations/gen_aaaaaaaaaaaaaaaa/cancel",
+            headers=headers,  # type: ignore[arg-type]
         )
         assert response.status_code == (404 if allowed else 400), (candidate, response.text)
 
 
 def test_input_fidelity_is_not_in_the_schema_and_is_refused(client: TestClient, key: Key) -> None:
     components = client.get("/openapi.json").json()["components"]["schemas"]
-    assert all("input_fidelity" not in schema.get("properties", {}) for schema in components.values())
+    assert all(
+        "input_fidelity" not in schema.get("properties", {}) for schema in components.values()
+    )
     response = client.post(
         "/v1/images/generations",
         json={"prompt": PROMPT, "input_fidelity": "high"},
@@ -197,7 +196,9 @@ def test_input_fidelity_is_not_in_the_schema_and_is_refused(client: TestClient, 
 
 def test_an_fps_error_shows_what_the_client_sent(client: TestClient, funded: Key) -> None:  # noqa: F811
     over = client.post(
-        "/api/v1/generate", json={"prompt": PROMPT, "type": "t2v", "fps": 100}, headers=funded.headers
+        "/api/v1/generate",
+        json={"prompt": PROMPT, "type": "t2v", "fps": 100},
+        headers=funded.headers,
     )
     assert over.status_code == 400 and "but is 100" in over.json()["message"]
     huge = '{"prompt": "a lighthouse at dusk", "type": "t2v", "fps": ' + "7" * 60 + "}"

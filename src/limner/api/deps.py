@@ -103,8 +103,11 @@ async def limited_stream(
     declared length past it is refused unread). `reported` is the limit the error names, when
     the caller allows some framing around it (multipart)."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isascii() and declared.isdigit() and (
-        len(declared.lstrip("0")) > len(str(limit)) or int(declared) > limit
+    if (
+        declared is not None
+        and declared.isascii()
+        and declared.isdigit()
+        and (len(declared.lstrip("0")) > len(str(limit)) or int(declared) > limit)
     ):
         raise PayloadTooLarge(reported or limit)
     size = 0

@@ -3,9 +3,10 @@
 Every address the host resolves to must be globally routable: loopback, private, link-local
 (cloud metadata at 169.254.169.254), multicast, reserved, unspecified and shared (CGNAT)
 addresses are refused, and so is IPv6 site-local `fec0::/10` (deprecated by RFC 3879, but still
-routed inside some networks; Python's `is_global` does not exclude it). IPv6 forms that carry an IPv4 address (IPv4-mapped `::ffff:0:0/96`,
-IPv4-compatible `::/96`, 6to4 `2002::/16`, Teredo `2001::/32`, NAT64 `64:ff9b::/96`) are judged
-by the IPv4 address inside too, since a gateway would deliver them there.
+routed inside some networks; Python's `is_global` does not exclude it). IPv6 forms that carry an
+IPv4 address (IPv4-mapped `::ffff:0:0/96`, IPv4-compatible `::/96`, 6to4 `2002::/16`, Teredo
+`2001::/32`, NAT64 `64:ff9b::/96`) are judged by the IPv4 address inside too, since a gateway
+would deliver them there.
 
 Webhooks check at submit (answering `validation_error` on `webhook_url`) and again before every
 attempt, and the attempt connects to the address that was checked (`pinned`), so DNS cannot
