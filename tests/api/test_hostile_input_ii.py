@@ -221,3 +221,25 @@ def test_the_documented_1280x720_video_is_made_on_the_patch_grid(
     off_grid = client.post("/api/v1/generate", json={**body, "height": 716}, headers=funded.headers)
     assert off_grid.status_code == 400 and off_grid.json()["field"] == "height"
     assert "multiple of 8" in off_grid.json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/generations", "/api/v1/characters"])
+def test_a_cursor_of_the_schemas_form_is_never_a_400(
+    client: TestClient, key: Key, path: str
+) -> None:
+    """The schema's `pattern` is what a 400 refuses; a well-formed cursor that names no row of
+    the caller's (another key's, or one deleted since) is a 404, not a validation error."""
+    parameter = next(
+        p
+        for p in client.get("/openapi.json").json()["paths"][path]["get"]["parameters"]
+        if p["name"] == "cursor"
+    )
+    pattern = re.compile(parameter["schema"]["anyOf"][0]["pattern"])
+    prefix = "gen_" if "generations" in path else "chr_"
+    well_formed = prefix + "a2" * 8
+    assert pattern.fullmatch(well_formed)
+    unknown = client.get(path, params={"cursor": well_formed}, headers=key.headers)
+    assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
+    malformed = client.get(path, params={"cursor": prefix + "A" * 16}, headers=key.headers)
+    assert not pattern.fullmatch(prefix + "A" * 16)
+    assert malformed.status_code == 400 and malformed.json()["field"] == "cursor"

@@ -72,7 +72,7 @@ def create(
     response_model=CharacterPage,
     response_model_exclude_none=True,
     summary="List the caller's characters, newest first",
-    responses=error_responses(400, 401, 429),
+    responses=error_responses(400, 401, 404, 429),
 )
 def list_characters(
     caller: ReadingCaller,
@@ -81,8 +81,8 @@ def list_characters(
         str | None,
         Query(
             pattern=r"^chr_[a-z2-7]{16}$",
-            description="`next_cursor` of the previous page; an id that is not on one of your "
-            "pages is a 400 `validation_error` naming `cursor`.",
+            description="`next_cursor` of the previous page; one that names none of your "
+            "rows (deleted since, say) is a 404.",
         ),
     ] = None,
     limit: Annotated[int, Query(description="Page size, 1 to 100.")] = 20,
