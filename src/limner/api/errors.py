@@ -47,7 +47,8 @@ DESCRIPTIONS: dict[int, str] = {
     404: "`not_found`",
     405: "`method_not_allowed`",
     409: "`already_finished` (cancel of a finished generation), `idempotency_key_reused` "
-    "(the Idempotency-Key was used with another body) or `idempotency_key_in_use`",
+    "(the Idempotency-Key was used with another body), `idempotency_key_in_use` or "
+    "`idempotency_key_erased` (the key's generation was deleted)",
     413: "`payload_too_large`",
     416: "`range_not_satisfiable`: the `Range` asks for bytes past the end (`Content-Range` "
     "gives the size)",

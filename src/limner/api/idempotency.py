@@ -7,8 +7,7 @@ duplicated request never generates or charges twice.
 
 - same key, same request, finished: the stored status and body, with `Idempotent-Replayed: true`;
 - same key, same request, still running: `409 idempotency_key_in_use`;
-- same key, another request (method, path or body): `409 idempotency_key_reused`.
-
+- same key, another request (method, path or body): `409 idempotency_key_reused`;
 - same key after its generation was deleted: `409 idempotency_key_erased`, whatever the
   request (the answer named what was erased; running it again would charge again).
 
