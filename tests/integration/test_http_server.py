@@ -106,7 +106,7 @@ def test_a_client_that_trickles_its_headers_is_disconnected(settings_factory) ->
     """A slow client cannot hold a connection open: without its headers complete within
     `LIMNER_HEADER_TIMEOUT_S`, the server closes it (the test waits for that close, with a
     socket timeout far longer than the setting only as a guard)."""
-    app = create_app(settings_factory(header_timeout_s=1.0))
+    app = create_app(settings_factory(header_timeout_s=3.0))
     with running(app) as url:
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=60) as sock:
