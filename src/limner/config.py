@@ -123,6 +123,12 @@ class Settings(BaseSettings):
         16 * 1024, ge=1024, description="Request line plus headers; larger is 431."
     )
     max_header_count: int = Field(100, ge=10, description="Header fields; more is 431.")
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="How long a client may take to send a request line and its headers (from "
+        "connecting, or from the previous answer); a slower connection is closed.",
+    )
     shutdown_grace_s: float = Field(
         30.0, ge=0, description="On SIGTERM, how long running requests may take to finish."
     )

@@ -16,7 +16,8 @@ LimnerError
 ├── Conflict                     (409 conflict)
 │   ├── AlreadyFinished          (409 already_finished: cancel of a finished generation)
 │   ├── IdempotencyKeyReused     (409 idempotency_key_reused: same key, another body)
-│   └── IdempotencyKeyInUse      (409 idempotency_key_in_use: the first is still running)
+│   ├── IdempotencyKeyInUse      (409 idempotency_key_in_use: the first is still running)
+│   └── IdempotencyKeyErased     (409 idempotency_key_erased: its generation was deleted)
 ├── RateLimited                  (429 rate_limited)
 ├── GenerationFailed             (503 generation_failed)
 │   ├── GenerationTimedOut
@@ -173,6 +174,14 @@ class IdempotencyKeyInUse(Conflict):
     code = "idempotency_key_in_use"
     default_message = (
         "A request with this Idempotency-Key is still being processed; retry in a moment."
+    )
+
+
+class IdempotencyKeyErased(Conflict):
+    code = "idempotency_key_erased"
+    default_message = (
+        "The generation this Idempotency-Key made was deleted, and its answer with it; it is "
+        "not made (nor charged) again under this key. Use a new key to generate again."
     )
 
 

@@ -10,7 +10,10 @@ reservations of owners that are *gone*:
   the holds of the process it replaces without waiting for the heartbeat to age.
 
 Reservations without an owner (written by code that passes none) are released once older than the
-generation timeout plus the stale window, when no live generation can still hold them. Each
+generation timeout plus the stale window, when no live generation can still hold them. The same
+goes for `Idempotency-Key`s left `in_progress` by a request its process never finished: the key
+of a gone owner is freed (as after a 503: its generation was failed, not charged), so a retry
+runs instead of answering `409 idempotency_key_in_use` until the key expires. Each
 release is its own transaction and the ledger's conditional UPDATE settles a reservation once, so
 two processes sweeping at the same time release each hold exactly once. Every process sweeps at
 start and then on every heartbeat.
@@ -30,7 +33,7 @@ from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from limner import ledger
 from limner.clock import utcnow
 from limner.db.engine import Database
-from limner.db.tables import Generation, Instance, Job, Reservation
+from limner.db.tables import Generation, IdempotencyRecord, Instance, Job, Reservation
 from limner.generation.lifecycle import Ending, Lifecycle
 from limner.generation.states import JobStatus
 from limner.ids import new_instance_id
@@ -173,9 +176,9 @@ class Recovery:
         generations. Returns how many reservations were released."""
         now = utcnow()
         gone = self.gone_owners(now)
-        released = self._settle_holds_of(
-            gone, unowned_before=now - timedelta(seconds=self.policy.unowned_after_s)
-        )
+        unowned_before = now - timedelta(seconds=self.policy.unowned_after_s)
+        released = self._settle_holds_of(gone, unowned_before=unowned_before)
+        self._free_keys_of(gone, unowned_before=unowned_before)
         self._forget(gone)
         return released
 
@@ -183,7 +186,32 @@ class Recovery:
         """At shutdown, after the grace period: what this process still holds is handled as if
         it had crashed, now rather than at the next start. A cut-off request's credits are
         released (its generation failed); a cut-off job goes back to the queue."""
-        return self._settle_holds_of([self.me.id], unowned_before=None)
+        released = self._settle_holds_of([self.me.id], unowned_before=None)
+        self._free_keys_of([self.me.id], unowned_before=None)
+        return released
+
+    def _free_keys_of(self, owners: list[str], *, unowned_before: datetime | None) -> int:
+        """Free the `in_progress` idempotency keys of gone processes (and of processes no longer
+        registered at all); keys written before owners were recorded, once old enough."""
+        orphaned: ColumnElement[bool] = or_(
+            IdempotencyRecord.owner.in_(owners),
+            IdempotencyRecord.owner.not_in(select(Instance.id)),
+        )
+        if unowned_before is not None:
+            orphaned = or_(
+                orphaned,
+                IdempotencyRecord.owner.is_(None) & (IdempotencyRecord.created_at < unowned_before),
+            )
+        with self.database.transaction() as session:
+            result = session.execute(
+                delete(IdempotencyRecord)
+                .where(IdempotencyRecord.state == "in_progress", orphaned)
+                .execution_options(synchronize_session=False)
+            )
+            freed = result.rowcount  # type: ignore[attr-defined]
+        if freed:
+            log.warning("freed %d idempotency key(s) of requests cut off by a crash", freed)
+        return int(freed or 0)
 
     def _settle_holds_of(self, owners: list[str], *, unowned_before: datetime | None) -> int:
         owned: ColumnElement[bool] = Reservation.owner.in_(owners)

@@ -1,7 +1,8 @@
 """Erasing generations: on the owner's request and after the operator's retention period.
 
 Erasing removes what the user made and wrote (the image files, the prompt and every other request
-parameter, the job, its webhook messages and idempotent replays) and keeps what the ledger needs:
+parameter, the job, its webhook messages and idempotent replays: a key that made it answers
+`409 idempotency_key_erased` from then on, never a new charge) and keeps what the ledger needs:
 `ledger_entries` and `reservations` name the generation id and the credits, never the prompt, so
 the charge stays auditable after the generation is gone. Only a finished generation can be erased;
 a queued or running one must be canceled (or finish) first, so no worker writes into a deleted row.
@@ -14,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from limner.clock import utcnow
@@ -57,6 +58,7 @@ def erase_generation(
         if generation.status not in FINISHED:
             raise GenerationNotFinished()
         files = _erase_rows(session, generation)
+    _forget_on_disk(database)
     _remove_files(store, files)
 
 
@@ -79,8 +81,19 @@ def sweep_older_than(
         if len(batch) < 200:
             break
     if erased:
+        _forget_on_disk(database)
         log.info("retention: erased %d generation(s) created before %s", erased, cutoff)
     return erased
+
+
+def _forget_on_disk(database: Database) -> None:
+    """The erased rows out of SQLite's write-ahead log too (their pages are zeroed in the
+    database by `secure_delete`)."""
+    try:
+        if not database.checkpoint():
+            log.warning("erased rows stay in the write-ahead log until its next checkpoint")
+    except Exception:  # the rows are gone from every query; a failed checkpoint is retried later
+        log.exception("could not checkpoint the write-ahead log after an erasure")
 
 
 def _erase_rows(session: Session, generation: Generation) -> list[StoredFile]:
@@ -94,12 +107,19 @@ def _erase_rows(session: Session, generation: Generation) -> list[StoredFile]:
     session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
     session.execute(delete(WebhookDelivery).where(WebhookDelivery.generation_id == generation.id))
     session.execute(delete(GenerationImage).where(GenerationImage.generation_id == generation.id))
-    # a replayed answer would name the erased generation and its image URLs
+    # a replayed answer would name the erased generation and its image URLs; the key stays,
+    # emptied, so that a retry with it is refused rather than generating and charging again
     session.execute(
-        delete(IdempotencyRecord).where(
+        update(IdempotencyRecord)
+        .where(
             IdempotencyRecord.account_id == generation.account_id,
-            IdempotencyRecord.response_body.contains(generation.id, autoescape=True),
+            or_(
+                IdempotencyRecord.generation_id == generation.id,
+                IdempotencyRecord.response_body.contains(generation.id, autoescape=True),
+            ),
         )
+        .values(state="erased", request_hash="", response_status=None, response_body=None)
+        .execution_options(synchronize_session=False)
     )
     session.execute(delete(Job).where(Job.generation_id == generation.id))
     session.delete(generation)

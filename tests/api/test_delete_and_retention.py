@@ -117,19 +117,74 @@ def test_a_queued_generation_must_be_canceled_before_it_is_deleted(settings_fact
         )
 
 
-def test_an_idempotent_replay_does_not_bring_a_deleted_generation_back(
+def test_a_key_whose_generation_was_deleted_is_refused_and_never_charges_again(
     client: TestClient, make_key: KeyFactory
 ) -> None:
+    """The replay must not bring the deleted generation back, nor make (and charge) a new one:
+    the key answers `409 idempotency_key_erased` until it expires, whatever the request."""
     key = make_key(credits=5)
     headers = {**key.headers, "Idempotency-Key": "order-1"}
     first = client.post("/api/v1/generate", json={"prompt": PROMPT}, headers=headers)
+    assert first.status_code == 200 and balance(client, key) == 9
+    deleted = client.delete(f"/api/v1/generations/{first.json()['id']}", headers=key.headers)
+    assert deleted.status_code == 204
+    for body in ({"prompt": PROMPT}, {"prompt": "a quiet street at noon"}):
+        again = client.post("/api/v1/generate", json=body, headers=headers)
+        assert again.status_code == 409, again.text
+        assert again.json()["error"] == "idempotency_key_erased"
+        assert first.json()["id"] not in again.text
+    assert balance(client, key) == 9
+    listed = client.get("/api/v1/generations", headers=key.headers).json()
+    assert listed["data"] == []
+    # a new key generates again
+    other = {**key.headers, "Idempotency-Key": "order-2"}
     assert (
-        client.delete(f"/api/v1/generations/{first.json()['id']}", headers=key.headers).status_code
+        client.post("/api/v1/generate", json={"prompt": PROMPT}, headers=other).status_code == 200
+    )
+
+
+def test_an_openai_answer_in_b64_is_erased_with_its_generation(
+    app: FastAPI, client: TestClient, make_key: KeyFactory
+) -> None:
+    """An OpenAI `b64_json` answer holds the image itself and does not name its generation: the
+    key still finds it (the generation id is recorded), so the image does not outlive DELETE."""
+    key = make_key(credits=5)
+    headers = {**key.headers, "Idempotency-Key": "openai-1"}
+    body = {"prompt": PROMPT, "response_format": "b64_json"}
+    first = client.post("/v1/images/generations", json=body, headers=headers)
+    assert first.status_code == 200, first.text
+    generation_id = first.headers["x-limner-generation-id"]
+    replay = client.post("/v1/images/generations", json=body, headers=headers)
+    assert replay.json() == first.json() and replay.headers["idempotent-replayed"] == "true"
+    assert replay.headers["x-limner-generation-id"] == generation_id
+    assert balance(client, key) == 9
+    assert (
+        client.delete(f"/api/v1/generations/{generation_id}", headers=key.headers).status_code
         == 204
     )
-    again = client.post("/api/v1/generate", json={"prompt": PROMPT}, headers=headers)
-    assert again.status_code == 200
-    assert again.json()["id"] != first.json()["id"]  # a new generation, not a dead replay
+    again = client.post("/v1/images/generations", json=body, headers=headers)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "idempotency_key_erased"
+    assert first.json()["data"][0]["b64_json"][:64] not in database_text(app)
+    assert balance(client, key) == 9
+
+
+def test_a_deleted_prompt_is_in_neither_the_database_nor_its_write_ahead_log(
+    app: FastAPI, client: TestClient, make_key: KeyFactory
+) -> None:
+    key = make_key(credits=5)
+    marker = "a lighthouse painted with zq7v unique brushwork"
+    made = client.post("/api/v1/generate", json={"prompt": marker}, headers=key.headers)
+    assert made.status_code == 200
+    path = Path(app.state.limner.database.engine.url.database)
+    files = [path, path.with_name(path.name + "-wal")]
+
+    def on_disk() -> bool:
+        return any(f.exists() and marker.encode() in f.read_bytes() for f in files)
+
+    assert on_disk()  # written: the test can see it
+    deleted = client.delete(f"/api/v1/generations/{made.json()['id']}", headers=key.headers)
+    assert deleted.status_code == 204
+    assert not on_disk()
 
 
 def test_sdk_and_cli_delete(app: FastAPI, make_key: KeyFactory, tmp_path: Path) -> None:

@@ -41,3 +41,26 @@ def test_docs_and_redoc_use_local_assets(client: TestClient) -> None:
             assert client.get(asset).status_code == 200, asset
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/docs-assets/redoc.standalone.js").status_code == 200
+
+
+def test_the_pages_carry_a_csp_and_refuse_framing(client: TestClient) -> None:
+    for path in ("/playground", "/docs", "/redoc", "/docs/oauth2-redirect"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        policy = page.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and page.headers["x-frame-options"] == "DENY"
+        assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0], path
+    assert "script-src 'self';" in client.get("/playground").headers["content-security-policy"]
+
+
+def test_the_swagger_page_inline_script_is_allowed_by_its_hash(client: TestClient) -> None:
+    import base64
+    import hashlib
+
+    page = client.get("/docs")
+    scripts = re.findall(r"<script>(.*?)</script>", page.text, re.DOTALL)
+    assert scripts, "Swagger UI starts from an inline script"
+    policy = page.headers["content-security-policy"]
+    for script in scripts:
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy

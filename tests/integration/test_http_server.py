@@ -96,7 +96,25 @@ def test_forwarded_for_is_used_when_trusted(settings_factory) -> None:
 
 
 def test_the_server_options_survive_pickling_for_several_processes(settings_factory) -> None:
-    options = uvicorn_options(settings_factory(max_header_count=42))
+    options = uvicorn_options(settings_factory(max_header_count=42, header_timeout_s=7.5))
     protocol = pickle.loads(pickle.dumps(options["http"]))
-    assert protocol.keywords == {"max_header_count": 42}
+    assert protocol.keywords == {"max_header_count": 42, "header_timeout_s": 7.5}
     assert options["proxy_headers"] is False and options["h11_max_incomplete_event_size"] == 16384
+
+
+def test_a_client_that_trickles_its_headers_is_disconnected(settings_factory) -> None:
+    """A slow client cannot hold a connection open: without its headers complete within
+    `LIMNER_HEADER_TIMEOUT_S`, the server closes it (the test waits for that close, with a
+    socket timeout far longer than the setting only as a guard)."""
+    app = create_app(settings_factory(header_timeout_s=3.0))
+    with running(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=60) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            assert sock.recv(65536) == b""  # closed without an answer
+        with socket.create_connection((host, int(port)), timeout=60) as idle:
+            assert idle.recv(65536) == b""  # a connection that sends nothing is closed too
+        # a kept-alive connection gets the same deadline for its next request
+        with httpx.Client(base_url=url) as client:
+            assert client.get("/healthz").status_code == 200
+            assert client.get("/healthz").status_code == 200

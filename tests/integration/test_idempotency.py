@@ -146,3 +146,46 @@ def test_the_key_itself_is_validated(live) -> None:
     headers = {**new_key(app), "Idempotency-Key": "x" * 256}
     response = httpx.post(f"{base}/api/v1/generate", json=BODY, headers=headers)
     assert response.status_code == 400 and response.json()["field"] == "Idempotency-Key"
+
+
+def png_bytes(colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_openai_endpoints_honour_the_key(live) -> None:
+    """docs/api.md: every POST honours Idempotency-Key, the OpenAI surface's too (a multipart
+    request is the same request when its fields and file bytes are)."""
+    base, app = live
+    headers = {**new_key(app), "Idempotency-Key": "openai-gen-1"}
+    body = {"prompt": "a lighthouse at dusk"}
+    first = httpx.post(f"{base}/v1/images/generations", json=body, headers=headers, timeout=30)
+    again = httpx.post(f"{base}/v1/images/generations", json=body, headers=headers, timeout=30)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    other = httpx.post(
+        f"{base}/v1/images/generations", json={"prompt": "a quiet street"}, headers=headers
+    )
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"  # in OpenAI's shape
+    assert generations(app) == 1 and credits(base, headers) == 4
+
+    edit = {**headers, "Idempotency-Key": "openai-edit-1"}
+    fields = {"prompt": "a sailing boat on the water"}
+
+    def send(colour: tuple[int, int, int]) -> httpx.Response:
+        files = {"image": ("a.png", png_bytes(colour), "image/png")}
+        return httpx.post(
+            f"{base}/v1/images/edits", data=fields, files=files, headers=edit, timeout=30
+        )
+
+    made, replayed = send((30, 160, 90)), send((30, 160, 90))
+    assert made.status_code == replayed.status_code == 200, made.text
+    assert replayed.json() == made.json() and replayed.headers["idempotent-replayed"] == "true"
+    assert send((200, 40, 40)).status_code == 409  # another picture under the same key
+    assert generations(app) == 2 and credits(base, headers) == 3

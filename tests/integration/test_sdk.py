@@ -40,6 +40,7 @@ def test_the_public_surface_is_pinned() -> None:
         "GenerationCanceledError",
         "GenerationFailedError",
         "GenerationPage",
+        "IdempotencyKeyErasedError",
         "IdempotencyKeyInUseError",
         "IdempotencyKeyReusedError",
         "Image",

@@ -214,6 +214,8 @@ def test_canceled_and_failed_jobs_are_delivered_too(live) -> None:
         "http://[64:ff9b::a00:1]/hook",  # NAT64 around 10.0.0.1
         "http://[::127.0.0.1]/hook",  # IPv4-compatible
         "http://[::ffff:10.0.0.1]/hook",
+        "http://[fec0::1]/hook",  # site-local (deprecated, still routed inside some networks)
+        "http://[feff:ffff::1]/hook",  # the top of fec0::/10
     ],
 )
 def test_ssrf_targets_are_refused_at_submit(live, url: str) -> None:

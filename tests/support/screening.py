@@ -115,3 +115,7 @@ class _DiesOnce(FixedNudity):
 
 def dies_once(settings: Settings) -> FixedNudity:
     return _DiesOnce(str(settings.data_dir / "screening-worker-died"))
+
+
+def finds_nothing(_settings: Settings) -> FixedNudity:
+    return FixedNudity(0.0)

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from limner import errors as e
 from limner.api.schemas import ErrorBody
@@ -46,7 +47,8 @@ DESCRIPTIONS: dict[int, str] = {
     404: "`not_found`",
     405: "`method_not_allowed`",
     409: "`already_finished` (cancel of a finished generation), `idempotency_key_reused` "
-    "(the Idempotency-Key was used with another body) or `idempotency_key_in_use`",
+    "(the Idempotency-Key was used with another body), `idempotency_key_in_use` or "
+    "`idempotency_key_erased` (the key's generation was deleted)",
     413: "`payload_too_large`",
     416: "`range_not_satisfiable`: the `Range` asks for bytes past the end (`Content-Range` "
     "gives the size)",
@@ -133,6 +135,10 @@ OPENAI_DESCRIPTIONS: dict[int, str] = {
 }
 
 
+#: the methods a 405's `Allow` may name (HEAD is served wherever GET is)
+CANDIDATE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def error_body(error: e.LimnerError) -> dict[str, Any]:
     return {"error": error.code, "message": error.message, **error.details()}
 
@@ -161,6 +167,22 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"model": ErrorBody, "description": DESCRIPTIONS[status]}
         for status in (*statuses, 500)
     }
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path: Starlette's 405 names only the first route
+    that matched the path, but a path may be served by a route per method (GET and POST)."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in CANDIDATE_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in routes
+            if not isinstance(route, Mount)  # a mount (static files) matches every method
+        )
+    ]
+    return ", ".join(allowed)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -192,6 +214,9 @@ def install_error_handlers(app: FastAPI) -> None:
         message = {404: "Not found.", 405: "Method not allowed."}.get(
             exc.status_code, str(exc.detail)
         )
+        allow = allowed_methods(request) if exc.status_code == 405 else ""
+        if allow:
+            exc.headers = {**(exc.headers or {}), "Allow": allow}
         if is_openai_surface(request):
             kind = "server_error" if exc.status_code >= 500 else "invalid_request_error"
             body = {"message": message, "type": kind, "param": None, "code": code}

@@ -7,11 +7,15 @@ duplicated request never generates or charges twice.
 
 - same key, same request, finished: the stored status and body, with `Idempotent-Replayed: true`;
 - same key, same request, still running: `409 idempotency_key_in_use`;
-- same key, another request (method, path or body): `409 idempotency_key_reused`.
+- same key, another request (method, path or body): `409 idempotency_key_reused`;
+- same key after its generation was deleted: `409 idempotency_key_erased`, whatever the
+  request (the answer named what was erased; running it again would charge again).
 
 Successes and client errors (400, 402, 403, 404) are stored. Conflicts, rate limits and server
 errors (503 included: a failed generation costs nothing, so retrying it is the point) are not;
-the key is freed so that a retry runs.
+the key is freed so that a retry runs. A record names the process running its request (`owner`):
+if that process dies mid-request, crash recovery (`limner.recovery`) frees the key as a 503
+would, since its generation was failed and not charged.
 """
 
 from __future__ import annotations
@@ -32,18 +36,38 @@ from limner.api.context import AppContext
 from limner.api.errors import error_body, status_for
 from limner.clock import utcnow
 from limner.db.tables import IdempotencyRecord
-from limner.errors import IdempotencyKeyInUse, IdempotencyKeyReused, LimnerError, ValidationFailed
+from limner.errors import (
+    IdempotencyKeyErased,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    LimnerError,
+    ValidationFailed,
+)
 from limner.generation.accounts import AccountRef
 
 HEADER = "Idempotency-Key"
 MAX_KEY_CHARS = 255
+#: the OpenAPI form of what `idempotency_key` accepts: printable ASCII, no space at either end
+#: (HTTP strips those from a header value)
+KEY_PATTERN = "^[!-~]([ -~]*[!-~])?$"
 REPLAYED_HEADER = "Idempotent-Replayed"
+#: names the generation an answer made (the OpenAI surface sends it; v1 answers carry `id`)
+GENERATION_ID_HEADER = "X-Limner-Generation-Id"
+#: the record's states: running, answered, and answered about a generation since deleted
+IN_PROGRESS, DONE, ERASED = "in_progress", "done", "erased"
 
 
 @dataclass(frozen=True)
 class StoredResponse:
     status: int
     body: dict[str, Any]
+    generation_id: str | None = None
+
+    def replay(self) -> JSONResponse:
+        headers = {REPLAYED_HEADER: "true"}
+        if self.generation_id is not None:
+            headers[GENERATION_ID_HEADER] = self.generation_id
+        return JSONResponse(self.body, status_code=self.status, headers=headers)
 
 
 def fingerprint(method: str, path: str, body: dict[str, Any] | None) -> str:
@@ -74,11 +98,9 @@ def idempotent(
     if key is None:
         return produce()
     digest = fingerprint(request.method, request.url.path, body)
-    stored = _begin(context, caller.id, key, digest)
+    stored = _begin(context, caller.id, key, digest, owner=context.recovery.me.id)
     if stored is not None:
-        return JSONResponse(
-            stored.body, status_code=stored.status, headers={REPLAYED_HEADER: "true"}
-        )
+        return stored.replay()
     try:
         response = produce()
     except LimnerError as exc:
@@ -91,11 +113,23 @@ def idempotent(
     except BaseException:
         _abandon(context, caller.id, key)
         raise
-    _complete(context, caller.id, key, response.status_code, json.loads(bytes(response.body)))
+    answer = json.loads(bytes(response.body))
+    _complete(
+        context, caller.id, key, response.status_code, answer, _generation_of(response, answer)
+    )
     return response
 
 
-def _begin(context: AppContext, account_id: int, key: str, digest: str) -> StoredResponse | None:
+def _generation_of(response: JSONResponse, answer: Any) -> str | None:
+    named = response.headers.get(GENERATION_ID_HEADER)
+    if named is None and isinstance(answer, dict) and isinstance(answer.get("id"), str):
+        named = answer["id"] if answer["id"].startswith("gen_") else None
+    return named
+
+
+def _begin(
+    context: AppContext, account_id: int, key: str, digest: str, *, owner: str
+) -> StoredResponse | None:
     now = utcnow()
     for _ in range(3):
         try:
@@ -111,18 +145,23 @@ def _begin(context: AppContext, account_id: int, key: str, digest: str) -> Store
                             account_id=account_id,
                             key=key,
                             request_hash=digest,
-                            state="in_progress",
+                            state=IN_PROGRESS,
                             created_at=now,
                             expires_at=now + timedelta(seconds=context.settings.idempotency_ttl_s),
+                            owner=owner,
                         )
                     )
                     return None
+                if record.state == ERASED:
+                    raise IdempotencyKeyErased()
                 if record.request_hash != digest:
                     raise IdempotencyKeyReused()
-                if record.state != "done" or record.response_body is None:
+                if record.state != DONE or record.response_body is None:
                     raise IdempotencyKeyInUse()
                 return StoredResponse(
-                    int(record.response_status or 200), json.loads(record.response_body)
+                    int(record.response_status or 200),
+                    json.loads(record.response_body),
+                    record.generation_id,
                 )
         except IntegrityError:
             continue  # a concurrent twin inserted first: read its record
@@ -130,13 +169,24 @@ def _begin(context: AppContext, account_id: int, key: str, digest: str) -> Store
 
 
 def _complete(
-    context: AppContext, account_id: int, key: str, status: int, body: dict[str, Any]
+    context: AppContext,
+    account_id: int,
+    key: str,
+    status: int,
+    body: dict[str, Any],
+    generation_id: str | None = None,
 ) -> None:
     with context.database.transaction() as session:
         session.execute(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.account_id == account_id, IdempotencyRecord.key == key)
-            .values(state="done", response_status=status, response_body=json.dumps(body))
+            .values(
+                state=DONE,
+                response_status=status,
+                response_body=json.dumps(body),
+                owner=None,
+                generation_id=generation_id,
+            )
         )
 
 

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from limner.api.page_headers import playground_headers
+
 PLAYGROUND_DIR = Path(str(files("limner") / "static" / "playground"))
 #: where the page carries the server's placeholder banner, when it has one
 NOTICE_MARK = "<!-- backend-notice -->"
@@ -38,4 +40,4 @@ def install_playground(app: FastAPI, *, notice: str | None = None) -> None:
     @app.get("/playground", include_in_schema=False)
     def playground() -> HTMLResponse:
         # no-cache: a new version of the server must not keep an old page in the browser
-        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache", **playground_headers()})

@@ -10,7 +10,8 @@ LimnerAPIError                      (any error answer; .status_code, .code, .mes
 ├── ConflictError                   409
 │   ├── AlreadyFinishedError        already_finished
 │   ├── IdempotencyKeyReusedError   idempotency_key_reused
-│   └── IdempotencyKeyInUseError    idempotency_key_in_use
+│   ├── IdempotencyKeyInUseError    idempotency_key_in_use
+│   └── IdempotencyKeyErasedError   idempotency_key_erased (its generation was deleted)
 ├── RateLimitedError                429 rate_limited (.retry_after)
 ├── GenerationFailedError           503 generation_failed (also: a waited-on job that failed)
 │   └── GenerationCanceledError     a waited-on job that was canceled
@@ -84,6 +85,10 @@ class IdempotencyKeyInUseError(ConflictError):
     pass
 
 
+class IdempotencyKeyErasedError(ConflictError):
+    """The generation this key made was deleted; the key will not run again (use a new one)."""
+
+
 class RateLimitedError(LimnerAPIError):
     @property
     def retry_after(self) -> int:
@@ -118,6 +123,7 @@ BY_CODE: dict[str, type[LimnerAPIError]] = {
     "already_finished": AlreadyFinishedError,
     "idempotency_key_reused": IdempotencyKeyReusedError,
     "idempotency_key_in_use": IdempotencyKeyInUseError,
+    "idempotency_key_erased": IdempotencyKeyErasedError,
     "conflict": ConflictError,
     "rate_limited": RateLimitedError,
     "generation_failed": GenerationFailedError,

@@ -1,6 +1,8 @@
 """Engine and session factory. SQLite gets the settings that make its locking honest:
 `BEGIN IMMEDIATE` (the write lock is taken when the transaction starts, so read-then-write
-sections such as a credit reservation serialise), WAL and a busy timeout."""
+sections such as a credit reservation serialise), WAL, a busy timeout, and `secure_delete` (a
+deleted row's bytes are overwritten, not left in free space; `checkpoint` then takes the
+write-ahead log's copies out of `limner.db-wal` too, so an erased prompt leaves both files)."""
 
 from __future__ import annotations
 
@@ -43,6 +45,20 @@ class Database:
         with self._read_sessions() as session, session.begin():
             yield session
 
+    def checkpoint(self) -> bool:
+        """After an erasure, on SQLite: copy the write-ahead log into the database and truncate
+        it, so the erased rows' old pages are in neither file. False when a reader kept it from
+        finishing (it is then done by a later erasure or by SQLite's own checkpoints)."""
+        if not self.is_sqlite:
+            return True
+        with self.engine.connect() as connection:
+            # on the driver's connection: SQLAlchemy would open a transaction first, and a
+            # checkpoint cannot run inside one
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -70,6 +86,7 @@ def _make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # per connection: erased bytes are zeroed
         cursor.close()
 
     @event.listens_for(engine, "begin")

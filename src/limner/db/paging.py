@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import Session
 
-from limner.errors import ValidationFailed
+from limner.errors import NotFound, ValidationFailed
 
 __all__ = ["MAX_PAGE", "newest_first"]
 
@@ -28,15 +28,19 @@ def newest_first(
     limit: int,
 ) -> tuple[list[Row], str | None]:
     """The page of `query` (already limited to the account) after `cursor`, the last id of the
-    previous page, newest first; and the next cursor, None on the last page. A cursor that is
-    not one of the account's ids is `validation_error` on `cursor`."""
+    previous page, newest first; and the next cursor, None on the last page. A cursor in the
+    right form that is not one of the account's ids (deleted since, or another account's) is
+    `NotFound`: the form is the schema's `pattern`, so a well-formed cursor is never a 400."""
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed("limit", f"`limit` must be from 1 to {MAX_PAGE} but is {limit}")
     table: Any = model  # a mapped class with `id`, `account_id` and `created_at` columns
     if cursor is not None:
         last: Any = session.get(model, cursor)
         if last is None or getattr(last, "account_id", None) != account_id:
-            raise ValidationFailed("cursor", "`cursor` is not an id from a previous page")
+            raise NotFound(
+                f"No row {cursor!r} of yours to continue after: `cursor` takes the "
+                "`next_cursor` of a previous page (gone if that row was deleted since)."
+            )
         created_at = last.created_at
         query = query.where(
             or_(

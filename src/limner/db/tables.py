@@ -259,12 +259,18 @@ class IdempotencyRecord(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
-    #: in_progress | done
+    #: in_progress | done | erased (its generation was deleted: a replay is refused, never run)
     state: Mapped[str] = mapped_column(String(16))
     response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    #: the process (`Instance.id`) running the request while in_progress, so that crash recovery
+    #: frees the keys of a process that died mid-request (migration 0012; null before it)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    #: the generation the answer made, so deleting it finds the key (an OpenAI answer in
+    #: `b64_json` does not name it); null for other POSTs and before migration 0012
+    generation_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class Instance(Base):

@@ -107,6 +107,10 @@ def openai_mask(data: bytes) -> bytes:
     return out.getvalue()
 
 
+#: longer integers than any form field accepts
+MAX_INT_DIGITS = 40
+
+
 def edit_call(form: Mapping[str, Any], image: bytes, mask: bytes | None) -> ImageCall:
     """Translate `POST /v1/images/edits` (its text fields, the image and the optional mask)."""
     fields = dict(form)
@@ -131,12 +135,15 @@ def variation_call(form: Mapping[str, Any], image: bytes) -> ImageCall:
 
 
 def _typed(fields: dict[str, Any]) -> dict[str, Any]:
-    """Multipart fields arrive as text: the numeric and boolean ones as the JSON types."""
+    """Multipart fields arrive as text: the numeric and boolean ones as the JSON types. A number
+    longer than any field accepts becomes a stand-in out of every range (as in JSON bodies), so
+    the field is named in a 400 rather than `int()` failing past 4300 digits."""
     typed = dict(fields)
     for name in ("n", "output_compression", "partial_images"):
         value = typed.get(name)
-        if isinstance(value, str) and value.strip().isdigit():
-            typed[name] = int(value)
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            digits = value.strip().lstrip("0") or "0"
+            typed[name] = 10**MAX_INT_DIGITS if len(digits) > MAX_INT_DIGITS else int(digits)
     if isinstance(typed.get("stream"), str):
         typed["stream"] = typed["stream"].lower() == "true"
     return typed

@@ -100,7 +100,8 @@ class ImageOptions(BaseModel):
     style: Literal["vivid", "natural"] | None = None
     stream: bool | None = None
     partial_images: Annotated[int, Field(strict=True, ge=0, le=3)] | None = None
-    input_fidelity: Literal["low", "high"] | None = None
+    # `input_fidelity` is left out of the model (and so of the OpenAPI schema): no value of it
+    # is honoured, so it is refused as a parameter this server does not support
 
 
 Options = TypeVar("Options", bound=ImageOptions)
@@ -180,8 +181,6 @@ def refuse_unsupported(options: ImageOptions) -> None:
         raise UnsupportedParameter(
             "partial_images", "partial_images: partial images are not supported."
         )
-    if options.input_fidelity is not None:
-        raise UnsupportedParameter("input_fidelity", "input_fidelity is not supported.")
     if options.output_compression is not None:
         # the engine encodes jpeg and webp at one server-wide quality, inside the stamping that
         # signs the C2PA manifest; a per-request quality would be accepted and not honoured

@@ -22,6 +22,7 @@ from pathlib import Path
 from PIL import Image
 
 from limner.errors import ConfigurationError
+from limner.parentwatch import exit_with_parent
 from limner.provenance._c2pa import Ingredient
 from limner.provenance._stamper import DEFAULT_PNG_LEVEL, ProvenanceStamper
 
@@ -55,6 +56,7 @@ _worker_stamper: ProvenanceStamper | None = None
 
 def _start_worker(config: StamperConfig) -> None:
     global _worker_stamper
+    exit_with_parent()  # a killed server takes its workers with it (`limner.parentwatch`)
     _worker_stamper = config.build()
 
 

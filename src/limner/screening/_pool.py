@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from PIL import Image
 
 from limner.errors import ConfigurationError
+from limner.parentwatch import exit_with_parent
 from limner.screening._factory import build_screener
 from limner.screening._screener import ModelScreener
 from limner.screening._types import Checks, ScreeningResult
@@ -34,6 +35,7 @@ _worker_screener: ModelScreener | None = None
 
 def _start_worker(settings: Settings) -> None:
     global _worker_screener
+    exit_with_parent()  # a killed server takes its workers with it (`limner.parentwatch`)
     _worker_screener = build_screener(settings)
 
 

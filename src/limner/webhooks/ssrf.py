@@ -2,9 +2,11 @@
 
 Every address the host resolves to must be globally routable: loopback, private, link-local
 (cloud metadata at 169.254.169.254), multicast, reserved, unspecified and shared (CGNAT)
-addresses are refused. IPv6 forms that carry an IPv4 address (IPv4-mapped `::ffff:0:0/96`,
-IPv4-compatible `::/96`, 6to4 `2002::/16`, Teredo `2001::/32`, NAT64 `64:ff9b::/96`) are judged
-by the IPv4 address inside too, since a gateway would deliver them there.
+addresses are refused, and so is IPv6 site-local `fec0::/10` (deprecated by RFC 3879, but still
+routed inside some networks; Python's `is_global` does not exclude it). IPv6 forms that carry an
+IPv4 address (IPv4-mapped `::ffff:0:0/96`, IPv4-compatible `::/96`, 6to4 `2002::/16`, Teredo
+`2001::/32`, NAT64 `64:ff9b::/96`) are judged by the IPv4 address inside too, since a gateway
+would deliver them there.
 
 Webhooks check at submit (answering `validation_error` on `webhook_url`) and again before every
 attempt, and the attempt connects to the address that was checked (`pinned`), so DNS cannot
@@ -32,6 +34,8 @@ AddressPolicy = Callable[[IPAddress], bool]
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 #: deprecated IPv4-compatible addresses (RFC 4291 2.5.5.1): `::a.b.c.d`
 IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+#: deprecated site-local addresses (RFC 3879): private in practice
+SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
@@ -55,6 +59,7 @@ def _routable(address: IPAddress) -> bool:
         or address.is_multicast
         or address.is_reserved
         or address.is_unspecified
+        or (isinstance(address, ipaddress.IPv6Address) and address in SITE_LOCAL)
     )
 
 

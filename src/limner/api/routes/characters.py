@@ -72,14 +72,18 @@ def create(
     response_model=CharacterPage,
     response_model_exclude_none=True,
     summary="List the caller's characters, newest first",
-    responses=error_responses(400, 401, 429),
+    responses=error_responses(400, 401, 404, 429),
 )
 def list_characters(
     caller: ReadingCaller,
     context: ContextDep,
     cursor: Annotated[
         str | None,
-        Query(pattern=r"^chr_[a-z2-7]{16}$", description="`next_cursor` of the previous page."),
+        Query(
+            pattern=r"^chr_[a-z2-7]{16}$",
+            description="`next_cursor` of the previous page; one that names none of your "
+            "rows (deleted since, say) is a 404.",
+        ),
     ] = None,
     limit: Annotated[int, Query(description="Page size, 1 to 100.")] = 20,
 ) -> CharacterPage:

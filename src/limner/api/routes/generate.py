@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from limner.api.deps import ContextDep, GenerateBody, GeneratingCaller
 from limner.api.errors import error_responses
-from limner.api.idempotency import idempotent
+from limner.api.idempotency import KEY_PATTERN, idempotent
 from limner.api.schemas import GenerationPublic
 from limner.domain.requests import GenerateRequest
 from limner.generation.kinds import DEFAULT_KIND, KINDS
@@ -37,7 +37,7 @@ REQUEST_BODY = {
             "name": "Idempotency-Key",
             "in": "header",
             "required": False,
-            "schema": {"type": "string", "maxLength": 255},
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
             "description": "Retry safely: the same key and body within 24 h return the first "
             "answer without generating or charging again.",
         }

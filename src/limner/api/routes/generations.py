@@ -40,7 +40,7 @@ def present(context: AppContext, generation: Generation) -> GenerationPublic:
     response_model=GenerationPage,
     response_model_exclude_none=True,
     summary="List the caller's generations, newest first",
-    responses=error_responses(400, 401, 429),
+    responses=error_responses(400, 401, 404, 429),
 )
 def list_generations(
     caller: ReadingCaller,
@@ -48,7 +48,11 @@ def list_generations(
     status: Annotated[JobStatus | None, Query(description="Only this status.")] = None,
     cursor: Annotated[
         str | None,
-        Query(pattern=r"^gen_[a-z2-7]{16}$", description="`next_cursor` of the previous page."),
+        Query(
+            pattern=r"^gen_[a-z2-7]{16}$",
+            description="`next_cursor` of the previous page; one that names none of your "
+            "rows (deleted since, say) is a 404.",
+        ),
     ] = None,
     limit: Annotated[int, Query(description="Page size, 1 to 100.")] = 20,
 ) -> GenerationPage:

@@ -4,12 +4,15 @@
 A thin surface: `limner.openai_api` translates the OpenAI parameters into the v1 body, and the
 same planner and engine run it, so keys, credits, rate limits, moderation, screening, provenance
 and the generations list are the v1 endpoint's. Errors here are in OpenAI's shape
-(`limner.api.errors` picks it by path). No webhooks: this API has none.
+(`limner.api.errors` picks it by path). No webhooks: this API has none. An `Idempotency-Key`
+is honoured as on every POST (`limner.api.idempotency`): a multipart request is fingerprinted
+by its text fields and the SHA-256 of each file.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 from dataclasses import replace
 from datetime import UTC
@@ -21,7 +24,8 @@ from starlette.concurrency import run_in_threadpool
 
 from limner.api.deps import ContextDep, GeneratingCaller, JsonObject, ReadingCaller
 from limner.api.errors import openai_error_responses
-from limner.api.openai_forms import multipart_body, read_form
+from limner.api.idempotency import GENERATION_ID_HEADER, KEY_PATTERN, idempotent
+from limner.api.openai_forms import OpenAIForm, multipart_body, read_form
 from limner.backends.base import KnowsNativeSize
 from limner.domain.styles import Quality, Style
 from limner.errors import ContentBlocked, NotFound, ValidationFailed
@@ -47,11 +51,16 @@ from limner.wiring import Context
 router = APIRouter(prefix="/v1", tags=["openai"])
 log = logging.getLogger(__name__)
 
-#: the generation's id, for clients that want to follow it on the v1 endpoints or verify it
-GENERATION_ID_HEADER = "X-Limner-Generation-Id"
-
 #: models referenced by hand-written OpenAPI fragments; `create_app` adds them to the schema
 EXTRA_SCHEMAS: list[type[BaseModel]] = [GenerationParams, EditForm, VariationForm]
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
+    "description": "Retry safely: the same key and request within 24 h return the first "
+    "answer without generating or charging again.",
+}
 GENERATIONS_BODY = {
     "requestBody": {
         "required": True,
@@ -60,7 +69,8 @@ GENERATIONS_BODY = {
                 "schema": {"$ref": "#/components/schemas/OpenAIImageGenerationRequest"}
             }
         },
-    }
+    },
+    "parameters": [IDEMPOTENCY_PARAMETER],
 }
 
 
@@ -76,8 +86,12 @@ GENERATIONS_BODY = {
     responses=openai_error_responses(400, 401, 413, 429, 503),
     openapi_extra=GENERATIONS_BODY,
 )
-def create_images(caller: GeneratingCaller, body: JsonObject, context: ContextDep) -> JSONResponse:
-    return _run(context, caller, generation_call(body))
+def create_images(
+    caller: GeneratingCaller, body: JsonObject, context: ContextDep, request: Request
+) -> JSONResponse:
+    return idempotent(
+        context, caller, request, body, lambda: _run(context, caller, generation_call(body))
+    )
 
 
 @router.post(
@@ -92,7 +106,7 @@ def create_images(caller: GeneratingCaller, body: JsonObject, context: ContextDe
     "adult style takes no uploaded picture (400 `content_policy_violation`). "
     "docs/openai-compatible.md.",
     responses=openai_error_responses(400, 401, 413, 429, 503),
-    openapi_extra=multipart_body(EditForm),
+    openapi_extra={**multipart_body(EditForm), "parameters": [IDEMPOTENCY_PARAMETER]},
 )
 async def edit_images(
     caller: GeneratingCaller, context: ContextDep, request: Request
@@ -101,7 +115,14 @@ async def edit_images(
     image = form.picture("image", required=True)
     assert image is not None
     call = edit_call(form.fields, image, form.picture("mask", required=False))
-    return await run_in_threadpool(_run, context, caller, call)
+    return await run_in_threadpool(
+        idempotent,
+        context,
+        caller,
+        request,
+        _fingerprint(form),
+        lambda: _run(context, caller, call),
+    )
 
 
 @router.post(
@@ -113,7 +134,7 @@ async def edit_images(
     "`i2i` of it with a fixed prompt, at the input picture's size. Charged like `POST "
     "/api/v1/generate`; the adult style takes no uploaded picture. docs/openai-compatible.md.",
     responses=openai_error_responses(400, 401, 413, 429, 503),
-    openapi_extra=multipart_body(VariationForm),
+    openapi_extra={**multipart_body(VariationForm), "parameters": [IDEMPOTENCY_PARAMETER]},
 )
 async def image_variations(
     caller: GeneratingCaller, context: ContextDep, request: Request
@@ -122,7 +143,23 @@ async def image_variations(
     image = form.picture("image", required=True)
     assert image is not None
     call = variation_call(form.fields, image)
-    return await run_in_threadpool(_run, context, caller, call)
+    return await run_in_threadpool(
+        idempotent,
+        context,
+        caller,
+        request,
+        _fingerprint(form),
+        lambda: _run(context, caller, call),
+    )
+
+
+def _fingerprint(form: OpenAIForm) -> dict[str, object]:
+    """What makes two multipart requests the same request, without keeping their bytes."""
+    files = {
+        name: [hashlib.sha256(data).hexdigest() for data in parts]
+        for name, parts in form.files.items()
+    }
+    return {"fields": form.fields, "files": files}
 
 
 @router.get(

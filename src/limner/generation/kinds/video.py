@@ -36,6 +36,13 @@ DEFAULT_DURATION_S = 4
 MAX_DURATION_S = 10
 
 
+#: the most frames per second and pixels a side any server takes (its own caps are lower)
+MAX_FPS = 240
+MAX_SIDE = 4096
+#: video models work on latent patches of this many pixels a side
+PATCH_PX = 32
+
+
 @dataclass(frozen=True)
 class VideoTerms:
     """The operator's prices and caps for videos (settings `video_*`)."""
@@ -60,22 +67,28 @@ class VideoRequest(GenerateRequest):
     duration_s: Annotated[int, Field(strict=True, ge=1, le=MAX_DURATION_S)] = Field(
         DEFAULT_DURATION_S, description="Seconds of video, 1 to 10; credits are per second."
     )
-    fps: Annotated[int, Field(strict=True, ge=1)] | None = Field(
+    # hard ceilings above any server's caps: a number past them is refused by the model with
+    # the ceiling, so a message never shows the stand-in a huge JSON number is parsed as
+    fps: Annotated[int, Field(strict=True, ge=1, le=MAX_FPS)] | None = Field(
         None, description="Frames per second; default: the model's own (for example 24)."
     )
-    width: Annotated[int, Field(strict=True, ge=64)] | None = Field(
-        None, description="Frame width in px, a multiple of 32; default: the model's."
+    width: Annotated[int, Field(strict=True, ge=64, le=MAX_SIDE)] | None = Field(
+        None,
+        description="Frame width in px, a multiple of 8, made at the multiple of 32 at or below "
+        "it (video models work on 32 px patches); default: the model's.",
     )
-    height: Annotated[int, Field(strict=True, ge=64)] | None = Field(
-        None, description="Frame height in px, a multiple of 32; default: the model's."
+    height: Annotated[int, Field(strict=True, ge=64, le=MAX_SIDE)] | None = Field(
+        None,
+        description="Frame height in px, a multiple of 8, made at the multiple of 32 at or "
+        "below it (1280x720 is made at 1280x704); default: the model's.",
     )
 
     @field_validator("width", "height")
     @classmethod
-    def _multiple_of_32(cls, value: int | None) -> int | None:
-        # video models work on 32 px latent patches (LTX); yuv420p needs even sides anyway
-        if value is not None and value % 32:
-            raise ValueError(f"must be a multiple of 32 but is {value}")
+    def _multiple_of_8(cls, value: int | None) -> int | None:
+        # the studio spec's grid; the frame is made on the model's 32 px grid (`spec_options`)
+        if value is not None and value % 8:
+            raise ValueError(f"must be a multiple of 8 but is {value}")
         return value
 
     @property
@@ -153,9 +166,15 @@ class VideoKind(Kind):
         return {
             "duration_s": request.duration_s,
             "fps": request.fps,
-            "width": request.width,
-            "height": request.height,
+            "width": _on_patch_grid(request.width),
+            "height": _on_patch_grid(request.height),
         }
+
+
+def _on_patch_grid(side: int | None) -> int | None:
+    """A requested side on video models' 32 px latent patches (LTX), rounded down so the frame
+    stays within the pixel cap; the answer's `width`/`height` say what was made."""
+    return None if side is None else side - side % PATCH_PX
 
 
 def deliver_video(
