@@ -193,6 +193,9 @@ def _picture_site() -> Starlette:
     def big(_request: Request) -> Response:
         return Response(b"\0" * 200_000, media_type="image/png")
 
+    def thin(_request: Request) -> Response:
+        return Response(png((65536, 1)), media_type="image/png")
+
     def missing(_request: Request) -> Response:
         return Response(b"", status_code=404)
 
@@ -203,6 +206,7 @@ def _picture_site() -> Starlette:
         routes=[
             Route("/picture.png", picture),
             Route("/big.png", big),
+            Route("/thin.png", thin),
             Route("/missing.png", missing),
             Route("/bounce", bounce),
         ]
@@ -230,6 +234,14 @@ def fetcher_sources(sources: MediaSources, tls: TlsFiles, **options: object) -> 
     values.update(options)
     fetcher = MediaFetcher(**values)
     return MediaSources(sources.database, sources.store, sources.limits, fetcher)
+
+
+def test_an_https_picture_is_held_to_the_shape_limits(
+    key: Key, sources: MediaSources, tls: TlsFiles, site: int
+) -> None:
+    allowed = fetcher_sources(sources, tls)
+    error = refused(f"https://127.0.0.1:{site}/thin.png", key, allowed, "mask")
+    assert error.field == "mask" and "65536x1" in error.message and "at least 32" in error.message
 
 
 def test_an_https_picture_is_fetched_and_cleaned(
