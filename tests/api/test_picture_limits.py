@@ -132,6 +132,17 @@ def test_the_smallest_side_makes_a_watermarked_image(client: TestClient, key: Ke
         assert verified.json()["generation_id"] == made.json()["id"]
 
 
+def test_an_outpaint_canvas_keeps_the_side_limit(client: TestClient, key: Key) -> None:
+    """Every output is a valid input again (`gen_...`), so the canvas obeys the same sides."""
+    wide = data_url(encoded((4096, 64), mode="L"))
+    response = client.post(
+        "/api/v1/generate",
+        json={"prompt": PROMPT, "type": "outpaint", "image": wide, "expand": {"left": 64}},
+        headers=key.headers,
+    )
+    refused_naming(response, "expand", (4160, 64), "at most 4096 pixels")
+
+
 def test_the_aspect_ratio_has_its_own_limit(settings_factory) -> None:
     from limner import keys
     from limner.api import create_app
