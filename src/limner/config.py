@@ -366,7 +366,10 @@ class Settings(BaseSettings):
         10 * 1024 * 1024, ge=1024, description="Largest upload or inline/fetched input image."
     )
     max_upload_pixels: int = Field(
-        4096 * 4096, ge=64 * 64, description="Most pixels (width x height) of an input image."
+        2048 * 2048,
+        ge=64 * 64,
+        description="Most pixels (width x height) of an input image: with the sides, what "
+        "bounds one request's memory (docs/configuration.md, \"Memory budget\").",
     )
     max_upload_side: int = Field(
         4096, ge=64, description="Longest side of an input image (and of a picture verified)."
