@@ -203,7 +203,7 @@ def test_verify_reads_the_three_picture_formats(client: TestClient, key: Key, fm
     assert response.json()["format"] == fmt and response.json()["watermark_found"] is False
 
 
-def test_verify_reads_an_mp4(client: TestClient, key: Key) -> None:
+def test_verify_reads_an_mp4_within_the_limits(client: TestClient, key: Key) -> None:
     import numpy as np
 
     from limner.media.video import available, encode_mp4
@@ -218,6 +218,13 @@ def test_verify_reads_an_mp4(client: TestClient, key: Key) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.json()["watermark_found"] is False
+    wide = [np.full((64, 4160, 3), 60, dtype=np.uint8)] * 2  # a side past 4096
+    refused = client.post(
+        "/api/v1/verify",
+        content=encode_mp4(wide, fps=2),
+        headers={**key.headers, "Content-Type": "video/mp4"},
+    )
+    refused_naming(refused, "image", (4160, 64), "at most 4096 pixels")
 
 
 @pytest.mark.parametrize("size", [(1048576, 1), (8192, 64), (16, 16)])
