@@ -507,6 +507,7 @@ def verify(
 ) -> None:
     """Say whether IMAGE (PNG, JPEG or MP4) came from this server and which generation made it
     (exit 1 if not)."""
+    from limner.media import MediaLimits
     from limner.verification import verify_image
     from limner.wiring import build_stamper
 
@@ -514,6 +515,7 @@ def verify(
     try:
         result = verify_image(
             image.read_bytes(),
+            limits=MediaLimits.from_settings(settings),
             database=database,
             watermark_key=settings.watermark_key.encode(),
             trust_anchors_pem=build_stamper(settings).trust_anchors_pem,

@@ -267,6 +267,15 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _upload_sides_ordered(self) -> Settings:
+        if self.min_upload_side > self.max_upload_side:
+            raise ValueError(
+                f"min_upload_side ({self.min_upload_side}) must not exceed max_upload_side "
+                f"({self.max_upload_side})"
+            )
+        return self
+
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -363,7 +372,28 @@ class Settings(BaseSettings):
         10 * 1024 * 1024, ge=1024, description="Largest upload or inline/fetched input image."
     )
     max_upload_pixels: int = Field(
-        4096 * 4096, ge=64 * 64, description="Most pixels (width x height) of an input image."
+        2048 * 2048,
+        ge=64 * 64,
+        description="Most pixels (width x height) of an input image: with the sides, what "
+        "bounds one request's memory (docs/configuration.md, \"Memory budget\").",
+    )
+    max_upload_side: int = Field(
+        4096, ge=64, description="Longest side of an input image (and of a picture verified)."
+    )
+    min_upload_side: int = Field(
+        32,
+        ge=32,
+        description="Shortest side of an input image: an output at the input's size below it "
+        "would not carry a readable watermark.",
+    )
+    max_upload_aspect: float = Field(
+        128.0, ge=1.0, description="Most times an input image's long side may be its short one."
+    )
+    max_concurrent_decodes: int = Field(
+        2,
+        ge=1,
+        description="Input and verified pictures decoded at once in this process; more wait "
+        "(the memory budget, docs/configuration.md).",
     )
     upload_ttl_hours: float = Field(24.0, gt=0, description="How long an upload is kept.")
     media_fetch_timeout_s: float = Field(

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 
 from limner.db.engine import Database
 from limner.db.tables import Generation
+from limner.errors import ValidationFailed
+from limner.media import MediaLimits, open_picture, sniff_format
+from limner.media.video import frame_size, is_mp4
 from limner.provenance import VerifyResult, verify
+
+#: the request field `verify` names in its errors
+FIELD = "image"
 
 
 @dataclass(frozen=True)
@@ -43,12 +49,34 @@ class Verification:
 
 
 def verify_image(
-    data: bytes, *, database: Database, watermark_key: bytes, trust_anchors_pem: bytes | None
+    data: bytes,
+    *,
+    limits: MediaLimits,
+    database: Database,
+    watermark_key: bytes,
+    trust_anchors_pem: bytes | None,
 ) -> Verification:
-    """Read the image's provenance and look its watermarked id up in the database."""
-    result = verify(data, watermark_key=watermark_key, trust_anchors_pem=trust_anchors_pem)
+    """Read the image's provenance and look its watermarked id up in the database.
+
+    Only PNG, JPEG, WebP and MP4, told by their signatures, within the input picture limits
+    (read from the headers, before anything is decoded); the decode holds a slot of the gate."""
+    check_verifiable(data, limits=limits)
+    with limits.gate.held():
+        result = verify(data, watermark_key=watermark_key, trust_anchors_pem=trust_anchors_pem)
     known = False
     if result.named_id is not None:
         with database.read() as session:
             known = session.get(Generation, result.named_id) is not None
     return Verification(image=result, known_generation=known)
+
+
+def check_verifiable(data: bytes, *, limits: MediaLimits) -> None:
+    """Raise `ValidationFailed` on `image` unless `data` is a PNG, JPEG, WebP or MP4 whose
+    frame size is within `limits`."""
+    if is_mp4(data):
+        width, height = frame_size(data)
+        limits.check_size(width, height, field=FIELD)
+    elif sniff_format(data) is None:
+        raise ValidationFailed(FIELD, f"{FIELD}: must be a PNG, JPEG, WebP or MP4 file")
+    else:
+        open_picture(data, limits=limits, field=FIELD)

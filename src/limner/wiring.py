@@ -33,7 +33,7 @@ from limner.generation.views import describe
 from limner.jobs.manager import JobManager
 from limner.jobs.queue import JobQueue
 from limner.jobs.worker import WorkerPool
-from limner.media.refs import MediaResolver, MediaSources
+from limner.media import MediaLimits, MediaResolver, MediaSources
 from limner.moderation import RuleModerator, default_moderator, read_term_file
 from limner.provenance import (
     ProvenanceStamper,
@@ -71,6 +71,9 @@ class Context:
     recovery: Recovery
     #: seals and opens the webhook signing secrets stored in the database
     secret_box: SecretBox
+    #: the shape limits and the decode gate every input or verified picture passes (one per
+    #: process, so the gate bounds all decodes together)
+    media_limits: MediaLimits
     #: the C2PA certificate authority of this server, to mark its own manifests trusted
     trust_anchors_pem: bytes | None = None
     #: the key's characters (`character_id` on generate looks them up through the planner)
@@ -129,7 +132,10 @@ def build_context(
     )
     refusals = RefusalLog(database)
     moderator = build_moderator(settings)
-    resolver = MediaResolver(MediaSources.from_settings(settings, database=database, store=store))
+    media_limits = MediaLimits.from_settings(settings)
+    resolver = MediaResolver(
+        MediaSources.from_settings(settings, database=database, store=store, limits=media_limits)
+    )
     # one gate for every input picture: a request's and a character's references alike
     admission = InputAdmission(
         screening=screening,
@@ -185,6 +191,7 @@ def build_context(
         secret_box=secret_box,
         characters=characters,
         backend_notice=notice,
+        media_limits=media_limits,
     )
 
 

@@ -48,7 +48,7 @@ def data_url(image: Image.Image) -> str:
     return "data:image/png;base64," + base64.b64encode(png(image)).decode()
 
 
-def centre_mask(size: tuple[int, int] = (40, 24)) -> Image.Image:
+def centre_mask(size: tuple[int, int] = (48, 32)) -> Image.Image:
     """Grey 200 (repainted) in the middle quarter, 60 (kept) around: any grey level works."""
     width, height = size
     mask = Image.new("L", size, 60)
@@ -244,7 +244,7 @@ def test_refusals_name_the_field_and_cost_nothing(
     refused(client, funded, {**inpaint, "mask": "https://127.0.0.1/m.png"}, "mask")  # loopback
     not_an_image = "data:image/png;base64," + base64.b64encode(b"not a picture").decode()
     refused(client, funded, {**inpaint, "mask": not_an_image}, "mask")
-    black = data_url(Image.new("L", (8, 8), 0))
+    black = data_url(Image.new("L", (32, 32), 0))
     refused(client, funded, {**inpaint, "mask": black}, "mask")  # repaints nothing
     refused(client, funded, {k: v for k, v in inpaint.items() if k != "mask"}, "mask")
     refused(client, funded, {**outpaint, "expand": {"left": 1025}}, "expand.left")

@@ -27,7 +27,7 @@ from tests.support.tls import TlsFiles, running_https, self_signed
 NOT_YOURS = "image: no such upload or generation for this key"
 
 
-def png(size: tuple[int, int] = (40, 30), colour: tuple[int, int, int] = (10, 200, 30)) -> bytes:
+def png(size: tuple[int, int] = (48, 36), colour: tuple[int, int, int] = (10, 200, 30)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -74,7 +74,7 @@ def test_an_upload_of_the_key(client: TestClient, key: Key, sources: MediaSource
     upload_id = upload(client, key, png())
     resolved = resolve(upload_id, key, sources)
     assert resolved.source is RefSource.upload and resolved.ref_id == upload_id
-    assert resolved.image.size == (40, 30) and resolved.user_supplied
+    assert resolved.image.size == (48, 36) and resolved.user_supplied
     assert resolved.image.convert("RGB").getpixel((3, 3)) == (10, 200, 30)
     meta = client.get(f"/api/v1/uploads/{upload_id}", headers=key.headers).json()
     assert resolved.sha256 == meta["sha256"]
@@ -89,7 +89,7 @@ def test_the_resolver_callable_answers_the_picture(
     resolver = MediaResolver(sources)
     account = AccountRef(id=key.account_id, key_prefix=key.prefix, plan="free")
     upload_id = upload(client, key, png())
-    assert resolver(upload_id, field="image", account=account).size == (40, 30)
+    assert resolver(upload_id, field="image", account=account).size == (48, 36)
     assert resolver.resolve(upload_id, field="image", account=account).user_supplied
     with pytest.raises(ValidationFailed) as caught:
         resolver("upl_unknownunknown00", field="mask", account=account)
@@ -160,7 +160,7 @@ def test_a_failed_generation_is_not_a_reference(
 def test_data_urls(key: Key, sources: MediaSources) -> None:
     encoded = base64.b64encode(png()).decode()
     resolved = resolve(f"data:image/png;base64,{encoded}", key, sources)
-    assert resolved.source is RefSource.data and resolved.image.size == (40, 30)
+    assert resolved.source is RefSource.data and resolved.image.size == (48, 36)
     assert "validation" in refused("data:text/plain;base64,aGVsbG8=", key, sources).code
     assert "base64" in refused("data:image/png;base64,@@@@", key, sources).message
     text = base64.b64encode(b"not a picture").decode()
@@ -188,10 +188,13 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
 
 def _picture_site() -> Starlette:
     def picture(_request: Request) -> Response:
-        return Response(png((20, 10)), media_type="image/png")
+        return Response(png((64, 40)), media_type="image/png")
 
     def big(_request: Request) -> Response:
         return Response(b"\0" * 200_000, media_type="image/png")
+
+    def thin(_request: Request) -> Response:
+        return Response(png((65536, 1)), media_type="image/png")
 
     def missing(_request: Request) -> Response:
         return Response(b"", status_code=404)
@@ -203,6 +206,7 @@ def _picture_site() -> Starlette:
         routes=[
             Route("/picture.png", picture),
             Route("/big.png", big),
+            Route("/thin.png", thin),
             Route("/missing.png", missing),
             Route("/bounce", bounce),
         ]
@@ -232,12 +236,20 @@ def fetcher_sources(sources: MediaSources, tls: TlsFiles, **options: object) -> 
     return MediaSources(sources.database, sources.store, sources.limits, fetcher)
 
 
+def test_an_https_picture_is_held_to_the_shape_limits(
+    key: Key, sources: MediaSources, tls: TlsFiles, site: int
+) -> None:
+    allowed = fetcher_sources(sources, tls)
+    error = refused(f"https://127.0.0.1:{site}/thin.png", key, allowed, "mask")
+    assert error.field == "mask" and "65536x1" in error.message and "at least 32" in error.message
+
+
 def test_an_https_picture_is_fetched_and_cleaned(
     key: Key, sources: MediaSources, tls: TlsFiles, site: int
 ) -> None:
     allowed = fetcher_sources(sources, tls)
     resolved = resolve(f"https://127.0.0.1:{site}/picture.png", key, allowed)
-    assert resolved.source is RefSource.url and resolved.image.size == (20, 10)
+    assert resolved.source is RefSource.url and resolved.image.size == (64, 40)
     via_redirect = resolve(
         f"https://127.0.0.1:{site}/bounce?to=/picture.png", key, allowed, field="mask"
     )
@@ -304,4 +316,4 @@ def test_the_operator_may_allow_private_targets(
         timeout_s=10, max_bytes=10_000, allowed=built.fetcher.allowed, verify=tls.client_context()
     )
     sources = MediaSources(built.database, built.store, built.limits, trusting)
-    assert resolve(f"https://127.0.0.1:{site}/picture.png", key, sources).image.size == (20, 10)
+    assert resolve(f"https://127.0.0.1:{site}/picture.png", key, sources).image.size == (64, 40)

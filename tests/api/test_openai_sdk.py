@@ -26,6 +26,7 @@ from limner.config import Settings
 from limner.db.tables import Generation, ModerationEvent
 from limner.generation.accounts import AccountRef
 from limner.generation.admission import RULE_ADULT_IMAGE_INPUT
+from limner.media import MediaLimits
 from limner.openai_api import openai_mask
 from tests.conftest import Key, KeyFactory
 from tests.support.cli import cli_env, run_cli
@@ -452,6 +453,7 @@ def test_batch_cap_names_n(served: str, make_key: KeyFactory) -> None:
 
 
 EDIT_SIZE = (160, 96)
+MASK_LIMITS = MediaLimits(max_bytes=1024 * 1024, max_pixels=1024 * 1024)
 
 
 def gradient(size: tuple[int, int] = EDIT_SIZE) -> Image.Image:
@@ -569,7 +571,7 @@ def test_an_edit_costs_what_the_v1_endpoint_charges(served: str, make_key: KeyFa
             "quality": "hires",
             "style": "anime",
             "image": as_data + base64.b64encode(picture).decode(),
-            "mask": as_data + base64.b64encode(openai_mask(mask)).decode(),
+            "mask": as_data + base64.b64encode(openai_mask(mask, limits=MASK_LIMITS)).decode(),
         },
         headers=key.headers,
     )

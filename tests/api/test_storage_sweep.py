@@ -20,7 +20,7 @@ from tests.conftest import Key
 
 def png() -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (1, 2, 3)).save(buffer, format="PNG")
+    Image.new("RGB", (32, 32), (1, 2, 3)).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

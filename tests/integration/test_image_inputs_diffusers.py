@@ -83,8 +83,8 @@ def credits(client: TestClient, headers: dict) -> int:
 def test_every_type_runs_on_the_diffusers_backend(served, quality: str, cost: int) -> None:
     client, headers = served
     source = picture()
-    mask = Image.new("L", (30, 18), 0)  # another size: resized to the image
-    mask.paste(255, (10, 5, 20, 13))
+    mask = Image.new("L", (60, 36), 0)  # another size: resized to the image
+    mask.paste(255, (20, 10, 40, 26))
     repaint = np.asarray(mask.resize(SIZE, Image.Resampling.NEAREST)) >= 128
     original = np.asarray(source)
     common = {"prompt": PROMPT, "quality": quality, "image": data_url(source), "seed": 4}

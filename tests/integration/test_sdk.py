@@ -240,14 +240,14 @@ def test_uploads_from_a_path_bytes_and_the_async_client(live, tmp_path) -> None:
 
     base, key, _app = live
     picture = tmp_path / "harbour.webp"
-    Image.new("RGB", (30, 20), (5, 90, 160)).save(picture, format="WEBP")
+    Image.new("RGB", (60, 40), (5, 90, 160)).save(picture, format="WEBP")
     buffer = io.BytesIO()
-    Image.new("RGB", (12, 16), (5, 90, 160)).save(buffer, format="JPEG")
+    Image.new("RGB", (36, 48), (5, 90, 160)).save(buffer, format="JPEG")
     with Client(base, key) as client:
         from_path = client.upload(picture)
-        assert from_path.id.startswith("upl_") and (from_path.width, from_path.height) == (30, 20)
+        assert from_path.id.startswith("upl_") and (from_path.width, from_path.height) == (60, 40)
         from_bytes = client.upload(buffer.getvalue())
-        assert (from_bytes.width, from_bytes.height) == (12, 16)
+        assert (from_bytes.width, from_bytes.height) == (36, 48)
         assert client.get_upload(from_path.id).sha256 == from_path.sha256
         client.delete_upload(from_path.id)
         with pytest.raises(sdk.NotFoundError):
@@ -288,7 +288,7 @@ def test_characters_through_the_sdk(live) -> None:
         with pytest.raises(sdk.NotFoundError):
             client.characters.get(mara.id)
 
-    picture = Image.new("RGB", (20, 20), (200, 10, 10))
+    picture = Image.new("RGB", (40, 40), (200, 10, 10))
 
     async def run() -> list[str]:
         async with AsyncClient(base, key) as client:

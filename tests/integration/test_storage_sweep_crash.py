@@ -33,10 +33,10 @@ def upload_with_cli(env: dict[str, str], base: str, key: str, tmp_path: Path) ->
     from PIL import Image
 
     picture = tmp_path / "harbour.png"
-    Image.new("RGB", (32, 24), (20, 60, 90)).save(picture)
+    Image.new("RGB", (48, 32), (20, 60, 90)).save(picture)
     result = run_cli("upload", str(picture), env={**env, "LIMNER_URL": base, "LIMNER_API_KEY": key})
     assert result.returncode == 0, result.stderr
-    assert "32x24" in result.stderr
+    assert "48x32" in result.stderr
     upload_id = result.stdout.strip().splitlines()[-1]
     assert upload_id.startswith("upl_")
     return upload_id

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import re
 import secrets
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from limner.generation.admission import InputAdmission
 from limner.generation.characters import FIELD, CharacterUse
 from limner.generation.refusals import RefusalLog
 from limner.ids import new_character_id, new_character_media_id, new_image_token
+from limner.media import decode_picture
 from limner.media.refs import InputImage, MediaResolver, RefSource
 from limner.moderation.base import ModerationRequest, TextField, TextModerator
 from limner.storage.base import ImageStore
@@ -258,9 +258,10 @@ class CharacterStore:
 
     def _load(self, token: str, media_type: str) -> Image.Image:
         data = self.store.get(token, media_type).data
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            return image.convert("RGB")
+        # stored cleaned references: held to the shape limits all the same (one rule per door)
+        limits = self.resolver.sources.limits
+        with limits.gate.held():
+            return decode_picture(data, limits=limits, field=FIELD).convert("RGB")
 
 
 def _info(row: Character) -> CharacterInfo:

@@ -1,6 +1,15 @@
 """Media in: uploads, media references (`upl_`/`gen_`/`data:`/`https:`), masks, storage sweep."""
 
-from limner.media._decode import ACCEPTED_FORMATS, CleanImage, MediaLimits, clean_image
+from limner.media._decode import (
+    ACCEPTED_FORMATS,
+    CleanImage,
+    DecodeGate,
+    MediaLimits,
+    clean_image,
+    decode_picture,
+    open_picture,
+    sniff_format,
+)
 from limner.media.fetch import MediaFetcher
 from limner.media.masks import mask_image, repaint_mask
 from limner.media.refs import (
@@ -22,6 +31,7 @@ from limner.media.uploads import (
 __all__ = [
     "ACCEPTED_FORMATS",
     "CleanImage",
+    "DecodeGate",
     "InputImage",
     "MediaFetcher",
     "MediaLimits",
@@ -31,11 +41,14 @@ __all__ = [
     "UploadInfo",
     "clean_image",
     "create_upload",
+    "decode_picture",
     "delete_upload",
     "find_upload",
     "get_upload",
     "mask_image",
+    "open_picture",
     "repaint_mask",
     "resolve_media_ref",
+    "sniff_format",
     "source_of",
 ]

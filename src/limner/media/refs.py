@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import io
 import re
 import ssl
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from limner.config import Settings
 from limner.db.engine import Database
 from limner.db.tables import Generation, GenerationImage
 from limner.errors import NotFound, PayloadTooLarge, ValidationFailed
-from limner.media._decode import MediaLimits, clean_image
+from limner.media._decode import MediaLimits, clean_image, decode_picture
 from limner.media.fetch import MediaFetcher
 from limner.media.uploads import find_upload
 from limner.storage.base import ImageStore
@@ -78,12 +77,19 @@ class MediaSources:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, database: Database, store: ImageStore
+        cls,
+        settings: Settings,
+        *,
+        database: Database,
+        store: ImageStore,
+        limits: MediaLimits | None = None,
     ) -> MediaSources:
+        """`limits`: the process's one `MediaLimits` (its decode gate is shared); built from
+        `settings` when not given."""
         return cls(
             database=database,
             store=store,
-            limits=MediaLimits(settings.max_upload_bytes, settings.max_upload_pixels),
+            limits=limits or MediaLimits.from_settings(settings),
             fetcher=MediaFetcher(
                 timeout_s=settings.media_fetch_timeout_s,
                 max_bytes=settings.max_upload_bytes,
@@ -172,7 +178,7 @@ def _upload(ref: str, *, owner: int, field: str, sources: MediaSources) -> Input
         token, media_type, sha256 = row.token, row.media_type, row.sha256
     data = _stored(sources, token, media_type, field)
     return InputImage(
-        image=_decoded(data),
+        image=_decoded(data, sources.limits, field),
         data=data,
         media_type=media_type,
         sha256=sha256,
@@ -206,7 +212,7 @@ def _generation(ref: str, *, owner: int, field: str, sources: MediaSources) -> I
             raise _not_yours(field)
     data = _stored(sources, token, media_type, field)
     return InputImage(
-        image=_decoded(data),
+        image=_decoded(data, sources.limits, field),
         data=data,
         media_type=media_type,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -253,8 +259,8 @@ def _stored(sources: MediaSources, token: str, media_type: str, field: str) -> b
         raise _not_yours(field) from exc
 
 
-def _decoded(data: bytes) -> Image.Image:
-    """Our own stored bytes (cleaned uploads, stamped outputs): trusted to decode."""
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        return image.copy()
+def _decoded(data: bytes, limits: MediaLimits, field: str) -> Image.Image:
+    """Our own stored bytes (cleaned uploads, stamped outputs), held to the same shape limits
+    as any input: an upload stored before a limit was tightened is refused, not resized to."""
+    with limits.gate.held():
+        return decode_picture(data, limits=limits, field=field)

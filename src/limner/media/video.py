@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +28,9 @@ __all__ = [
     "VideoInfo",
     "available",
     "decode_frames",
+    "each_frame",
     "encode_mp4",
+    "frame_size",
     "install_hint",
     "is_mp4",
     "poster_png",
@@ -140,18 +142,33 @@ def probe(data: bytes) -> VideoInfo:
 def decode_frames(data: bytes, *, limit: int = MAX_DECODE_FRAMES) -> list[Image.Image]:
     """The first `limit` frames of an MP4 as RGB pictures. Raises `ValidationFailed` on bytes
     that are not a readable video (`verify` reads files of unknown origin)."""
+    return list(each_frame(data, limit=limit))
+
+
+def each_frame(data: bytes, *, limit: int = MAX_DECODE_FRAMES) -> Iterator[Image.Image]:
+    """`decode_frames` one frame at a time, so a reader holds one decoded frame, not `limit`."""
     import av
 
     container = _open(data)
     try:
-        out: list[Image.Image] = []
-        for frame in container.decode(video=0):
-            out.append(frame.to_image())
-            if len(out) >= limit:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index >= limit:
                 break
-        return out
+            yield frame.to_image()
     except av.FFmpegError as exc:
         raise ValidationFailed("image", "the MP4 could not be decoded") from exc
+    finally:
+        container.close()
+
+
+def frame_size(data: bytes) -> tuple[int, int]:
+    """(width, height) of the MP4's video stream, read from its headers (nothing decoded)."""
+    container = _open(data)
+    try:
+        if not container.streams.video:
+            raise ValidationFailed("image", "the MP4 has no video stream")
+        context = container.streams.video[0].codec_context
+        return int(context.width), int(context.height)
     finally:
         container.close()
 
@@ -174,7 +191,8 @@ def _open(data: bytes):  # type: ignore[no-untyped-def]
     import av
 
     try:
-        return av.open(io.BytesIO(data), "r")
+        # the MP4 demuxer only: FFmpeg never guesses another format from the bytes
+        return av.open(io.BytesIO(data), "r", format="mp4")
     except av.FFmpegError as exc:
         raise ValidationFailed("image", "the file is not a readable MP4 video") from exc
 

@@ -19,10 +19,10 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
 from pydantic import ConfigDict, Field
 
-from limner.errors import ValidationFailed
+from limner.errors import PayloadTooLarge, ValidationFailed
+from limner.media import ACCEPTED_FORMATS, MediaLimits, decode_picture, sniff_format
 from limner.openai_api.params import ImageCall, ImageOptions, image_call, parse_openai
 
 __all__ = [
@@ -40,10 +40,6 @@ __all__ = [
 VARIATION_PROMPT = "a variation of this image, same subject and composition"
 #: alpha below this is "transparent" in an OpenAI mask
 TRANSPARENT_BELOW = 128
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
 
 
 class VariationForm(ImageOptions):
@@ -73,12 +69,8 @@ class EditForm(VariationForm):
 
 def sniff_image_type(data: bytes) -> str | None:
     """The MIME type of PNG, JPEG or WebP bytes by their signature; None for anything else."""
-    for signature, media_type in _SIGNATURES:
-        if data.startswith(signature):
-            return media_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+    fmt = sniff_format(data)
+    return None if fmt is None else ACCEPTED_FORMATS[fmt]
 
 
 def data_url(data: bytes, field: str) -> str:
@@ -89,21 +81,21 @@ def data_url(data: bytes, field: str) -> str:
     return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def openai_mask(data: bytes) -> bytes:
-    """An OpenAI mask (transparent = repaint) as a Limner greyscale mask (white = repaint)."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            if "A" not in image.getbands() and "transparency" not in image.info:
-                raise ValidationFailed(
-                    "mask", "mask: must have an alpha channel; its transparent pixels are repainted"
-                )
-            alpha = image.convert("RGBA").getchannel("A")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ValidationFailed("mask", "mask: must be a PNG image with transparency") from exc
-    repaint = alpha.point(lambda value: 255 if value < TRANSPARENT_BELOW else 0, mode="L")
-    out = io.BytesIO()
-    repaint.save(out, "PNG")
+def openai_mask(data: bytes, *, limits: MediaLimits) -> bytes:
+    """An OpenAI mask (transparent = repaint) as a Limner greyscale mask (white = repaint),
+    within the input picture limits (its shape is checked before its pixels are decoded)."""
+    if len(data) > limits.max_bytes:
+        raise PayloadTooLarge(limits.max_bytes)
+    with limits.gate.held():
+        image = decode_picture(data, limits=limits, field="mask")
+        if "A" not in image.getbands() and "transparency" not in image.info:
+            raise ValidationFailed(
+                "mask", "mask: must have an alpha channel; its transparent pixels are repainted"
+            )
+        alpha = image.convert("RGBA").getchannel("A")
+        repaint = alpha.point(lambda value: 255 if value < TRANSPARENT_BELOW else 0, mode="L")
+        out = io.BytesIO()
+        repaint.save(out, "PNG")
     return out.getvalue()
 
 
@@ -111,8 +103,11 @@ def openai_mask(data: bytes) -> bytes:
 MAX_INT_DIGITS = 40
 
 
-def edit_call(form: Mapping[str, Any], image: bytes, mask: bytes | None) -> ImageCall:
-    """Translate `POST /v1/images/edits` (its text fields, the image and the optional mask)."""
+def edit_call(
+    form: Mapping[str, Any], image: bytes, mask: bytes | None, *, limits: MediaLimits
+) -> ImageCall:
+    """Translate `POST /v1/images/edits` (its text fields, the image and the optional mask).
+    Decodes the mask: call it off the event loop."""
     fields = dict(form)
     prompt = fields.pop("prompt", None)
     if not isinstance(prompt, str):
@@ -123,7 +118,7 @@ def edit_call(form: Mapping[str, Any], image: bytes, mask: bytes | None) -> Imag
         body["type"] = "i2i"
     else:
         body["type"] = "inpaint"
-        body["mask"] = data_url(openai_mask(mask), "mask")
+        body["mask"] = data_url(openai_mask(mask, limits=limits), "mask")
     return image_call(options, body)
 
 

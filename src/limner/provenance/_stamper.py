@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 DEFAULT_PNG_LEVEL = 1
 #: formats whose decoded pixels are exactly the encoded ones
 LOSSLESS = frozenset({"PNG"})
+#: the only formats `verify` lets Pillow open (what this server writes)
+READ_FORMATS = ("PNG", "JPEG", "WEBP")
 
 
 def default_generator() -> str:
@@ -215,7 +217,7 @@ class ProvenanceStamper:
         for attempt, quality in enumerate(qualities):
             options = {**self._encode_options, "jpeg_quality": quality}
             data = encode(_join(marked, alpha), name, meta, **options)
-            released = _pixels(Image.open(io.BytesIO(data)))
+            released = _pixels(Image.open(io.BytesIO(data), formats=[name]))
             if _watermark.read(released, key=self._wm_key).generation_id == generation_id:
                 return data
             if attempt == 0:  # lossy encoding ate into the margin: mark once more and retry
@@ -263,7 +265,8 @@ def verify(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            # never a format beyond the three this server writes (no EPS, TIFF, ...)
+            image = Image.open(io.BytesIO(data), formats=READ_FORMATS)
             image.load()
     except (
         UnidentifiedImageError,

@@ -41,10 +41,13 @@ def watermark_frames(
 def read_watermark(data: bytes, *, key: bytes) -> _watermark.Reading:
     """The id most of the first frames carry, with its mean confidence; no id when none reads."""
     # imported here: `limner.media` pulls in the database layer, which provenance does not need
-    from limner.media.video import decode_frames
+    from limner.media.video import each_frame
 
-    frames = decode_frames(data, limit=VERIFY_FRAMES)
-    readings = [_watermark.read(np.asarray(frame, dtype=np.uint8), key=key) for frame in frames]
+    # one decoded frame at a time: a large frame is read and let go before the next
+    readings = [
+        _watermark.read(np.asarray(frame, dtype=np.uint8), key=key)
+        for frame in each_frame(data, limit=VERIFY_FRAMES)
+    ]
     found = Counter(r.generation_id for r in readings if r.generation_id is not None)
     confidence = sum(r.confidence for r in readings) / len(readings) if readings else 0.0
     if not found:

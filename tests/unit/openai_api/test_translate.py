@@ -15,6 +15,7 @@ from PIL import Image
 import limner.openai_api as openai_api
 from limner.domain.styles import Quality, Style
 from limner.errors import ValidationFailed
+from limner.media import MediaLimits
 from limner.openai_api import (
     Size,
     UnsupportedParameter,
@@ -29,6 +30,9 @@ from limner.openai_api.edits import VARIATION_PROMPT, sniff_image_type
 from tests.conftest import Key
 
 PROMPT = "a lighthouse at dusk"
+LIMITS = MediaLimits(max_bytes=1024 * 1024, max_pixels=1024 * 1024)
+#: each pixel of the small test masks becomes a block of this many, above the smallest side
+SCALE = 8
 
 
 def png(image: Image.Image) -> bytes:
@@ -163,31 +167,35 @@ def test_an_openai_mask_becomes_a_limner_mask() -> None:
     rgba[1:3, 2:5, 3] = 0  # the hole to repaint
     rgba[0, 0, 3] = 127  # mostly transparent: repainted
     rgba[3, 5, 3] = 128  # mostly opaque: kept
-    converted = Image.open(io.BytesIO(openai_mask(png(Image.fromarray(rgba, "RGBA")))))
-    assert converted.mode == "L" and converted.size == (6, 4)
+    rgba = rgba.repeat(SCALE, axis=0).repeat(SCALE, axis=1)
+    mask = openai_mask(png(Image.fromarray(rgba, "RGBA")), limits=LIMITS)
+    converted = Image.open(io.BytesIO(mask))
+    assert converted.mode == "L" and converted.size == (6 * SCALE, 4 * SCALE)
     expected = np.zeros((4, 6), dtype=np.uint8)
     expected[1:3, 2:5] = 255
     expected[0, 0] = 255
+    expected = expected.repeat(SCALE, axis=0).repeat(SCALE, axis=1)
     assert (np.asarray(converted) == expected).all()
 
 
 def test_a_mask_without_alpha_or_not_an_image_is_refused() -> None:
     with pytest.raises(ValidationFailed) as opaque:
-        openai_mask(png(Image.new("RGB", (8, 8), "white")))
+        openai_mask(png(Image.new("RGB", (32, 32), "white")), limits=LIMITS)
     assert opaque.value.field == "mask" and "alpha" in opaque.value.message
     with pytest.raises(ValidationFailed) as garbage:
-        openai_mask(b"not a picture")
+        openai_mask(b"not a picture", limits=LIMITS)
     assert garbage.value.field == "mask"
 
 
 def test_an_edit_with_a_mask_is_inpaint_and_without_is_i2i() -> None:
     picture = png(Image.new("RGB", (16, 16), "navy"))
-    hole = Image.new("RGBA", (16, 16), (0, 0, 0, 255))
-    hole.paste((0, 0, 0, 0), (4, 4, 12, 12))
+    hole = Image.new("RGBA", (32, 32), (0, 0, 0, 255))
+    hole.paste((0, 0, 0, 0), (8, 8, 24, 24))
     call = edit_call(
         {"prompt": "add a boat", "model": "anime", "n": "2", "quality": "high"},
         picture,
         png(hole),
+        limits=LIMITS,
     )
     body = call.body
     assert (body["type"], body["prompt"], body["style"], body["quality"], body["n"]) == (
@@ -199,14 +207,14 @@ def test_an_edit_with_a_mask_is_inpaint_and_without_is_i2i() -> None:
     )
     assert from_data_url(body["image"]).size == (16, 16)
     mask = np.asarray(from_data_url(body["mask"]))
-    assert mask[8, 8] == 255 and mask[0, 0] == 0
-    plain = edit_call({"prompt": "add a boat"}, picture, None)
+    assert mask[16, 16] == 255 and mask[0, 0] == 0
+    plain = edit_call({"prompt": "add a boat"}, picture, None, limits=LIMITS)
     assert plain.body["type"] == "i2i" and "mask" not in plain.body
     with pytest.raises(ValidationFailed) as no_prompt:
-        edit_call({}, picture, None)
+        edit_call({}, picture, None, limits=LIMITS)
     assert no_prompt.value.field == "prompt"
     with pytest.raises(ValidationFailed) as not_a_picture:
-        edit_call({"prompt": "add a boat"}, b"%PDF-1.7", None)
+        edit_call({"prompt": "add a boat"}, b"%PDF-1.7", None, limits=LIMITS)
     assert not_a_picture.value.field == "image"
 
 
@@ -230,7 +238,7 @@ def test_image_types_are_sniffed_not_trusted() -> None:
 def test_an_adult_style_edit_is_refused_by_the_v1_planner(client: TestClient, key: Key) -> None:
     """Safety line 2 holds for the translated body: the adult style takes no user picture."""
     picture = png(Image.new("RGB", (16, 16), "navy"))
-    call = edit_call({"prompt": "a beach selfie", "model": "nude"}, picture, None)
+    call = edit_call({"prompt": "a beach selfie", "model": "nude"}, picture, None, limits=LIMITS)
     refused = client.post("/api/v1/generate", json=call.body, headers=key.headers)
     assert refused.status_code == 403
     assert refused.json()["error"] == "content_blocked" and refused.json()["field"] == "image"
@@ -241,7 +249,7 @@ def test_edits_and_variations_carry_output_format(output_format: str) -> None:
     """The engine encodes every kind's images in `output_format`: the image-input bodies say it."""
     picture = png(Image.new("RGB", (16, 16), "navy"))
     fields = {"output_format": output_format, "response_format": "url"}
-    edit = edit_call({"prompt": PROMPT, **fields}, picture, None)
+    edit = edit_call({"prompt": PROMPT, **fields}, picture, None, limits=LIMITS)
     variation = variation_call(fields, picture)
     assert edit.body["output_format"] == variation.body["output_format"] == output_format
     assert edit.response_format == variation.response_format == "url"

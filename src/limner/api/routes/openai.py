@@ -114,7 +114,9 @@ async def edit_images(
     form = await read_form(request, context.settings, files=("image", "mask"))
     image = form.picture("image", required=True)
     assert image is not None
-    call = edit_call(form.fields, image, form.picture("mask", required=False))
+    mask = form.picture("mask", required=False)
+    # the mask is decoded to be converted: off the event loop, through the decode gate
+    call = await run_in_threadpool(edit_call, form.fields, image, mask, limits=context.media_limits)
     return await run_in_threadpool(
         idempotent,
         context,

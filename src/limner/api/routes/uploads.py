@@ -23,7 +23,7 @@ from limner.api.idempotency import idempotent
 from limner.api.schemas import UploadPublic
 from limner.clock import isoformat_z
 from limner.errors import PayloadTooLarge, ValidationFailed
-from limner.media import MediaLimits, UploadInfo, create_upload, delete_upload, get_upload
+from limner.media import UploadInfo, create_upload, delete_upload, get_upload
 
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
 
@@ -58,10 +58,11 @@ UPLOAD_BODY: dict[str, Any] = {
     status_code=201,
     response_model=UploadPublic,
     summary="Upload an input picture",
-    description="Checks that the picture decodes as PNG, JPEG or WebP within the byte and pixel "
-    "limits, applies its EXIF orientation, strips all metadata and stores it for this key until "
-    "`expires_at` (`LIMNER_UPLOAD_TTL_HOURS`, default 24). Use the `id` as `image` or `mask` of "
-    "a generation. Free; counted against the plan's generation rate limit. An "
+    description="Checks that the picture decodes as PNG, JPEG or WebP within the byte, pixel, "
+    "side (32 to 4096 by default) and aspect-ratio limits, read from its header before any "
+    "pixel is decoded; applies its EXIF orientation, strips all metadata and stores it for this "
+    "key until `expires_at` (`LIMNER_UPLOAD_TTL_HOURS`, default 24). Use the `id` as `image` "
+    "or `mask` of a generation. Free; counted against the plan's generation rate limit. An "
     "`Idempotency-Key` replays the first answer for the same bytes.",
     openapi_extra=UPLOAD_BODY,
     responses=error_responses(400, 401, 413, 429),
@@ -76,7 +77,7 @@ async def create(caller: GeneratingCaller, context: ContextDep, request: Request
             store=context.store,
             account_id=caller.id,
             data=data,
-            limits=MediaLimits(settings.max_upload_bytes, settings.max_upload_pixels),
+            limits=context.media_limits,
             ttl=timedelta(hours=settings.upload_ttl_hours),
         )
         return JSONResponse(_public(info).model_dump(), status_code=201)

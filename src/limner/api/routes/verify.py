@@ -27,12 +27,19 @@ MULTIPART_OVERHEAD = 16 * 1024
 IMAGE_BODY = {
     "requestBody": {
         "required": True,
-        "description": "The image file (PNG, JPEG or WebP): the raw body, or the multipart field "
+        "description": "The image file (PNG, JPEG, WebP or MP4, told by its signature; any other "
+        "format is 400) within the input picture limits: the raw body, or the multipart field "
         "`image`.",
         "content": {
             **{
                 media: {"schema": {"type": "string", "format": "binary"}}
-                for media in ("image/png", "image/jpeg", "application/octet-stream")
+                for media in (
+                    "image/png",
+                    "image/jpeg",
+                    "image/webp",
+                    "video/mp4",
+                    "application/octet-stream",
+                )
             },
             "multipart/form-data": {
                 "schema": {
@@ -66,6 +73,7 @@ async def verify_upload(
     verification = await run_in_threadpool(
         verify_image,
         data,
+        limits=context.media_limits,
         database=context.database,
         watermark_key=context.settings.watermark_key.encode(),
         trust_anchors_pem=context.trust_anchors_pem,

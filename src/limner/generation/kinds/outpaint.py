@@ -12,7 +12,7 @@ from typing import Annotated
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from limner.domain.requests import GenerateRequest
+from limner.domain.requests import MAX_SIDE, GenerateRequest
 from limner.errors import ValidationFailed
 from limner.generation.inputs import KindInput, PictureRef
 from limner.generation.kinds.base import Kind
@@ -75,6 +75,13 @@ class Outpaint(Kind):
                 "expand",
                 f"expand: the canvas would be {width}x{height}, more than "
                 f"{MAX_CANVAS_PIXELS} pixels",
+            )
+        if max(width, height) > MAX_SIDE:
+            # every output is a valid input again (`gen_...`): its sides keep the same bound
+            raise ValidationFailed(
+                "expand",
+                f"expand: the canvas would be {width}x{height}; each side must be at most "
+                f"{MAX_SIDE} pixels",
             )
         return expand_canvas(image, expand)
 
