@@ -41,9 +41,9 @@ from limner.openai_api import (
     edit_call,
     generation_call,
     list_models,
+    plan_size,
     variation_call,
 )
-from limner.openai_api.sizing import plan_size
 from limner.wiring import Context
 
 router = APIRouter(prefix="/v1", tags=["openai"])
