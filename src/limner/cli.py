@@ -380,7 +380,7 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="Key prefix (lmn_...) or
 
 @credits_app.command("grant")
 def credits_grant(
-    key: Annotated[str, typer.Argument(help="Key prefix (lmn_...) or id.")],
+    key: Annotated[str, typer.Argument(help="A key, its prefix (lmn_...) or its id.")],
     amount: Annotated[int, typer.Argument(help="Credits to add.")],
     note: Annotated[str, typer.Option(help="Why, for the ledger.")] = "granted by operator",
 ) -> None:
