@@ -658,6 +658,8 @@ def test_the_adult_style_takes_no_uploaded_picture(
         error = refused.value.body
         assert isinstance(error, dict)
         assert error["code"] == "content_policy_violation" and error["param"] == "image"
+        # the rule in words a user can act on, not "blocked by content moderation"
+        assert "adult style" in error["message"] and "gen_ id" in error["message"]
     with pytest.raises(openai.BadRequestError) as variation, pytest.deprecated_call():
         client.images.create_variation(image=picture, model="nude")
     assert variation.value.body["code"] == "content_policy_violation"  # type: ignore[index]
