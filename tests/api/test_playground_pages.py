@@ -41,3 +41,10 @@ def test_docs_and_redoc_use_local_assets(client: TestClient) -> None:
             assert client.get(asset).status_code == 200, asset
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/docs-assets/redoc.standalone.js").status_code == 200
+
+
+def test_the_favicon_is_served(client: TestClient) -> None:
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/x-icon"
+    assert answer.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert '<link rel="icon" href="/favicon.ico">' in client.get("/playground").text

@@ -40,5 +40,7 @@ def test_every_link_resolves(page: Path) -> None:
 
 def test_a_missing_target_is_found(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
-    page.write_text("See [the spec](spec/studio.md), `shared/spec/nowhere.md` and [web](https://x.org).")
+    page.write_text(
+        "See [the spec](spec/studio.md), `shared/spec/nowhere.md` and [web](https://x.org)."
+    )
     assert missing_targets(page) == ["spec/studio.md", "shared/spec/nowhere.md"]
