@@ -302,3 +302,29 @@ def test_desktop_screenshot(browser: Any, settings_factory) -> None:
             page.screenshot(path=str(IMG / "playground-desktop.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_refusal_that_names_its_rule_is_shown_in_its_words(page: Any, settings_factory) -> None:
+    """What the playground says for the server's refusal of an adult-style picture (the form
+    holds that request back; an API client's answer is the same body)."""
+    with playground(settings_factory) as (base_url, key):
+        open_with_key(page, base_url, key)
+        body = httpx.post(
+            f"{base_url}/api/v1/generate",
+            json={"prompt": "a beach", "type": "i2i", "style": "nude", "image": "upl_abcdefgh"},
+            headers={"Authorization": f"Bearer {key}"},
+        ).json()
+        assert body["error"] == "content_blocked" and body["field"] == "image"
+        words = page.evaluate(
+            "async (body) => (await import('/playground/assets/js/errors.js'))"
+            ".plainWords(403, body)",
+            body,
+        )
+        assert words["title"].startswith("The adult style ('nude') takes no uploaded")
+        assert "gen_ id" in words["title"] and "content moderation" not in words["title"]
+        generic = page.evaluate(
+            "async () => (await import('/playground/assets/js/errors.js')).plainWords(403, "
+            "{error: 'content_blocked', field: 'prompt', message: 'The request was blocked by "
+            "content moderation (prompt). Please revise it and try again.'})"
+        )
+        assert generic["title"].startswith("The prompt was refused by content moderation")
