@@ -13,7 +13,6 @@ function canvas() {
 function showPicture() {
   const file = $("#input-image").files[0];
   const img = $("#input-picture");
-  if (img.src) URL.revokeObjectURL(img.src);
   if (!file) {
     img.removeAttribute("src");
     $("#input-preview").hidden = true;
@@ -25,7 +24,12 @@ function showPicture() {
     clearMask();
     $("#input-preview").hidden = false;
   };
-  img.src = URL.createObjectURL(file);
+  // a data: URL, as the progress previews are (a blob: URL would need its own CSP source)
+  const reader = new FileReader();
+  reader.onload = () => {
+    img.src = reader.result;
+  };
+  reader.readAsDataURL(file);
 }
 
 export function clearMask() {
