@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box as rich_box
 from rich.console import Console
 from rich.table import Table
 
 from limner import __version__, firstrun, keys, ledger
+from limner.cli_checks import hub_unreachable, missing_database
 from limner.cli_errors import LimnerTyper
 from limner.clock import isoformat_z
 from limner.config import BackendName, Settings, WorkerTier
@@ -27,15 +29,15 @@ if TYPE_CHECKING:
     from limner.client import Client
 
 app = LimnerTyper(help="Limner: a self-hosted image-generation API server.", no_args_is_help=True)
-keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
-credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-moderation_app = typer.Typer(help="Moderation review.", no_args_is_help=True)
-models_app = typer.Typer(help="The diffusers model registry.", no_args_is_help=True)
-webhooks_app = typer.Typer(help="Webhook signing secrets.", no_args_is_help=True)
-retention_app = typer.Typer(help="Erase old generations.", no_args_is_help=True)
-storage_app = typer.Typer(help="Stored images and uploads.", no_args_is_help=True)
-characters_app = typer.Typer(
+keys_app = LimnerTyper(help="Create, list and revoke API keys.", no_args_is_help=True)
+credits_app = LimnerTyper(help="Grant and inspect credits.", no_args_is_help=True)
+db_app = LimnerTyper(help="Database schema.", no_args_is_help=True)
+moderation_app = LimnerTyper(help="Moderation review.", no_args_is_help=True)
+models_app = LimnerTyper(help="The diffusers model registry.", no_args_is_help=True)
+webhooks_app = LimnerTyper(help="Webhook signing secrets.", no_args_is_help=True)
+retention_app = LimnerTyper(help="Erase old generations.", no_args_is_help=True)
+storage_app = LimnerTyper(help="Stored images and uploads.", no_args_is_help=True)
+characters_app = LimnerTyper(
     help="Your characters on a Limner server: the same person across generations.",
     no_args_is_help=True,
 )
@@ -53,8 +55,15 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def _database() -> tuple[Settings, Database]:
+def _database(*, create: bool = False) -> tuple[Settings, Database]:
+    """The data dir's database, migrated. Only the commands that make a first one (`create`:
+    `keys create`, `db upgrade`, `serve`) start one where none is; the others refuse with the
+    directory named, rather than answer from an empty database made in the wrong folder."""
     settings = Settings()
+    missing = None if create else missing_database(settings)
+    if missing is not None:
+        err_console.print(f"[red]error:[/red] {missing}", soft_wrap=True)
+        raise typer.Exit(1)
     confine_scratch_files(settings.data_dir)
     database = Database(settings.resolved_database_url())
     upgrade(database)
@@ -196,7 +205,7 @@ def _serve_processes(
             "[yellow]note:[/yellow] with several processes, PostgreSQL and Redis "
             "(LIMNER_DATABASE_URL, LIMNER_REDIS_URL) keep limits exact; see docs/scaling.md"
         )
-    _database()  # migrate once here, before the workers race to it
+    _database(create=True)  # migrate once here, before the workers race to it
     firstrun.record_server_url(settings.data_dir, firstrun.local_url(host, port))
     from limner.wiring import build_stamper
 
@@ -288,7 +297,7 @@ def keys_create(
     ] = False,
 ) -> None:
     """Create an API key. The key is printed once, as the last line (or written to --out)."""
-    settings, database = _database()
+    settings, database = _database(create=True)
     try:
         with database.transaction() as session:
             issued = keys.create_key(
@@ -342,16 +351,25 @@ def keys_sfw(
 def keys_list() -> None:
     """List keys by prefix, with their plans, modes (live or test) and balances."""
     settings, database = _database()
-    table = Table()
-    # the prefix is what `credits grant` takes: never cut, whatever the terminal width
+    # fits 80 columns: the prefix never cut (it is what `credits grant` takes), a long name
+    # wraps, dates without times, and the rare flags in one column
+    table = Table(box=rich_box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
     table.add_column("prefix", no_wrap=True, min_width=len("lmn_00000000"))
-    for header in ("name", "plan", "mode", "available", "granted", "sfw", "created", "revoked"):
-        table.add_column(header)
+    table.add_column("name", min_width=8, max_width=24)
+    for header in ("plan", "mode"):
+        table.add_column(header, no_wrap=True)
+    for header in ("available", "granted"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("created", no_wrap=True)
+    table.add_column("notes", min_width=7)
     with database.transaction() as session:
         for account in keys.list_accounts(session=session):
             balance = ledger.balance(
                 account=account, allowance=settings.daily_allowance(account.plan)
             )
+            notes = ["sfw only"] if account.sfw_only else []
+            if account.revoked_at:
+                notes.append(f"revoked {isoformat_z(account.revoked_at)[:10]}")
             table.add_row(
                 account.key_prefix,
                 account.name,
@@ -359,9 +377,8 @@ def keys_list() -> None:
                 "live" if account.livemode else "test",
                 str(balance.available),
                 str(balance.granted),
-                "yes" if account.sfw_only else "",
-                isoformat_z(account.created_at),
-                isoformat_z(account.revoked_at) if account.revoked_at else "",
+                isoformat_z(account.created_at)[:10],
+                ", ".join(notes),
             )
     console.print(table)
 
@@ -380,7 +397,7 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="Key prefix (lmn_...) or
 
 @credits_app.command("grant")
 def credits_grant(
-    key: Annotated[str, typer.Argument(help="Key prefix (lmn_...) or id.")],
+    key: Annotated[str, typer.Argument(help="A key, its prefix (lmn_...) or its id.")],
     amount: Annotated[int, typer.Argument(help="Credits to add.")],
     note: Annotated[str, typer.Option(help="Why, for the ledger.")] = "granted by operator",
 ) -> None:
@@ -586,6 +603,16 @@ def models_pull() -> None:
     from limner.backends.diffusers.registry import is_local_source
 
     settings = Settings()
+    # one clear line, before the diffusers import and a failed download per preset speak
+    unreachable = hub_unreachable()
+    if unreachable is not None:
+        err_console.print(
+            f"[red]error:[/red] nothing downloaded: {unreachable}. `limner models pull` needs "
+            "the Hugging Face Hub; on a machine without it, copy a filled cache (HF_HOME) over "
+            "or point LIMNER_MODELS_FILE at local folders (docs/models.md).",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
     backend = _diffusers_backend(settings, download=True)
     failed = 0
     for style, quality, preset in backend.registry.enabled_items():
@@ -606,7 +633,7 @@ def models_pull() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (also done automatically at start)."""
-    settings, _ = _database()
+    settings, _ = _database(create=True)
     console.print(f"Database at {settings.resolved_database_url()} is up to date.")
 
 

@@ -1,8 +1,12 @@
-"""The `limner` command's last line of defence: a bad setting is one line, never a traceback."""
+"""The `limner` command's Typer app: a bad setting is one line, never a traceback, and each
+command's summary in a command list is its docstring's first paragraph on one line (Typer keeps
+the source's line breaks there, which cut sentences in the middle)."""
 
 from __future__ import annotations
 
+import inspect
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -16,6 +20,17 @@ from limner.settings_errors import describe, is_settings_error
 class LimnerTyper(typer.Typer):
     """A Typer app whose commands may build `Settings()` anywhere: an invalid `LIMNER_` value
     stops the command with one line naming the variable (exit 2), whichever command it was."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        register = super().command
+
+        def decorator(function: Any) -> Any:
+            if "short_help" not in kwargs and function.__doc__:
+                first = inspect.cleandoc(function.__doc__).split("\n\n")[0]
+                kwargs["short_help"] = " ".join(first.split())
+            return register(*args, **kwargs)(function)
+
+        return decorator
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:

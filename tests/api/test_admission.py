@@ -95,8 +95,9 @@ class Caller:
                 or 0
             )
 
-    def refused(self, body: dict[str, Any], *, rule: str, field: str = "image") -> None:
-        """403 content_blocked on `field`, recorded with `rule`, nothing charged or made."""
+    def refused(self, body: dict[str, Any], *, rule: str, field: str = "image") -> str:
+        """403 content_blocked on `field`, recorded with `rule`, nothing charged or made; the
+        answer's message."""
         before, made = self.available(), self.generations()
         response = self.post(body)
         assert response.status_code == 403, response.text
@@ -105,6 +106,7 @@ class Caller:
         assert self.available() == before
         assert self.generations() == made
         assert self.refusals()[-1] == (field, rule, body.get("style", "realistic"))
+        return str(response.json()["message"])
 
 
 def png(size: tuple[int, int] = (48, 32), colour: tuple[int, int, int] = (30, 160, 90)) -> bytes:
@@ -129,7 +131,10 @@ def test_the_adult_style_refuses_an_upload_a_data_url_and_a_web_url(open_server)
         caller = Caller(client)
         upload_id = caller.upload(png())
         for reference in (upload_id, data_url(png())):
-            caller.refused(i2i(reference, style="nude"), rule="adult_image_input")
+            message = caller.refused(i2i(reference, style="nude"), rule="adult_image_input")
+            # the rule in words a user can act on, not "blocked by content moderation"
+            assert message.startswith("image: the adult style ('nude') takes no uploaded")
+            assert "this key's own adult-style generations (its gen_ id)" in message
         # refused from its form alone: a loopback URL would be a 400 if it were fetched at all
         caller.refused(i2i("https://127.0.0.1:9/a.png", style="nude"), rule="adult_image_input")
         # the same upload is fine in another style
@@ -161,7 +166,8 @@ def test_the_adult_style_refuses_a_generation_whose_provenance_does_not_verify(
     with running(settings_factory(free_daily_credits=0, watermark_key="the-new-key")) as client:
         caller.client = client
         assert caller.headers == key
-        caller.refused(i2i(own, style="nude"), rule="unverified_provenance")
+        message = caller.refused(i2i(own, style="nude"), rule="unverified_provenance")
+        assert "watermark or C2PA manifest does not name the generation" in message
         # outside the adult style the key's own picture needs no such proof
         assert caller.post(i2i(own)).status_code == 200
 

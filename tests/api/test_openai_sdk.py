@@ -166,7 +166,7 @@ def test_sizes(served: str, make_key: KeyFactory) -> None:
     big = client.images.generate(prompt=PROMPT, size="1024x1024", model="realistic.hires")
     assert fetch(big.data[0].url or "").size == (1024, 1024)
     spent = credits(served, key)
-    for size in ("1024x1024", "1000x1000", "huge"):  # over fast's pixels, off the grid, no size
+    for size in ("1020x1020", "8x8", "8192x512", "huge"):  # off the grid, too small/big, no size
         with pytest.raises(openai.BadRequestError) as refused:
             client.images.generate(prompt=PROMPT, size=size)  # type: ignore[arg-type]
         error = refused.value.body
@@ -174,6 +174,43 @@ def test_sizes(served: str, make_key: KeyFactory) -> None:
         assert error["param"] == "size" and error["code"] == "invalid_value"
         assert error["type"] == "invalid_request_error"
     assert credits(served, key) == spent
+
+
+@pytest.mark.parametrize(
+    ("model", "size", "made"),
+    [
+        # each model's default size in the SDK's own docs and in LangChain's DallEAPIWrapper
+        ("dall-e-2", "1024x1024", (512, 512)),
+        ("dall-e-3", "1024x1024", (512, 512)),
+        ("gpt-image-1", "1024x1024", (512, 512)),
+        ("gpt-image-1", "1024x1536", (416, 624)),
+        ("gpt-image-1", "1536x1024", (624, 416)),
+        ("realistic", "768x512", (624, 416)),  # docs/openai-compatible.md's first example
+    ],
+)
+def test_openai_default_sizes_are_made_smaller_and_delivered_as_asked(
+    app: FastAPI, served: str, make_key: KeyFactory, model: str, size: str, made: tuple[int, int]
+) -> None:
+    key = make_key(credits=10)
+    client = sdk(served, key)
+    asked = tuple(int(side) for side in size.split("x"))
+    raw = client.images.with_raw_response.generate(
+        prompt=PROMPT, model=model, size=size  # type: ignore[arg-type]
+    )
+    result = raw.parse()
+    assert result.size == size and fetch(result.data[0].url or "").size == asked
+    b64 = client.images.generate(
+        prompt=PROMPT, model=model, size=size, response_format="b64_json"  # type: ignore[arg-type]
+    )
+    assert decode(b64.data[0].b64_json).size == asked
+    assert credits(served, key) == 13  # one fast image each, whatever the size
+    # the generation records the size the model made and the size delivered
+    with app.state.limner.database.read() as session:
+        generation = session.get(Generation, raw.headers["x-limner-generation-id"])
+        assert generation is not None
+        params = generation.params
+    assert (params["width"], params["height"]) == made
+    assert params["origin"]["size"] == size
 
 
 def test_model_selects_style_and_preset(served: str, make_key: KeyFactory) -> None:
@@ -623,6 +660,8 @@ def test_the_adult_style_takes_no_uploaded_picture(
         error = refused.value.body
         assert isinstance(error, dict)
         assert error["code"] == "content_policy_violation" and error["param"] == "image"
+        # the rule in words a user can act on, not "blocked by content moderation"
+        assert "adult style" in error["message"] and "gen_ id" in error["message"]
     with pytest.raises(openai.BadRequestError) as variation, pytest.deprecated_call():
         client.images.create_variation(image=picture, model="nude")
     assert variation.value.body["code"] == "content_policy_violation"  # type: ignore[index]

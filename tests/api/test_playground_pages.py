@@ -64,3 +64,10 @@ def test_the_swagger_page_inline_script_is_allowed_by_its_hash(client: TestClien
     for script in scripts:
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in policy
+
+
+def test_the_favicon_is_served(client: TestClient) -> None:
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/x-icon"
+    assert answer.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert '<link rel="icon" href="/favicon.ico">' in client.get("/playground").text

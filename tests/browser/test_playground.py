@@ -97,8 +97,10 @@ def test_generate_shows_the_image_credits_and_headers(
             page.click("#generate")
             expect(page.locator("#images .output img")).to_have_count(2)
             expect(page.locator("#gallery-grid .tile")).to_have_count(2)
+            # the images with a source (the input preview and the viewer have none)
             page.wait_for_function(
-                "[...document.images].every((image) => image.complete && image.naturalWidth)"
+                "[...document.images].filter((image) => image.getAttribute('src'))"
+                ".every((image) => image.complete && image.naturalWidth)"
             )
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)

@@ -57,7 +57,7 @@ def test_keys_create_test_makes_a_test_key_that_keys_list_shows_as_such(
     rows = run_cli("keys", "list", env=env).stdout.splitlines()
     test_row = next(line for line in rows if test_key[:12] in line)
     live_row = next(line for line in rows if live_key[:12] in line)
-    assert "│ test" in test_row and "│ live" in live_row
+    assert test_row.split()[3] == "test" and live_row.split()[3] == "live"  # the mode column
 
 
 def test_cli_generate_against_a_live_server(env: dict[str, str], tmp_path: Path) -> None:

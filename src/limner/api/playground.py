@@ -11,7 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from limner.api.page_headers import playground_headers
@@ -22,8 +22,9 @@ NOTICE_MARK = "<!-- backend-notice -->"
 
 
 def install_playground(app: FastAPI, *, notice: str | None = None) -> None:
-    """Serve the playground page, its assets, and the redirect from `/`. A placeholder server's
-    `notice` is written into the page itself, so it shows before any script runs."""
+    """Serve the playground page, its assets, `/favicon.ico`, and the redirect from `/`. A
+    placeholder server's `notice` is written into the page itself, so it shows before any script
+    runs."""
     page = (PLAYGROUND_DIR / "index.html").read_text("utf-8")
     if notice:
         banner = (
@@ -36,6 +37,15 @@ def install_playground(app: FastAPI, *, notice: str | None = None) -> None:
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/playground", status_code=307)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        # browsers ask for it on every page of this server; a 404 fills the logs
+        return FileResponse(
+            PLAYGROUND_DIR / "favicon.ico",
+            media_type="image/x-icon",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     @app.get("/playground", include_in_schema=False)
     def playground() -> HTMLResponse:

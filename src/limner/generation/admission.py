@@ -117,4 +117,22 @@ class InputAdmission:
 
     def _refuse(self, account: AccountRef, field: str, rule: str, style: Style) -> None:
         self.record_refusal(account, field, rule, style.value)
-        raise ContentBlocked(field=field, rule=rule)
+        raise ContentBlocked(field=field, rule=rule, message=rule_message(rule, field))
+
+
+def rule_message(rule: str, field: str) -> str | None:
+    """The refusal in words a user can act on, for the input gate's own rules (safety line 2);
+    None for a screening rule, which keeps the generic answer (it never says what was seen)."""
+    if rule == RULE_ADULT_IMAGE_INPUT:
+        return (
+            f"{field}: the adult style ('nude') takes no uploaded or linked picture, only one of "
+            "this key's own adult-style generations (its gen_ id). Choose another style for "
+            "this picture, or refer to a gen_ id of your own."
+        )
+    if rule == RULE_UNVERIFIED_PROVENANCE:
+        return (
+            f"{field}: the adult style takes only this key's own generations, and this "
+            "picture's watermark or C2PA manifest does not name the generation it was referred "
+            "to by. Refer to the gen_ id of an unaltered adult-style generation of this key."
+        )
+    return None

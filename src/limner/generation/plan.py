@@ -79,6 +79,10 @@ class Plan:
     #: where the request came from, kept with the generation's params for abuse review (the
     #: OpenAI surface: `{"surface": "openai", "user": ...}`); never parsed as the request
     origin: dict[str, str] = field(default_factory=dict)
+    #: the size the picture is delivered at when it is not the made `size` (the OpenAI surface:
+    #: a client's size over the preset's pixels is made smaller and resized up before the
+    #: caption, screening and stamping); None: delivered as made
+    resize_to: tuple[int, int] | None = None
 
     @property
     def cost(self) -> int:
@@ -142,8 +146,12 @@ class Plan:
         )
 
     def finish(self, made: Image.Image) -> Image.Image:
-        """The delivered picture from the backend's (resized back, composited: `Kind.finish`)."""
-        return self.kind.finish(made, self.backend_inputs, self.request)
+        """The delivered picture from the backend's (resized back, composited: `Kind.finish`;
+        resized up to `resize_to`)."""
+        image = self.kind.finish(made, self.backend_inputs, self.request)
+        if self.resize_to is None or image.size == self.resize_to:
+            return image
+        return image.resize(self.resize_to, Image.Resampling.LANCZOS)
 
     def spec(self, generation_id: str, seed: int) -> GenerationSpec:
         if self.character_missing:  # raised inside the engine's output loop: failed, released

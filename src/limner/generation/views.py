@@ -84,6 +84,9 @@ class GenerationPublic(BaseModel):
     image_url: str | None = Field(
         None, description="Where the image bytes are; set once completed."
     )
+    prompt: str | None = Field(
+        None, description="The prompt as the key sent it (the playground's gallery shows it)."
+    )
     credits_used: int
     created_at: str = Field(examples=["2025-12-25T10:30:00Z"])
     quality: str
@@ -191,6 +194,7 @@ def present(
         status=generation.status,
         type=generation.type,
         image_url=image_url,
+        prompt=generation.prompt,
         credits_used=generation.credits_used,
         created_at=isoformat_z(generation.created_at),
         quality=generation.quality,

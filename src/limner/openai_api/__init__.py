@@ -5,6 +5,7 @@ routes are `limner.api.routes.openai`).
   stamps the stored image), plus the delivery (`response_format`, `size`, `user`); unsupported
   parameters (and `output_compression`) are refused naming them;
 - `catalog`: the `model` ids (styles, registry presets, OpenAI's names as aliases);
+- `sizing`: a client's size over the preset's pixels, made within them and resized up;
 - `edits`: edits and variations -> `inpaint`/`i2i` bodies, OpenAI's mask convention;
 - `schemas`: OpenAI's response and error bodies; `errors`: the error only it raises.
 """
@@ -26,6 +27,7 @@ from limner.openai_api.schemas import (
     ModelPublic,
     OpenAIErrorBody,
 )
+from limner.openai_api.sizing import SizePlan, plan_size
 
 __all__ = [
     "EditForm",
@@ -38,6 +40,7 @@ __all__ = [
     "ModelPublic",
     "OpenAIErrorBody",
     "Size",
+    "SizePlan",
     "UnsupportedParameter",
     "VariationForm",
     "edit_call",
@@ -45,6 +48,7 @@ __all__ = [
     "list_models",
     "openai_mask",
     "parse_size",
+    "plan_size",
     "resolve_model",
     "variation_call",
 ]

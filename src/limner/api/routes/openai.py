@@ -40,10 +40,12 @@ from limner.openai_api import (
     ModelChoice,
     ModelList,
     ModelPublic,
+    Size,
     VariationForm,
     edit_call,
     generation_call,
     list_models,
+    plan_size,
     variation_call,
 )
 from limner.wiring import Context
@@ -81,8 +83,9 @@ GENERATIONS_BODY = {
     summary="Create images (OpenAI Images API)",
     description="OpenAI's `images.generate`, served by Limner's engine: `model` picks the style "
     "(GET /v1/models), `quality` low/medium/standard/auto is fast (1 credit per image), "
-    "high/hd is hires (2), `size` is `auto` or WIDTHxHEIGHT in multiples of 8 within the "
-    "preset's pixels. Charged like `POST /api/v1/generate`. docs/openai-compatible.md.",
+    "high/hd is hires (2), `size` is `auto` or WIDTHxHEIGHT in multiples of 8; a size over the "
+    "preset's pixels is made within them and resized up to it. Charged like `POST "
+    "/api/v1/generate`. docs/openai-compatible.md.",
     responses=openai_error_responses(400, 401, 413, 429, 503),
     openapi_extra=GENERATIONS_BODY,
 )
@@ -201,13 +204,13 @@ def _run(context: Context, caller: AccountRef, call: ImageCall) -> JSONResponse:
     """Plan the v1 body exactly as the v1 endpoint does, run it here, answer OpenAI's shape."""
     body = dict(call.body)
     takes_picture = "image" in body
-    if call.size is not None and not takes_picture:
-        body["width"], body["height"] = call.size.width, call.size.height
     origin = {"surface": "openai", **({"user": call.user} if call.user else {})}
     try:
         plan = replace(context.service.plan(caller, body), origin=origin)
         if takes_picture:
             _check_input_size(plan, call)
+        elif call.size is not None:
+            plan = _sized(plan, call.size)
         generation = context.jobs.generate(caller, plan)
     except ValidationFailed as error:
         if error.field in ("width", "height"):  # the size, named as this API names it
@@ -256,7 +259,30 @@ def _check_input_size(plan: Plan, call: ImageCall) -> None:
         )
 
 
+def _sized(plan: Plan, asked: Size) -> Plan:
+    """The plan at the asked size: made as asked within the preset's pixels, else made within
+    them in the asked proportions and resized up (`limner.openai_api.sizing`); the stored
+    request keeps the made size, the origin the delivered one."""
+    backend = plan.runner.backend
+    if not isinstance(backend, KnowsNativeSize):
+        raise ValidationFailed("size", "size: this server's backend makes its own size only")
+    sizes = plan_size(asked, backend.native_size(plan.request.style, plan.request.quality))
+    made = sizes.made
+    request = plan.request.model_copy(update={"width": made.width, "height": made.height})
+    if not sizes.resized:
+        return replace(plan, request=request, size=(made.width, made.height))
+    return replace(
+        plan,
+        request=request,
+        size=(made.width, made.height),
+        resize_to=(asked.width, asked.height),
+        origin={**plan.origin, "size": str(asked)},
+    )
+
+
 def _size(plan: Plan) -> str | None:
+    if plan.resize_to is not None:
+        return f"{plan.resize_to[0]}x{plan.resize_to[1]}"
     if plan.inputs:  # i2i and inpaint answer at the input picture's size
         width, height = plan.inputs[0].picture.image.size
         return f"{width}x{height}"

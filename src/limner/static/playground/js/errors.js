@@ -36,6 +36,13 @@ export function plainWords(status, body) {
     if (code === "validation_error") title = `Please check ${name}.`;
     if (code === "content_blocked") title = `The ${name.replace(/^the /, "")} was refused by content moderation. Please revise it; refusals cost nothing.`;
   }
+  // a refusal that names its rule (the adult style takes no uploaded picture) says it in its
+  // own words; the generic moderation answer keeps the title above
+  if (code === "content_blocked" && body.message && !body.message.startsWith("The request was blocked")) {
+    const rule = body.message.replace(/^[\w.]+: /, "");
+    title = `${rule.charAt(0).toUpperCase()}${rule.slice(1)} Refusals cost nothing.`;
+    return { code, title, detail: "" };
+  }
   if (code === "insufficient_credits" && body.credits_required !== undefined) {
     extra.push(`This needs ${body.credits_required} credit(s); you have ${body.credits_available}.`);
   }

@@ -1,5 +1,6 @@
-// The key's generations, newest first, a page at a time (cursor pagination of the list endpoint).
+// The key's generations (their prompts; a click opens the image at full size), newest first, a page at a time (cursor pagination of the list endpoint).
 import { call } from "./api.js";
+import { openViewer } from "./viewer.js";
 
 const PAGE_SIZE = 12;
 const $ = (selector) => document.querySelector(selector);
@@ -36,17 +37,29 @@ function tile(generation) {
   const figure = document.createElement("figure");
   figure.className = `tile status-${generation.status}`;
   figure.dataset.id = generation.id;
+  figure.title = generation.id;
   if (generation.image_url) {
-    const link = document.createElement("a");
-    link.href = generation.image_url;
-    link.target = "_blank";
-    link.rel = "noopener";
     const img = document.createElement("img");
     img.src = generation.image_url;
-    img.alt = `${generation.style} image, seed ${generation.seed}`;
+    img.alt = generation.prompt || `${generation.style} image, seed ${generation.seed}`;
     img.loading = "lazy";
-    link.append(img);
-    figure.append(link);
+    if (generation.video_url) {
+      // a video's tile is its poster, leading to the MP4 (played by the browser)
+      const link = document.createElement("a");
+      link.href = generation.video_url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.className = "tile-video";
+      link.append(img);
+      figure.append(link);
+    } else {
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = "tile-open";
+      open.append(img);
+      open.addEventListener("click", () => openViewer(generation.image_url));
+      figure.append(open);
+    }
   } else {
     const blank = document.createElement("div");
     blank.className = "tile-blank";
@@ -55,9 +68,13 @@ function tile(generation) {
   }
   const caption = document.createElement("figcaption");
   const count = generation.images && generation.images.length > 1 ? ` · ${generation.images.length} images` : "";
-  caption.innerHTML = `<span class="mono"></span><span class="muted"></span>`;
-  caption.children[0].textContent = generation.id;
-  caption.children[1].textContent = `${generation.style} · ${generation.quality}${count} · ${generation.status}`;
+  const prompt = document.createElement("span");
+  prompt.className = "tile-prompt";
+  prompt.textContent = generation.prompt || generation.id;
+  const facts = document.createElement("span");
+  facts.className = "muted";
+  facts.textContent = `${generation.type || "t2i"} · ${generation.style} · ${generation.quality}${count} · ${generation.status}`;
+  caption.append(prompt, facts);
   figure.append(caption);
   return figure;
 }

@@ -1,9 +1,12 @@
 // Wires the playground together: the key, the account, a generation's life, cancel, the gallery.
 import { ApiError, call, events, onResponse, storeKey, storedKey } from "./api.js";
 import { plainWords } from "./errors.js";
-import { requestBody, setUpForm } from "./form.js";
+import { adultWithPicture, loadCharacters, requestBody, setBusy, setUpForm } from "./form.js";
 import { loadGallery, setUpGallery } from "./gallery.js";
+import { setUpMask } from "./mask.js";
+import { clearResult, renderResult, showResultCard } from "./result.js";
 import { setUpVerify } from "./verify.js";
+import { setUpViewer } from "./viewer.js";
 
 const $ = (selector) => document.querySelector(selector);
 let current = null; // {id, abort} of the generation being followed
@@ -71,29 +74,9 @@ async function refreshAccount() {
 }
 
 function renderImages(generation) {
-  const list = generation.images && generation.images.length ? generation.images : [{ url: generation.image_url, seed: generation.seed }];
-  $("#images").replaceChildren(
-    ...list.map((image, index) => {
-      const figure = document.createElement("figure");
-      figure.className = "output";
-      const img = document.createElement("img");
-      img.src = image.url;
-      img.alt = `Generated image ${index + 1}, seed ${image.seed}`;
-      const caption = document.createElement("figcaption");
-      const seed = document.createElement("span");
-      seed.className = "muted";
-      seed.textContent = `seed ${image.seed}`;
-      const download = document.createElement("a");
-      download.href = image.url;
-      download.download = `${generation.id}${list.length > 1 ? `-${index + 1}` : ""}.png`;
-      download.className = "btn btn-small";
-      download.textContent = "Download";
-      caption.append(seed, download);
-      figure.append(img, caption);
-      return figure;
-    }),
-  );
+  renderResult(generation);
   setStatus(`completed · ${generation.credits_used} credit${generation.credits_used === 1 ? "" : "s"}`, "completed");
+  showResultCard();
 }
 
 function showProgress(fraction, text) {
@@ -137,9 +120,12 @@ async function follow(generation) {
         renderImages(data);
       } else if (event === "failed") {
         setStatus("failed", "failed");
+        clearResult("No image: see why above.");
         showError(new ApiError(503, data, new Headers()));
+        showResultCard();
       } else if (event === "canceled") {
         setStatus("canceled · not charged", "canceled");
+        clearResult("Canceled: nothing was made or charged.");
         $("#progress-text").textContent = "canceled";
       }
     }
@@ -148,7 +134,7 @@ async function follow(generation) {
   } finally {
     $("#cancel").disabled = true;
     current = null;
-    $("#generate").disabled = false;
+    setBusy(false);
     refreshAccount();
     loadGallery(true);
   }
@@ -161,8 +147,12 @@ async function generate(event) {
     showError(new ApiError(401, { error: "missing_api_key", message: "Paste an API key first." }, new Headers()));
     return;
   }
-  $("#generate").disabled = true;
+  if (adultWithPicture()) return; // the form says why; the server would refuse it
+  setBusy(true);
   setStatus("submitting", "running");
+  clearResult("Working…");
+  $("#progress").hidden = true;
+  showResultCard();
   try {
     const generation = await call("POST", "/api/v1/generate", { json: { ...(await requestBody()), async: true } });
     $("#images").replaceChildren();
@@ -170,8 +160,10 @@ async function generate(event) {
   } catch (error) {
     setStatus("refused", "failed");
     $("#progress").hidden = true;
+    clearResult("No image: see why above.");
     showError(error);
-    $("#generate").disabled = false;
+    showResultCard();
+    setBusy(false);
     refreshAccount();
   }
 }
@@ -199,12 +191,21 @@ function keyChanged() {
   $("#api-key").placeholder = has ? "Key in use (paste another to switch)" : "Paste an API key (lmn_…)";
   $("#key-forget").hidden = !has;
   $("#error").hidden = true;
+  // another key's result, progress and headers are not this key's: start clean
+  clearResult();
+  setStatus("idle", "idle");
+  $("#progress").hidden = true;
+  $("#response-info").hidden = true;
   refreshAccount();
+  loadCharacters();
   if (has) loadGallery(true);
+  else $("#gallery-grid").replaceChildren();
 }
 
 onResponse(showHeaders);
 setUpForm();
+setUpMask();
+setUpViewer();
 setUpGallery();
 setUpVerify();
 $("#key-form").addEventListener("submit", useKey);
