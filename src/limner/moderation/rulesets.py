@@ -4,8 +4,10 @@ This module owns reading a language's rule file (format: data/languages/README.m
 operator's words for it, and matching one text against it. Which rule wins is `engine`'s business.
 
 Each language's terms are matched in the form its script needs: Latin terms on `normalize`'s ASCII
-views (through `lexicon.TermSet`), Cyrillic, Arabic and Devanagari terms on whole words of the
-native view, Han/kana/Hangul terms as substrings of the CJK view with the near misses masked.
+views (through `lexicon.TermSet`; they include the canonical form's, `canonical`), terms of every
+other script written with spaces (Cyrillic, Arabic, Devanagari, Greek, Hebrew, Bengali, Tamil,
+Ethiopic ...) on whole words of the native view, Han/kana/Hangul and Thai terms as substrings of
+the CJK view with the near misses masked.
 A language's ages are read by `agewords`.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -29,11 +32,13 @@ from limner.moderation.scripts import (
     WORD_CHAR,
     NativeViews,
     fold_term,
+    is_thai,
     native_views,
     scripts_of,
 )
 
-__all__ = ["Analyzed", "LanguageRules", "Terms", "load_rules"]  # Analyzed: re-exported
+# Analyzed: re-exported
+__all__ = ["Analyzed", "LanguageRules", "Terms", "common_words", "load_rules", "shipped_terms"]
 
 # attached Arabic prefixes: conjunctions, prepositions and the article ("والطفل", "للأطفال")
 _ARABIC_PREFIX = "(?:[\u0648\u0641])?(?:[\u0628\u0644\u0643])?(?:\u0627\u0644)?"
@@ -100,9 +105,9 @@ class Terms:
         latin, native, cjk = [], [], []
         for term in terms:
             scripts = scripts_of(term)
-            if scripts & {"han", "kana", "hangul"}:
+            if scripts & {"han", "kana", "hangul"} or is_thai(term):
                 cjk.append(term)
-            elif scripts & {"cyrillic", "arabic", "devanagari"}:
+            elif scripts & {"cyrillic", "arabic", "devanagari", "other"}:
                 native.append(term)
             else:
                 latin.append(term)
@@ -163,6 +168,26 @@ class LanguageRules:
 def load_rules(codes: Iterable[str], *, extra_dir: Path | None = None) -> tuple[LanguageRules, ...]:
     """The rule sets of `codes`, each with the operator's words from `extra_dir/<code>/` added."""
     return tuple(_load(code, extra_dir) for code in codes)
+
+
+def shipped_terms(codes: Iterable[str]) -> tuple[str, ...]:
+    """Every shipped minor and sexual term of `codes`, in every script (for `vocabulary`)."""
+    return tuple(
+        term
+        for code in codes
+        for key in ("minor", "minor_if_identified", "sexual", "sexual_if_identified")
+        for term in _shipped(code).get(key, [])
+    )
+
+
+def common_words(codes: Iterable[str]) -> frozenset[str]:
+    """The `common` words of `codes`' files (NFC, case folded): frequent words that tell the
+    language apart, for languages `wordfreq` has no list of (`languages.foreign_evidence`)."""
+    return frozenset(
+        unicodedata.normalize("NFC", word).casefold()
+        for code in codes
+        for word in _shipped(code).get("common", [])
+    )
 
 
 def _load(code: str, extra_dir: Path | None) -> LanguageRules:

@@ -1,0 +1,133 @@
+"""Which ASCII words are ordinary words, and which are words of the rules' terms.
+
+This module owns the vocabulary `canonical` reads to tell an evasion from a word: English words
+from `wordfreq`'s word list (its data ships in the wheel; read once, about 30,000 words), and the
+words of every Latin-script term in `lexicon` and the language files. It knows no rule.
+
+`segment` splits a compound or hashtag ("youngteengirl") into words the way wordninja does (a
+dynamic program over word costs from frequency ranks), and keeps a split only when one of its
+pieces is a term word and every other piece an English word of five letters or more, or a common
+one (`COMMON_RANK`) of three or four: a split that finds no term changes nothing the rules
+read, and a place name is not to be read as a term beside fragments ("kidderminster" is not "kid
+der mins ter").
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+from limner.moderation.normalize import normalize
+
+__all__ = ["COMMON_RANK", "is_term_word", "is_word", "segment", "term_words"]
+
+#: the longest word the segmenter tries
+_MAX_WORD = 20
+#: a compound is split into at most this many pieces
+_MAX_PIECES = 4
+#: a piece of a split that is not a term word must be among this many most frequent English words
+COMMON_RANK = 10000
+
+
+def is_word(token: str) -> bool:
+    """Whether `token` (lower-case ASCII) is an English word or a term word."""
+    return token in _english() or token in term_words()
+
+
+def is_term_word(token: str) -> bool:
+    """Whether `token` is a word of some Latin-script minor or sexual term, or a whole term
+    written as one word ("highschool")."""
+    return token in term_words()
+
+
+@functools.cache
+def term_words() -> frozenset[str]:
+    """Every word of every Latin-script minor and sexual term, in `normalize`'s form."""
+    from limner.moderation.languages import RULE_LANGUAGES
+    from limner.moderation.lexicon import MINOR_TERMS, SEXUAL_TERMS
+    from limner.moderation.rulesets import shipped_terms
+
+    words: set[str] = set()
+    for term in (*MINOR_TERMS, *SEXUAL_TERMS, *shipped_terms(RULE_LANGUAGES)):
+        if term.endswith("*") or (not term.isascii() and not _latin(term)):
+            continue
+        folded = normalize(term)
+        if not folded or not folded.replace(" ", "").isalpha():
+            continue
+        words.update(word for word in folded.split() if len(word) > 2)
+        words.add(folded.replace(" ", ""))
+    return frozenset(words)
+
+
+def segment(token: str) -> list[str] | None:
+    """`token` split into vocabulary words, if the best split has a term word; else None."""
+    if len(token) > 60:
+        return None
+    costs = _costs()
+    # best[i]: (cost, pieces) of the best split of token[:i]
+    best: list[tuple[float, tuple[str, ...]]] = [(0.0, ())]
+    for end in range(1, len(token) + 1):
+        choice: tuple[float, tuple[str, ...]] = (math.inf, ())
+        for start in range(max(0, end - _MAX_WORD), end):
+            cost = costs.get(token[start:end])
+            if cost is None:
+                continue
+            before, pieces = best[start]
+            if before + cost < choice[0] and len(pieces) < _MAX_PIECES:
+                choice = (before + cost, (*pieces, token[start:end]))
+        best.append(choice)
+    cost, pieces = best[-1]
+    if math.isinf(cost) or len(pieces) < 2:
+        return None
+    terms = term_words()
+    common = _common()
+    if not any(piece in terms for piece in pieces) or not all(
+        piece in terms or len(piece) >= 5 or (len(piece) >= 3 and piece in common)
+        for piece in pieces
+    ):
+        return None
+    return list(pieces)
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    return frozenset(_ranked()[:COMMON_RANK])
+
+
+@functools.cache
+def _english() -> frozenset[str]:
+    return frozenset(_ranked())
+
+
+@functools.cache
+def _ranked() -> tuple[str, ...]:
+    from wordfreq import iter_wordlist
+
+    return tuple(word for word in iter_wordlist("en", "small") if word.isascii() and word.isalpha())
+
+
+@functools.cache
+def _costs() -> dict[str, float]:
+    """Word -> cost (Zipf's law, as wordninja): frequent words are cheap, one letter dear."""
+    ranked = _ranked()
+    scale = math.log(len(ranked))
+    costs = {
+        word: math.log((rank + 1) * scale)
+        for rank, word in enumerate(ranked)
+        if len(word) > 1 or word in ("a", "i")
+    }
+    # Term words cost like a moderately common word, so a split finds them.
+    middle = math.log(5000 * scale)
+    for word in term_words():
+        costs[word] = min(costs.get(word, middle), middle)
+    return costs
+
+
+def _latin(term: str) -> bool:
+    return all(not ch.isalpha() or ch.isascii() or "LATIN" in _name(ch) for ch in term)
+
+
+def _name(ch: str) -> str:
+    import unicodedata
+
+    return unicodedata.name(ch, "")
