@@ -40,7 +40,7 @@ from urllib.parse import unquote
 
 from anyascii import anyascii
 
-from limner.moderation.vocabulary import is_term_word, is_word, segment
+from limner.moderation.vocabulary import is_term_word, is_word, segment, wildcard_term
 
 __all__ = ["canonical", "canonical_forms"]
 
@@ -57,7 +57,7 @@ _EMOJI_MEANING = {
     "school": "school",
     "backpack": "school backpack",
 }
-_SKIN_TONE = re.compile(r"_(?:light|medium_light|medium|medium_dark|dark)_skin_tone$")
+_SKIN_TONE = re.compile(r"_[a-z_-]*skin_tone$")
 
 # Multi-character letters, longest first so "|\/|" is read before "\/".
 _SEQUENCES = (
@@ -67,6 +67,7 @@ _SEQUENCES = (
     ("|\\|", "n"),
     ("|-|", "h"),
     ("|_|", "u"),
+    ("(_)", "u"),
     ("|<", "k"),
     ("|(", "k"),
     ("|)", "d"),
@@ -93,6 +94,7 @@ _SYMBOLS = str.maketrans(
         "\u00a1": "i",
         "\u00a7": "s",
         "\u2020": "t",
+        "\u00b0": "o",  # degree sign
     }
 )
 # "+" and "<" are letters only where a word continues on the other side ("+een", "<hild").
@@ -132,11 +134,13 @@ _NATO = {
 }
 _NATO_WORD = "(?:" + "|".join(sorted(_NATO, key=len, reverse=True)) + ")"
 # Three or more in a row: two ("hotel delta") are too often ordinary words.
-_NATO_RUN = re.compile(rf"\b{_NATO_WORD}(?:[\s,.\-]+{_NATO_WORD}){{2,}}\b", re.IGNORECASE)
+# A comma ends a run: "kilo india delta, hotel room" is "kid" and a hotel room.
+_NATO_RUN = re.compile(rf"\b{_NATO_WORD}(?:[\s.\-]+{_NATO_WORD}){{2,}}\b", re.IGNORECASE)
 
 # Letters that only turned (upside-down) text uses (turned a, e, f, g, h, i, j, k, m, r, t, v, w, y,
 # open o, the capitals), and how each reads turned back.
 _TURNED = {
+    "\ua781": "l",
     "\u0250": "a",
     "\u01dd": "e",
     "\u025f": "f",
@@ -170,11 +174,21 @@ _TURNED = {
     "\u028d\u028d": "w",
 }
 _TURNED_ONLY = frozenset(ch for ch in _TURNED if len(ch) == 1 and ch not in "\u0131\u039b\u017f")
+# rot13 announced as such ("rot13: grra"), hex bytes ("6B 69 64")
+_ROT13 = re.compile(r"\brot ?13\b", re.IGNORECASE)
+_ROT13_TABLE = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM",
+)
+_HEX_RUN = re.compile(r"\b[0-9A-Fa-f]{2}(?:[ :]?[0-9A-Fa-f]{2}){2,}\b")
+# a letter hidden by a symbol that stands for any letter ("n*de")
+_WILDCARD = re.compile(r"\b[a-z]*[*?][a-z*?]*\b")
 # Latin letters that read as another letter when turned.
 _TURNED_LATIN = str.maketrans({"b": "q", "q": "b", "d": "p", "p": "d", "n": "u", "u": "n"})
 
 _WORD = re.compile(r"[^\W_]+(?:[\u0300-\u036f\u0900-\u0dff\u0e00-\u0e7f]+[^\W_]*)*")
 _TOKEN = re.compile(r"[a-z0-9]+")
+_INSIDE_I = re.compile(r"(?<=[a-z])[!|1](?=[a-z])")
 #: compounds shorter than this are left whole
 MIN_COMPOUND = 6
 #: words shorter than this are never read backwards
@@ -195,7 +209,9 @@ def canonical_forms(text: str) -> tuple[str, ...]:
     if _has_reversed_term(letters):
         forms.append(_words(_letters(decoded[::-1])))
     if any(ch in _TURNED_ONLY for ch in decoded):
-        forms.append(_words(_turned_back(decoded)))
+        # Read right to left (turned text proper) and left to right (letters turned in place).
+        turned = _turned_back(decoded)
+        forms.extend((_words(_letters(turned)), _words(_letters(turned[::-1]))))
     return tuple(dict.fromkeys(form for form in forms if form))
 
 
@@ -204,7 +220,15 @@ def _decoded(text: str) -> str:
         text = unquote(text)
     if "&" in text and _ENTITY.search(text):
         text = html.unescape(text)
-    return text
+    if _ROT13.search(text):
+        text = f"{text} {_ROT13.sub(' ', text).translate(_ROT13_TABLE)}"
+    return _HEX_RUN.sub(_hex_letters, text)
+
+
+def _hex_letters(match: re.Match[str]) -> str:
+    digits = re.sub(r"[ :]", "", match.group())
+    decoded = bytes.fromhex(digits).decode("latin-1") if len(digits) % 2 == 0 else ""
+    return decoded if decoded.isalpha() and decoded.isascii() else match.group()
 
 
 def _letters(text: str) -> str:
@@ -217,8 +241,19 @@ def _letters(text: str) -> str:
     if not text.isascii():
         text = _WORD.sub(lambda match: _ascii_word(match.group()), text)
         text = anyascii(text)
-    text = text.lower()
+    text = _INSIDE_I.sub("i", text.lower())
+    if "*" in text or "?" in text:
+        text = _WILDCARD.sub(_wildcard_word, text)
     return _NATO_RUN.sub(_nato_word, text)
+
+
+def _wildcard_word(match: re.Match[str]) -> str:
+    word = match.group()
+    letters = word.replace("*", "").replace("?", "")
+    if len(letters) < 2 or len(word) > 20:
+        return word
+    found = wildcard_term(word)
+    return found if found is not None else word
 
 
 def _emoji_names(text: str) -> str:
@@ -276,7 +311,7 @@ def _confusables() -> dict[str, str]:
 
 
 def _nato_word(match: re.Match[str]) -> str:
-    letters = (_NATO[word] for word in re.split(r"[\s,.\-]+", match.group()) if word)
+    letters = (_NATO[word] for word in re.split(r"[\s.\-]+", match.group()) if word)
     return f" {''.join(letters)} "
 
 
@@ -288,7 +323,7 @@ def _turned_back(text: str) -> str:
 
 def _words(text: str) -> str:
     """Step 6 on lower-case ASCII: split words joined, compounds split, reversed words read."""
-    tokens = _TOKEN.findall(text)
+    tokens = _glue_singles(_TOKEN.findall(text))
     out: list[str] = []
     index = 0
     while index < len(tokens):
@@ -310,6 +345,21 @@ def _words(text: str) -> str:
             continue
         out.append(token)
     return " ".join(out)
+
+
+def _glue_singles(tokens: list[str]) -> list[str]:
+    """Runs of three or more single letters become one word ("d l i h c" -> "dlihc")."""
+    out: list[str] = []
+    run: list[str] = []
+    for token in (*tokens, ""):
+        if len(token) == 1 and token.isalpha():
+            run.append(token)
+            continue
+        out.extend(["".join(run)] if len(run) >= 3 else run)
+        run = []
+        if token:
+            out.append(token)
+    return out
 
 
 def _join_split(tokens: list[str], index: int) -> tuple[str, int] | None:
@@ -335,4 +385,13 @@ def _reversed_term(token: str) -> bool:
 
 
 def _has_reversed_term(letters: str) -> bool:
-    return any(_reversed_term(token) for token in _TOKEN.findall(letters))
+    """A reversed term, or two reversed words ("dlo sraey"): the text may be written backwards."""
+    tokens = _glue_singles(_TOKEN.findall(letters))
+    if any(_reversed_term(token) for token in tokens):
+        return True
+    backwards = sum(
+        1
+        for token in tokens
+        if len(token) >= MIN_REVERSED and not is_word(token) and is_word(token[::-1])
+    )
+    return backwards >= 2

@@ -65,7 +65,7 @@ from limner.moderation.lexicon import (
 )
 from limner.moderation.normalize import TextViews, analyze
 from limner.moderation.people import RealPeople
-from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules
+from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules, mask_near_misses
 from limner.moderation.scripts import native_views
 
 __all__ = [
@@ -120,13 +120,16 @@ def is_trait(path: str) -> bool:
 
 def analyze_field(field: TextField) -> AnalyzedField:
     """Every field of every kind, now and later (names, descriptions), is analysed here."""
-    forms = canonical_forms(field.text)
-    views = _with_forms(analyze(field.text), forms)
-    text = Analyzed(ascii=views, native=native_views(field.text))
+    text, forms = _analyzed(field.text)
     identification = None if is_trait(field.path) else identify(field.text)
-    return AnalyzedField(
-        path=field.path, text=text, identification=identification, canonical=forms
-    )
+    return AnalyzedField(path=field.path, text=text, identification=identification, canonical=forms)
+
+
+def _analyzed(text: str) -> tuple[Analyzed, tuple[str, ...]]:
+    """The text's views with its canonical forms', near misses masked; and the forms."""
+    forms = canonical_forms(text)
+    views = mask_near_misses(_with_forms(analyze(text), forms))
+    return Analyzed(ascii=views, native=native_views(text)), forms
 
 
 def _with_forms(views: TextViews, forms: tuple[str, ...]) -> TextViews:
@@ -191,7 +194,7 @@ class RuleModerator:
         )
 
         if adult or sexual:
-            for field in fields:
+            for field in (*fields, *_together(request)):
                 minor = self._minor(field)
                 if minor is not None:
                     rule, match, language = minor
@@ -242,6 +245,17 @@ class RuleModerator:
             if term is not None:
                 return term
         return None
+
+
+def _together(request: ModerationRequest) -> tuple[AnalyzedField, ...]:
+    """All fields' text as one, for a minor split across fields ("sch" in the prompt, "oolgirl"
+    in the caption). It is refused as the first field; ambiguous words do not count in it (each
+    field was read with them already)."""
+    if len(request.fields) < 2:
+        return ()
+    text, forms = _analyzed(" ".join(field.text for field in request.fields))
+    unidentified = Identification(languages=(), supported=True, confidence=0.0)
+    return (AnalyzedField(request.fields[0].path, text, unidentified, forms),)
 
 
 def _likely(field: AnalyzedField, code: str) -> bool:

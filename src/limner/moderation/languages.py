@@ -111,6 +111,22 @@ COVERED: dict[str, str] = {
     "eu": "Basque",
     "ga": "Irish",
     "cy": "Welsh",
+    "sq": "Albanian",
+    "mk": "Macedonian",
+    "az": "Azerbaijani",
+    "uz": "Uzbek",
+    "kk": "Kazakh",
+    "mn": "Mongolian",
+    "ka": "Georgian",
+    "hy": "Armenian",
+    "ne": "Nepali",
+    "si": "Sinhala",
+    "pa": "Punjabi",
+    "km": "Khmer",
+    "lo": "Lao",
+    "my": "Burmese",
+    "mi": "Maori",
+    "sm": "Samoan",
 }
 #: every language with a rule file: the supported ones first
 RULE_LANGUAGES: tuple[str, ...] = (*SUPPORTED, *COVERED)

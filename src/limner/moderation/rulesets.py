@@ -25,20 +25,28 @@ from typing import Any
 
 from limner.moderation.agewords import AgeWords
 from limner.moderation.lexicon import TermSet, read_term_file
-from limner.moderation.normalize import Analyzed, normalize
+from limner.moderation.normalize import Analyzed, TextViews, normalize
 from limner.moderation.scripts import (
     NOT_AFTER_WORD,
     NOT_BEFORE_WORD,
     WORD_CHAR,
     NativeViews,
     fold_term,
-    is_thai,
+    is_unspaced,
     native_views,
     scripts_of,
 )
 
 # Analyzed: re-exported
-__all__ = ["Analyzed", "LanguageRules", "Terms", "common_words", "load_rules", "shipped_terms"]
+__all__ = [
+    "Analyzed",
+    "LanguageRules",
+    "Terms",
+    "common_words",
+    "load_rules",
+    "mask_near_misses",
+    "shipped_terms",
+]
 
 # attached Arabic prefixes: conjunctions, prepositions and the article ("والطفل", "للأطفال")
 _ARABIC_PREFIX = "(?:[\u0648\u0641])?(?:[\u0628\u0644\u0643])?(?:\u0627\u0644)?"
@@ -101,17 +109,19 @@ class _CjkTerms:
 class Terms:
     """One list of terms, each matched in the form its script needs."""
 
-    def __init__(self, terms: Sequence[str], *, allow: Sequence[str] = ()) -> None:
+    def __init__(
+        self, terms: Sequence[str], *, allow: Sequence[str] = (), patterns: Sequence[str] = ()
+    ) -> None:
         latin, native, cjk = [], [], []
         for term in terms:
             scripts = scripts_of(term)
-            if scripts & {"han", "kana", "hangul"} or is_thai(term):
+            if scripts & {"han", "kana", "hangul"} or is_unspaced(term):
                 cjk.append(term)
             elif scripts & {"cyrillic", "arabic", "devanagari", "other"}:
                 native.append(term)
             else:
                 latin.append(term)
-        self._latin = TermSet(latin)
+        self._latin = TermSet(latin, patterns=patterns)
         self._native = _NativeTerms(native)
         self._cjk = _CjkTerms(cjk, [word for word in allow if not scripts_of(word) <= {"latin"}])
         # Latin near misses ("nữ sinh viên", a university student, holds "nữ sinh", a
@@ -180,6 +190,25 @@ def shipped_terms(codes: Iterable[str]) -> tuple[str, ...]:
     )
 
 
+def mask_near_misses(views: TextViews) -> TextViews:
+    """`views` with English's `allow` phrases masked in every word view, before any rule reads
+    them: "minor league", "teenage mutant ninja turtles" and "Kinder chocolate" name no minor,
+    and English's base list (`lexicon`) would otherwise read "minor", "teenage" and "kinder"."""
+    pattern = _english_near_misses()
+    if pattern is None or not any(pattern.search(view) for view in views.words):
+        return views
+    return replace(views, words=tuple(pattern.sub("#", view) for view in views.words))
+
+
+@functools.cache
+def _english_near_misses() -> re.Pattern[str] | None:
+    phrases = sorted({normalize(p) for p in _shipped("en").get("allow", [])} - {""}, key=len)
+    if not phrases:
+        return None
+    body = "|".join(re.escape(p) for p in reversed(phrases))
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+
+
 def common_words(codes: Iterable[str]) -> frozenset[str]:
     """The `common` words of `codes`' files (NFC, case folded): frequent words that tell the
     language apart, for languages `wordfreq` has no list of (`languages.foreign_evidence`)."""
@@ -201,7 +230,11 @@ def _load(code: str, extra_dir: Path | None) -> LanguageRules:
     return LanguageRules(
         code=code,
         name=data["name"],
-        minor=Terms([*data.get("minor", []), *extra_minor], allow=allow),
+        minor=Terms(
+            [*data.get("minor", []), *extra_minor],
+            allow=allow,
+            patterns=data.get("minor_patterns", []),
+        ),
         minor_if_identified=Terms(data.get("minor_if_identified", []), allow=allow),
         sexual=Terms([*data.get("sexual", []), *extra_sexual], allow=data.get("allow_sexual", [])),
         sexual_if_identified=Terms(data.get("sexual_if_identified", [])),

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 __all__ = [
     "NativeViews",
     "fold_term",
-    "is_thai",
+    "is_unspaced",
     "letter_scripts",
     "native_views",
     "scripts_of",
@@ -97,9 +97,12 @@ NOT_BEFORE_WORD = rf"(?![^\W_])(?![{_INDIC}])"
 _WORD = re.compile(rf"{WORD_CHAR}+")
 _SEPARATORS = re.compile(rf"(?:(?![{_INDIC}])[\W_])+")
 _SINGLES_RUN = re.compile(rf"{NOT_AFTER_WORD}{WORD_CHAR}(?: {WORD_CHAR})+{NOT_BEFORE_WORD}")
-# Thai is written without spaces between words, so its terms are matched like CJK ones.
+# Thai, Lao, Burmese and Khmer are written without spaces between words, so their terms are
+# matched like CJK ones.
+_UNSPACED_RANGES = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+_UNSPACED = re.compile(f"[{_UNSPACED_RANGES}]")
 _NOT_CJK = re.compile(
-    r"[^0-9\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+"
+    rf"[^0-9{_UNSPACED_RANGES}\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+"
 )
 
 
@@ -111,7 +114,7 @@ class NativeViews:
     words: str
     #: words glued from runs of single letters ("р е б е н о к" -> "ребенок")
     glued: tuple[str, ...]
-    #: Han, kana (as hiragana), Hangul, Thai and digits only, nothing between them
+    #: Han, kana (as hiragana), Hangul, Thai, Lao, Burmese, Khmer and digits only, nothing between
     cjk: str
 
 
@@ -136,9 +139,10 @@ def scripts_of(text: str) -> frozenset[str]:
     return frozenset(_script(ch) for ch in unicodedata.normalize("NFKC", text) if ch.isalpha())
 
 
-def is_thai(text: str) -> bool:
-    """Whether `text` has Thai letters (matched as substrings, like CJK: no spaces in Thai)."""
-    return any("\u0e00" <= ch <= "\u0e7f" for ch in text)
+def is_unspaced(text: str) -> bool:
+    """Whether `text` has letters of Thai, Lao, Khmer or Burmese, scripts written without spaces
+    between words (their terms are matched as substrings, like CJK ones)."""
+    return _UNSPACED.search(text) is not None
 
 
 def letter_scripts(text: str) -> Counter[str]:

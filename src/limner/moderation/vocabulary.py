@@ -5,11 +5,11 @@ from `wordfreq`'s word list (its data ships in the wheel; read once, about 30,00
 words of every Latin-script term in `lexicon` and the language files. It knows no rule.
 
 `segment` splits a compound or hashtag ("youngteengirl") into words the way wordninja does (a
-dynamic program over word costs from frequency ranks), and keeps a split only when one of its
-pieces is a term word and every other piece an English word of five letters or more, or a common
-one (`COMMON_RANK`) of three or four: a split that finds no term changes nothing the rules
-read, and a place name is not to be read as a term beside fragments ("kidderminster" is not "kid
-der mins ter").
+dynamic program over word costs from frequency ranks). It keeps a split only when one piece is a
+term word (or its plural) and every other piece is an English word of five letters or more, a
+common one (`COMMON_RANK`) of three or four, or one of the most frequent (`FUNCTION_RANK`) of
+two: a split that finds no term changes nothing the rules read, and a place name is not to be
+read as a term beside fragments ("kidderminster" is not "kid der mins ter").
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ import math
 
 from limner.moderation.normalize import normalize
 
-__all__ = ["COMMON_RANK", "is_term_word", "is_word", "segment", "term_words"]
+__all__ = [
+    "COMMON_RANK",
+    "is_term_word",
+    "is_word",
+    "segment",
+    "term_words",
+    "wildcard_term",
+]
 
 #: the longest word the segmenter tries
 _MAX_WORD = 20
@@ -27,6 +34,8 @@ _MAX_WORD = 20
 _MAX_PIECES = 4
 #: a piece of a split that is not a term word must be among this many most frequent English words
 COMMON_RANK = 10000
+#: a two-letter piece must be among this many most frequent English words
+FUNCTION_RANK = 300
 
 
 def is_word(token: str) -> bool:
@@ -81,12 +90,39 @@ def segment(token: str) -> list[str] | None:
         return None
     terms = term_words()
     common = _common()
-    if not any(piece in terms for piece in pieces) or not all(
-        piece in terms or len(piece) >= 5 or (len(piece) >= 3 and piece in common)
-        for piece in pieces
+    if not any(_is_term_or_plural(piece) for piece in pieces) or not all(
+        piece in terms or len(piece) >= 5 or _short_word(piece, common) for piece in pieces
     ):
         return None
     return list(pieces)
+
+
+def _short_word(piece: str, common: frozenset[str]) -> bool:
+    # three or four letters: a common word; two: one of the most frequent ("of", "in", "my")
+    return piece in common if len(piece) >= 3 else piece in _ranked()[:FUNCTION_RANK]
+
+
+def _is_term_or_plural(piece: str) -> bool:
+    terms = term_words()
+    return piece in terms or (piece.endswith("s") and piece[:-1] in terms)
+
+
+def wildcard_term(word: str) -> str | None:
+    """The term word `word` spells with "*" or "?" standing for one letter each ("n*de"), if
+    exactly one term word fits; else None."""
+    import re
+
+    pattern = re.compile(re.escape(word).replace(r"\*", "[a-z]").replace(r"\?", "[a-z]"))
+    found = [term for term in _terms_by_length().get(len(word), ()) if pattern.fullmatch(term)]
+    return found[0] if len(found) == 1 else None
+
+
+@functools.cache
+def _terms_by_length() -> dict[int, tuple[str, ...]]:
+    by_length: dict[int, list[str]] = {}
+    for term in term_words():
+        by_length.setdefault(len(term), []).append(term)
+    return {length: tuple(sorted(terms)) for length, terms in by_length.items()}
 
 
 @functools.cache
