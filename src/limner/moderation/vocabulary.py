@@ -34,6 +34,8 @@ _MAX_WORD = 20
 _MAX_PIECES = 4
 #: a piece of a split that is not a term word must be among this many most frequent English words
 COMMON_RANK = 10000
+#: a word of a multi-word term is a term word by itself only when it is rarer than this rank
+PHRASE_WORD_RANK = 5000
 #: a two-letter piece must be among this many most frequent English words
 FUNCTION_RANK = 300
 
@@ -63,7 +65,11 @@ def term_words() -> frozenset[str]:
         folded = normalize(term)
         if not folded or not folded.replace(" ", "").isalpha():
             continue
-        words.update(word for word in folded.split() if len(word) > 2)
+        if " " in folded:
+            # The words of a phrase ("under the age of consent") count only where they are not
+            # everyday English: "the" and "little" alone are no evidence of a term.
+            common = frozenset(_ranked()[:PHRASE_WORD_RANK])
+            words.update(w for w in folded.split() if len(w) > 2 and w not in common)
         words.add(folded.replace(" ", ""))
     return frozenset(words)
 
