@@ -159,7 +159,9 @@ def test_short_captions_and_traits_get_every_languages_minor_words(
 
 
 def test_a_minor_word_split_across_fields_is_refused(moderator: RuleModerator) -> None:
-    verdict = check(moderator, Style.nude, prompt="mirror selfie, sch", snap_caption__text="oolgirl")
+    verdict = check(
+        moderator, Style.nude, prompt="mirror selfie, sch", snap_caption__text="oolgirl"
+    )
     assert (verdict.allowed, verdict.rule) == (False, "minor_term")
 
 
