@@ -40,7 +40,13 @@ from urllib.parse import unquote
 
 from anyascii import anyascii
 
-from limner.moderation.vocabulary import is_term_word, is_word, segment, wildcard_term
+from limner.moderation.vocabulary import (
+    is_phrase_word,
+    is_term_word,
+    is_word,
+    segment,
+    wildcard_term,
+)
 
 __all__ = ["canonical", "canonical_forms"]
 
@@ -211,7 +217,8 @@ def canonical_forms(text: str) -> tuple[str, ...]:
     if any(ch in _TURNED_ONLY for ch in decoded):
         # Read right to left (turned text proper) and left to right (letters turned in place).
         turned = _turned_back(decoded)
-        forms.extend((_words(_letters(turned)), _words(_letters(turned[::-1]))))
+        for letters_ in (_letters(turned), _letters(turned[::-1])):
+            forms.append(_words(letters_, backwards=True))
     return tuple(dict.fromkeys(form for form in forms if form))
 
 
@@ -321,8 +328,11 @@ def _turned_back(text: str) -> str:
     return turned.translate(_TURNED_LATIN)[::-1]
 
 
-def _words(text: str) -> str:
-    """Step 6 on lower-case ASCII: split words joined, compounds split, reversed words read."""
+def _words(text: str, *, backwards: bool = False) -> str:
+    """Step 6 on lower-case ASCII: split words joined, compounds split, reversed words read.
+
+    `backwards`: any word that is a word only when reversed is read reversed (turned text mixes
+    words turned in place with words turned and reversed)."""
     tokens = _glue_singles(_TOKEN.findall(text))
     out: list[str] = []
     index = 0
@@ -340,7 +350,9 @@ def _words(text: str) -> str:
             if pieces is not None:
                 out.extend(pieces)
                 continue
-        if _reversed_term(token):
+        if _reversed_term(token) or (
+            backwards and len(token) >= 3 and not is_word(token) and is_word(token[::-1])
+        ):
             out.append(token[::-1])
             continue
         out.append(token)
@@ -369,7 +381,7 @@ def _join_split(tokens: list[str], index: int) -> tuple[str, int] | None:
         if len(pieces) < size or any(piece.isdigit() for piece in pieces):
             continue
         word = "".join(pieces)
-        if not is_term_word(word):
+        if not is_phrase_word(word):
             continue
         # Two real words side by side are two words ("mi nor" aside): join only when a piece is
         # not a word, or is a fragment of two letters or fewer.
@@ -390,8 +402,6 @@ def _has_reversed_term(letters: str) -> bool:
     if any(_reversed_term(token) for token in tokens):
         return True
     backwards = sum(
-        1
-        for token in tokens
-        if len(token) >= MIN_REVERSED and not is_word(token) and is_word(token[::-1])
+        1 for token in tokens if len(token) >= 3 and not is_word(token) and is_word(token[::-1])
     )
     return backwards >= 2

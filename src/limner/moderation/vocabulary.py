@@ -21,6 +21,7 @@ from limner.moderation.normalize import normalize
 
 __all__ = [
     "COMMON_RANK",
+    "is_phrase_word",
     "is_term_word",
     "is_word",
     "segment",
@@ -51,9 +52,39 @@ def is_term_word(token: str) -> bool:
     return token in term_words()
 
 
+def is_phrase_word(token: str) -> bool:
+    """Whether `token` is any word of a Latin-script term ("little" of "little girl" too)."""
+    return token in _phrase_words()
+
+
+@functools.cache
+def _phrase_words() -> frozenset[str]:
+    words: set[str] = set(term_words())
+    for term in _latin_terms():
+        words.update(word for word in term.split() if len(word) > 2)
+    return frozenset(words)
+
+
+@functools.cache
+def _latin_terms() -> tuple[str, ...]:
+    from limner.moderation.languages import RULE_LANGUAGES
+    from limner.moderation.lexicon import MINOR_TERMS, SEXUAL_TERMS
+    from limner.moderation.rulesets import shipped_terms
+
+    folded = []
+    for term in (*MINOR_TERMS, *SEXUAL_TERMS, *shipped_terms(RULE_LANGUAGES)):
+        if term.endswith("*") or (not term.isascii() and not _latin(term)):
+            continue
+        form = normalize(term)
+        if form and form.replace(" ", "").isalpha():
+            folded.append(form)
+    return tuple(folded)
+
+
 @functools.cache
 def term_words() -> frozenset[str]:
-    """Every word of every Latin-script minor and sexual term, in `normalize`'s form."""
+    """Every Latin-script minor and sexual term of one word, every phrase term written as one
+    word, and the words of phrase terms that are not everyday English, in `normalize`'s form."""
     from limner.moderation.languages import RULE_LANGUAGES
     from limner.moderation.lexicon import MINOR_TERMS, SEXUAL_TERMS
     from limner.moderation.rulesets import shipped_terms
