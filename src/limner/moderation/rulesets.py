@@ -132,7 +132,7 @@ class Terms:
             reverse=True,
         )
         self._latin_allow = (
-            re.compile(rf"(?<![a-z0-9])(?:{'|'.join(map(re.escape, latin_allow))})(?![a-z0-9])")
+            re.compile(rf"(?<![a-z0-9])(?:{'|'.join(map(_phrase, latin_allow))})(?![a-z0-9])")
             if latin_allow
             else None
         )
@@ -205,8 +205,14 @@ def _english_near_misses() -> re.Pattern[str] | None:
     phrases = sorted({normalize(p) for p in _shipped("en").get("allow", [])} - {""}, key=len)
     if not phrases:
         return None
-    body = "|".join(re.escape(p) for p in reversed(phrases))
+    body = "|".join(_phrase(p) for p in reversed(phrases))
     return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+
+
+def _phrase(words: str) -> str:
+    # A near miss is masked written as one word too: the canonical form joins split words
+    # ("nu sinh vien" may read "nusinh vien").
+    return " ?".join(re.escape(word) for word in words.split(" "))
 
 
 def common_words(codes: Iterable[str]) -> frozenset[str]:
