@@ -10,15 +10,16 @@ Rules, checked in this order (the first refusal wins, most serious first):
 ====================  ===================================================================
 rule                  refused when
 ====================  ===================================================================
-minor_age             an age under 18 is stated (digits or words, in any supported
-                      language) in any field, and the style is the adult one or any
-                      field carries sexual/nudity wording (in any supported language);
+minor_age             an age under 18 is stated (digits or words, in any language with
+                      rules) in any field or in all fields read together, and the style
+                      is the adult one or any field carries sexual/nudity wording;
 minor_term            a minor-coded word or phrase in the same conditions
 real_person_sexual    a real person is named and some field carries sexual/nudity wording
 real_person_adult     a real person is named in the adult style (which only makes sexual
                       imagery), even without sexual wording
-unsupported_language  the adult style, and a free-text field (not a trait value) is not
-                      identified as a supported language (`languages`)
+unsupported_language  the adult style, and a free-text field (not a trait value) is written
+                      in a language Limner does not moderate, on positive evidence: its
+                      script or words only unsupported languages have (`languages`)
 operator_term         a term from the operator's extra blocked list appears, in any style
 ====================  ===================================================================
 

@@ -45,6 +45,7 @@ __all__ = [
     "RULE_LANGUAGES",
     "SUPPORTED",
     "Identification",
+    "foreign_evidence",
     "identify",
     "preload",
     "supported_list",
