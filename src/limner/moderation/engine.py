@@ -51,6 +51,7 @@ from limner.moderation.ages import mentions_minor_age, minor_ages
 from limner.moderation.base import ModerationRequest, TextField, Verdict
 from limner.moderation.canonical import canonical_forms
 from limner.moderation.languages import (
+    COVERED,
     RULE_LANGUAGES,
     Identification,
     identify,
@@ -169,7 +170,9 @@ class RuleModerator:
         names = shipped_real_people() if real_people is None else tuple(real_people)
         self._minor_terms = TermSet(MINOR_TERMS, patterns=MINOR_PATTERNS)
         self._sexual_terms = TermSet(SEXUAL_TERMS)
-        self._languages: tuple[LanguageRules, ...] = load_rules(RULE_LANGUAGES, extra_dir=extra_dir)
+        self._languages: tuple[LanguageRules, ...] = load_rules(
+            RULE_LANGUAGES, extra_dir=extra_dir, merged=COVERED
+        )
         self._real_people = RealPeople((*names, *extra_real_people))
         self._operator_terms = TermSet(extra_blocked_terms)
 

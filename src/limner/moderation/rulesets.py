@@ -38,7 +38,13 @@ from limner.moderation.scripts import (
 )
 
 # Analyzed: re-exported
+# languages whose ages `cjk` reads whatever their files say
+_CJK_CODES = frozenset({"ja", "zh", "ko"})
+#: the code of the rule set that holds the covered languages' minor and sexual terms
+MERGED_CODE = "covered"
+
 __all__ = [
+    "MERGED_CODE",
     "Analyzed",
     "LanguageRules",
     "Terms",
@@ -76,6 +82,9 @@ class _NativeTerms:
             else None
         )
 
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
     def find(self, views: NativeViews) -> str | None:
         if self._pattern is None or self._glued is None:
             return None
@@ -97,6 +106,9 @@ class _CjkTerms:
         allowed = sorted({_cjk_key(word) for word in allow} - {""}, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
         self._allow = re.compile("|".join(map(re.escape, allowed))) if allowed else None
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
 
     def find(self, views: NativeViews) -> str | None:
         if self._pattern is None:
@@ -137,6 +149,9 @@ class Terms:
             else None
         )
 
+    def __bool__(self) -> bool:
+        return bool(self._latin) or bool(self._native) or bool(self._cjk)
+
     def find(self, text: Analyzed) -> str | None:
         views = text.ascii
         if self._latin_allow is not None:
@@ -158,10 +173,24 @@ class LanguageRules:
     sexual: Terms
     sexual_if_identified: Terms
     ages: AgeWords
+    #: whether `ages` has any age word to read (an empty one is skipped)
+    has_ages: bool = True
+
+    @property
+    def empty(self) -> bool:
+        """Whether this rule set can match nothing (a merged language with no ambiguous words
+        and no ages of its own)."""
+        return not (
+            self.minor
+            or self.minor_if_identified
+            or self.sexual
+            or self.sexual_if_identified
+            or self.has_ages
+        )
 
     def find_minor(self, text: Analyzed, *, identified: bool) -> tuple[str, str] | None:
         """("minor_age" or "minor_term", what matched), or None."""
-        age = self.ages.find(text)
+        age = self.ages.find(text) if self.has_ages else None
         if age:
             return "minor_age", age
         term = self.minor.find(text) or (
@@ -175,9 +204,34 @@ class LanguageRules:
         )
 
 
-def load_rules(codes: Iterable[str], *, extra_dir: Path | None = None) -> tuple[LanguageRules, ...]:
-    """The rule sets of `codes`, each with the operator's words from `extra_dir/<code>/` added."""
-    return tuple(_load(code, extra_dir) for code in codes)
+def load_rules(
+    codes: Iterable[str], *, extra_dir: Path | None = None, merged: Iterable[str] = ()
+) -> tuple[LanguageRules, ...]:
+    """The rule sets of `codes`, each with the operator's words from `extra_dir/<code>/` added.
+
+    The minor and sexual terms of the `merged` languages (the covered ones) are matched by one
+    rule set, `MERGED_CODE`, rather than one per language: seventy rule sets per field cost more
+    than the terms do. Their ambiguous words and ages stay in their own rule sets, which are left
+    out where nothing else is in them.
+    """
+    merge = frozenset(merged)
+    rules = [_load(code, extra_dir, merged=code in merge) for code in codes]
+    if merge:
+        minor = [t for code in codes if code in merge for t in _minor_terms(code, extra_dir)]
+        sexual = [t for code in codes if code in merge for t in _sexual_terms(code, extra_dir)]
+        rules.append(
+            LanguageRules(
+                code=MERGED_CODE,
+                name="the covered languages",
+                minor=Terms(minor),
+                minor_if_identified=Terms(()),
+                sexual=Terms(sexual),
+                sexual_if_identified=Terms(()),
+                ages=AgeWords(MERGED_CODE, {}),
+                has_ages=False,
+            )
+        )
+    return tuple(rule for rule in rules if not rule.empty)
 
 
 def shipped_terms(codes: Iterable[str]) -> tuple[str, ...]:
@@ -225,26 +279,30 @@ def common_words(codes: Iterable[str]) -> frozenset[str]:
     )
 
 
-def _load(code: str, extra_dir: Path | None) -> LanguageRules:
+def _minor_terms(code: str, extra_dir: Path | None) -> list[str]:
+    extra = _operator_terms(extra_dir / code / "minor.txt") if extra_dir is not None else ()
+    return [*_shipped(code).get("minor", []), *extra]
+
+
+def _sexual_terms(code: str, extra_dir: Path | None) -> list[str]:
+    extra = _operator_terms(extra_dir / code / "sexual.txt") if extra_dir is not None else ()
+    return [*_shipped(code).get("sexual", []), *extra]
+
+
+def _load(code: str, extra_dir: Path | None, *, merged: bool = False) -> LanguageRules:
     data = _shipped(code)
-    extra_minor: tuple[str, ...] = ()
-    extra_sexual: tuple[str, ...] = ()
-    if extra_dir is not None:
-        extra_minor = _operator_terms(extra_dir / code / "minor.txt")
-        extra_sexual = _operator_terms(extra_dir / code / "sexual.txt")
     allow = data.get("allow", [])
+    minor = [] if merged else _minor_terms(code, extra_dir)
+    sexual = [] if merged else _sexual_terms(code, extra_dir)
     return LanguageRules(
         code=code,
         name=data["name"],
-        minor=Terms(
-            [*data.get("minor", []), *extra_minor],
-            allow=allow,
-            patterns=data.get("minor_patterns", []),
-        ),
+        minor=Terms(minor, allow=allow, patterns=data.get("minor_patterns", [])),
         minor_if_identified=Terms(data.get("minor_if_identified", []), allow=allow),
-        sexual=Terms([*data.get("sexual", []), *extra_sexual], allow=data.get("allow_sexual", [])),
+        sexual=Terms(sexual, allow=data.get("allow_sexual", [])),
         sexual_if_identified=Terms(data.get("sexual_if_identified", [])),
         ages=AgeWords(code, data.get("ages", {})),
+        has_ages=code in _CJK_CODES or any(data.get("ages", {}).values()),
     )
 
 
