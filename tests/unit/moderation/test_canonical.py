@@ -199,3 +199,11 @@ def test_words_of_an_unsupported_language_are_evidence() -> None:
     text = "en kvinna l\u00e4ser p\u00e5 stranden i solnedg\u00e5ngen"  # Swedish
     assert foreign_evidence(text)
     assert not identify(text).supported
+
+
+def test_operator_words_of_a_covered_language_are_read(tmp_path) -> None:
+    (tmp_path / "sv").mkdir()
+    (tmp_path / "sv" / "minor.txt").write_text("marmot\n", encoding="utf-8")
+    moderator = RuleModerator(real_people=(), extra_dir=tmp_path)
+    verdict = check(moderator, Style.nude, prompt="a marmot on a sofa at dusk")
+    assert (verdict.allowed, verdict.rule) == (False, "minor_term")
