@@ -268,6 +268,7 @@ def test_a_minor_word_split_across_prompt_and_caption_is_refused(client_and_head
         "topless brunette, soft light",
         "farm girl, 28, hayloft, sunset",
         "a man in a sauna",
+        "a topless woman, 30, reading on a beach, no children around",
     ],
 )
 def test_ordinary_adult_requests_are_accepted(client_and_headers, style: str, prompt: str) -> None:

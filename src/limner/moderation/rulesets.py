@@ -245,9 +245,10 @@ def shipped_terms(codes: Iterable[str]) -> tuple[str, ...]:
 
 
 def mask_near_misses(views: TextViews) -> TextViews:
-    """`views` with English's `allow` phrases masked in every word view, before any rule reads
-    them: "minor league", "teenage mutant ninja turtles" and "Kinder chocolate" name no minor,
-    and English's base list (`lexicon`) would otherwise read "minor", "teenage" and "kinder"."""
+    """`views` with English's `allow` phrases and negated minor words masked in every word view,
+    before any rule reads them: "minor league", "teenage mutant ninja turtles", "Kinder chocolate"
+    and "no children around" name no minor, and English's base list (`lexicon`) would otherwise
+    read "minor", "teenage", "kinder" and "children"."""
     pattern = _english_near_misses()
     if pattern is None or not any(pattern.search(view) for view in views.words):
         return views
@@ -256,11 +257,20 @@ def mask_near_misses(views: TextViews) -> TextViews:
 
 @functools.cache
 def _english_near_misses() -> re.Pattern[str] | None:
-    phrases = sorted({normalize(p) for p in _shipped("en").get("allow", [])} - {""}, key=len)
-    if not phrases:
+    english = _shipped("en")
+    phrases = sorted({normalize(p) for p in english.get("allow", [])} - {""}, key=len)
+    pieces = [_phrase(p) for p in reversed(phrases)]
+    negators = sorted({normalize(w) for w in english.get("negators", [])} - {""}, key=len)
+    negated = sorted({normalize(w) for w in english.get("negated", [])} - {""}, key=len)
+    if negators and negated:
+        # "no children", "not a child": the negation, then the word (its plural "s" too)
+        pieces.append(
+            f"(?:{'|'.join(map(_phrase, reversed(negators)))}) "
+            f"(?:{'|'.join(map(_phrase, reversed(negated)))})"
+        )
+    if not pieces:
         return None
-    body = "|".join(_phrase(p) for p in reversed(phrases))
-    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+    return re.compile(rf"(?<![a-z0-9])(?:{'|'.join(pieces)})(?![a-z0-9])")
 
 
 def _phrase(words: str) -> str:

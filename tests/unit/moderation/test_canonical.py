@@ -158,6 +158,18 @@ def test_short_captions_and_traits_get_every_languages_minor_words(
     assert (verdict.field, verdict.rule) == ("appearance.body_type", "minor_term")
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "not a child, a kid on a sofa",
+        "no children, a 15 year old on a sofa",
+        "not a child but a teenager on a sofa",
+    ],
+)
+def test_a_negation_masks_only_the_word_it_negates(moderator: RuleModerator, prompt: str) -> None:
+    assert not check(moderator, Style.nude, prompt=prompt).allowed
+
+
 def test_a_minor_word_split_across_fields_is_refused(moderator: RuleModerator) -> None:
     verdict = check(
         moderator, Style.nude, prompt="mirror selfie, sch", snap_caption__text="oolgirl"
@@ -174,6 +186,8 @@ def test_a_minor_word_split_across_fields_is_refused(moderator: RuleModerator) -
         "a man in a sauna",
         "woman 30, minor league baseball cap, motel",
         "woman 36, Kinder chocolate on the nightstand",
+        "no minors, all adults, rooftop party, woman 29",
+        "an adult woman, 25, not a child, beach",
     ],
 )
 def test_ordinary_adult_requests_are_allowed(moderator: RuleModerator, prompt: str) -> None:
