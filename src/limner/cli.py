@@ -481,7 +481,8 @@ def moderation_check(
         str, typer.Option(help="The field it came in: prompt, appearance.body_type, ...")
     ] = "prompt",
 ) -> None:
-    """For abuse review: the verdict, the languages identified and the rule that matched.
+    """For abuse review: the verdict, each field's canonical form (what the rules read besides the
+    text), the languages identified and the rule that matched.
 
     This is operator-side, so it names the matched text; HTTP refusals never do. Exits 1 when
     the text is refused.
@@ -504,6 +505,8 @@ def moderation_check(
     verdict = review.verdict
     languages = ", ".join(review.languages.get(field, ())) or "not identified (a trait value)"
     console.print(f"verdict: {'allowed' if verdict.allowed else 'refused'}", highlight=False)
+    for path, form in review.canonical.items():
+        console.print(f"canonical ({path}): {form}", highlight=False, markup=False)
     console.print(f"languages: {languages}", highlight=False)
     if not verdict.allowed:
         console.print(f"field: {verdict.field}", highlight=False)
@@ -511,7 +514,7 @@ def moderation_check(
         if review.language:
             console.print(f"language: {review.language}", highlight=False)
         if review.match:
-            console.print(f"matched: {review.match}", highlight=False)
+            console.print(f"matched: {review.match}", highlight=False, markup=False)
         raise typer.Exit(1)
 
 

@@ -69,3 +69,22 @@ def test_a_trait_value_is_not_identified(env: dict[str, str]) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "languages: not identified (a trait value)" in result.stdout
+
+
+def test_the_canonical_form_and_the_rule_are_shown(env: dict[str, str]) -> None:
+    # "kid" spelled in the NATO alphabet, in the adult style
+    result = check(env, "kilo india delta on a sofa", "--style", "nude")
+
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert "canonical (prompt): kid on a sofa" in lines
+    assert "rule: minor_term" in lines
+    assert "matched: kid" in lines
+
+
+def test_an_allowed_text_shows_its_canonical_form(env: dict[str, str]) -> None:
+    result = check(env, "#SunsetOverTheLake \N{SUNRISE}", "--style", "realistic")
+
+    assert result.returncode == 0, result.stderr
+    # a hashtag with no term in it is left whole; an emoji reads as its name
+    assert "canonical (prompt): sunsetoverthelake sunrise" in result.stdout.splitlines()

@@ -10,25 +10,30 @@ Rules, checked in this order (the first refusal wins, most serious first):
 ====================  ===================================================================
 rule                  refused when
 ====================  ===================================================================
-minor_age             an age under 18 is stated (digits or words, in any supported
-                      language) in any field, and the style is the adult one or any
-                      field carries sexual/nudity wording (in any supported language);
+minor_age             an age under 18 is stated (digits or words, in any language with
+                      rules) in any field or in all fields read together, and the style
+                      is the adult one or any field carries sexual/nudity wording;
 minor_term            a minor-coded word or phrase in the same conditions
 real_person_sexual    a real person is named and some field carries sexual/nudity wording
 real_person_adult     a real person is named in the adult style (which only makes sexual
                       imagery), even without sexual wording
-unsupported_language  the adult style, and a free-text field (not a trait value) is not
-                      identified as a supported language (`languages`)
+unsupported_language  the adult style, and a free-text field (not a trait value) is written
+                      in a language Limner does not moderate, on positive evidence: its
+                      script or words only unsupported languages have (`languages`)
 operator_term         a term from the operator's extra blocked list appears, in any style
 ====================  ===================================================================
 
-Every field goes through the same analysis (`analyze_field`) and every supported language's rules,
-whatever language it is identified as: mixed-language text cannot slip between rule sets. The
-identification decides two things only: the adult style's language policy, and the few words
-that are minor words in one language and ordinary in another (German "Kind"), which count where
-that language is likely. Trait values (`appearance.*`) are too short to identify; they are read
-with every language's rules, the ambiguous words included (so are other texts too short to
-identify, `languages.MIN_IDENTIFIED_WORDS`).
+Every field goes through the same analysis (`analyze_field`): its text and its canonical form
+(`canonical`: confusables, symbols, emoji, other scripts, split and joined words), whose views are
+merged into the field's `Analyzed.ascii`, so every rule reads both. Every language's rules
+(`languages.RULE_LANGUAGES`: the supported ones and the covered ones) read every field, whatever
+language it is identified as: mixed-language text cannot slip between rule sets. The
+identification decides two things only: the adult style's language policy (refused only on
+positive evidence, `languages`), and the few words that are minor words in one language and
+ordinary in another (German "Kind"), which count where that language is likely. Trait values
+(`appearance.*`) are too short to identify; they are read with every language's rules, the
+ambiguous words included (so are other texts too short to identify,
+`languages.MIN_IDENTIFIED_WORDS`).
 
 A child flying a kite in the realistic style is allowed: a minor indicator alone is refused only
 in the adult style.
@@ -37,13 +42,21 @@ in the adult style.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 from limner.domain.styles import is_adult_style
 from limner.moderation.ages import mentions_minor_age, minor_ages
 from limner.moderation.base import ModerationRequest, TextField, Verdict
-from limner.moderation.languages import SUPPORTED, Identification, identify, supported_list
+from limner.moderation.canonical import canonical_forms
+from limner.moderation.languages import (
+    COVERED,
+    RULE_LANGUAGES,
+    Identification,
+    identify,
+    supported_list,
+)
 from limner.moderation.languages import preload as preload_language_model
 from limner.moderation.lexicon import (
     MINOR_PATTERNS,
@@ -52,9 +65,9 @@ from limner.moderation.lexicon import (
     TermSet,
     shipped_real_people,
 )
-from limner.moderation.normalize import analyze
+from limner.moderation.normalize import TextViews, analyze
 from limner.moderation.people import RealPeople
-from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules
+from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules, mask_near_misses
 from limner.moderation.scripts import native_views
 
 __all__ = [
@@ -81,6 +94,8 @@ class AnalyzedField:
     text: Analyzed
     #: None for trait values, which are not identified
     identification: Identification | None
+    #: the canonical forms of the text (`canonical`), for the operator's console
+    canonical: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,8 @@ class Review:
     languages: dict[str, tuple[str, ...]]
     match: str | None = None
     language: str | None = None
+    #: field path -> its canonical form (`canonical.canonical`), what the rules read besides it
+    canonical: dict[str, str] = dataclass_field(default_factory=dict)
 
 
 def is_trait(path: str) -> bool:
@@ -105,9 +122,32 @@ def is_trait(path: str) -> bool:
 
 def analyze_field(field: TextField) -> AnalyzedField:
     """Every field of every kind, now and later (names, descriptions), is analysed here."""
-    text = Analyzed(ascii=analyze(field.text), native=native_views(field.text))
+    text, forms = _analyzed(field.text)
     identification = None if is_trait(field.path) else identify(field.text)
-    return AnalyzedField(path=field.path, text=text, identification=identification)
+    return AnalyzedField(path=field.path, text=text, identification=identification, canonical=forms)
+
+
+def _analyzed(text: str) -> tuple[Analyzed, tuple[str, ...]]:
+    """The text's views with its canonical forms', near misses masked; and the forms."""
+    forms = canonical_forms(text)
+    views = mask_near_misses(_with_forms(analyze(text), forms))
+    return Analyzed(ascii=views, native=native_views(text)), forms
+
+
+def _with_forms(views: TextViews, forms: tuple[str, ...]) -> TextViews:
+    """The text's views with each canonical form's views added (words and glued words; a
+    form's age view reads as one more word view)."""
+    words = list(views.words)
+    glued = list(views.glued)
+    for form in forms:
+        if form in words:
+            continue
+        more = analyze(form)
+        words.extend((*more.words, more.ages))
+        glued.extend(more.glued)
+    return replace(
+        views, words=tuple(dict.fromkeys(words)), glued=tuple(dict.fromkeys(glued))
+    )
 
 
 class RuleModerator:
@@ -130,7 +170,9 @@ class RuleModerator:
         names = shipped_real_people() if real_people is None else tuple(real_people)
         self._minor_terms = TermSet(MINOR_TERMS, patterns=MINOR_PATTERNS)
         self._sexual_terms = TermSet(SEXUAL_TERMS)
-        self._languages: tuple[LanguageRules, ...] = load_rules(SUPPORTED, extra_dir=extra_dir)
+        self._languages: tuple[LanguageRules, ...] = load_rules(
+            RULE_LANGUAGES, extra_dir=extra_dir, merged=COVERED
+        )
         self._real_people = RealPeople((*names, *extra_real_people))
         self._operator_terms = TermSet(extra_blocked_terms)
 
@@ -141,6 +183,11 @@ class RuleModerator:
     def review(self, request: ModerationRequest) -> Review:
         """The verdict with the languages identified and what matched (for operators)."""
         fields = [analyze_field(field) for field in request.fields]
+        review = self._decide(request, fields)
+        canonical = {field.path: " / ".join(field.canonical) for field in fields}
+        return replace(review, canonical=canonical)
+
+    def _decide(self, request: ModerationRequest, fields: list[AnalyzedField]) -> Review:
         languages = {
             field.path: field.identification.languages if field.identification else ()
             for field in fields
@@ -151,7 +198,7 @@ class RuleModerator:
         )
 
         if adult or sexual:
-            for field in fields:
+            for field in (*fields, *_together(request)):
                 minor = self._minor(field)
                 if minor is not None:
                     rule, match, language = minor
@@ -202,6 +249,17 @@ class RuleModerator:
             if term is not None:
                 return term
         return None
+
+
+def _together(request: ModerationRequest) -> tuple[AnalyzedField, ...]:
+    """All fields' text as one, for a minor split across fields ("sch" in the prompt, "oolgirl"
+    in the caption). It is refused as the first field; ambiguous words do not count in it (each
+    field was read with them already)."""
+    if len(request.fields) < 2:
+        return ()
+    text, forms = _analyzed(" ".join(field.text for field in request.fields))
+    unidentified = Identification(languages=(), supported=True, confidence=0.0)
+    return (AnalyzedField(request.fields[0].path, text, unidentified, forms),)
 
 
 def _likely(field: AnalyzedField, code: str) -> bool:

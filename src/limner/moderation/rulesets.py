@@ -4,8 +4,10 @@ This module owns reading a language's rule file (format: data/languages/README.m
 operator's words for it, and matching one text against it. Which rule wins is `engine`'s business.
 
 Each language's terms are matched in the form its script needs: Latin terms on `normalize`'s ASCII
-views (through `lexicon.TermSet`), Cyrillic, Arabic and Devanagari terms on whole words of the
-native view, Han/kana/Hangul terms as substrings of the CJK view with the near misses masked.
+views (through `lexicon.TermSet`; they include the canonical form's, `canonical`), terms of every
+other script written with spaces (Cyrillic, Arabic, Devanagari, Greek, Hebrew, Bengali, Tamil,
+Ethiopic ...) on whole words of the native view, Han/kana/Hangul and Thai terms as substrings of
+the CJK view with the near misses masked.
 A language's ages are read by `agewords`.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -22,18 +25,34 @@ from typing import Any
 
 from limner.moderation.agewords import AgeWords
 from limner.moderation.lexicon import TermSet, read_term_file
-from limner.moderation.normalize import Analyzed, normalize
+from limner.moderation.normalize import Analyzed, TextViews, normalize
 from limner.moderation.scripts import (
     NOT_AFTER_WORD,
     NOT_BEFORE_WORD,
     WORD_CHAR,
     NativeViews,
     fold_term,
+    is_unspaced,
     native_views,
     scripts_of,
 )
 
-__all__ = ["Analyzed", "LanguageRules", "Terms", "load_rules"]  # Analyzed: re-exported
+# Analyzed: re-exported
+# languages whose ages `cjk` reads whatever their files say
+_CJK_CODES = frozenset({"ja", "zh", "ko"})
+#: the code of the rule set that holds the covered languages' minor and sexual terms
+MERGED_CODE = "covered"
+
+__all__ = [
+    "MERGED_CODE",
+    "Analyzed",
+    "LanguageRules",
+    "Terms",
+    "common_words",
+    "load_rules",
+    "mask_near_misses",
+    "shipped_terms",
+]
 
 # attached Arabic prefixes: conjunctions, prepositions and the article ("والطفل", "للأطفال")
 _ARABIC_PREFIX = "(?:[\u0648\u0641])?(?:[\u0628\u0644\u0643])?(?:\u0627\u0644)?"
@@ -63,6 +82,9 @@ class _NativeTerms:
             else None
         )
 
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
     def find(self, views: NativeViews) -> str | None:
         if self._pattern is None or self._glued is None:
             return None
@@ -85,6 +107,9 @@ class _CjkTerms:
         self._pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
         self._allow = re.compile("|".join(map(re.escape, allowed))) if allowed else None
 
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
     def find(self, views: NativeViews) -> str | None:
         if self._pattern is None:
             return None
@@ -96,17 +121,19 @@ class _CjkTerms:
 class Terms:
     """One list of terms, each matched in the form its script needs."""
 
-    def __init__(self, terms: Sequence[str], *, allow: Sequence[str] = ()) -> None:
+    def __init__(
+        self, terms: Sequence[str], *, allow: Sequence[str] = (), patterns: Sequence[str] = ()
+    ) -> None:
         latin, native, cjk = [], [], []
         for term in terms:
             scripts = scripts_of(term)
-            if scripts & {"han", "kana", "hangul"}:
+            if scripts & {"han", "kana", "hangul"} or is_unspaced(term):
                 cjk.append(term)
-            elif scripts & {"cyrillic", "arabic", "devanagari"}:
+            elif scripts & {"cyrillic", "arabic", "devanagari", "other"}:
                 native.append(term)
             else:
                 latin.append(term)
-        self._latin = TermSet(latin)
+        self._latin = TermSet(latin, patterns=patterns)
         self._native = _NativeTerms(native)
         self._cjk = _CjkTerms(cjk, [word for word in allow if not scripts_of(word) <= {"latin"}])
         # Latin near misses ("nữ sinh viên", a university student, holds "nữ sinh", a
@@ -117,10 +144,13 @@ class Terms:
             reverse=True,
         )
         self._latin_allow = (
-            re.compile(rf"(?<![a-z0-9])(?:{'|'.join(map(re.escape, latin_allow))})(?![a-z0-9])")
+            re.compile(rf"(?<![a-z0-9])(?:{'|'.join(map(_phrase, latin_allow))})(?![a-z0-9])")
             if latin_allow
             else None
         )
+
+    def __bool__(self) -> bool:
+        return bool(self._latin) or bool(self._native) or bool(self._cjk)
 
     def find(self, text: Analyzed) -> str | None:
         views = text.ascii
@@ -143,10 +173,24 @@ class LanguageRules:
     sexual: Terms
     sexual_if_identified: Terms
     ages: AgeWords
+    #: whether `ages` has any age word to read (an empty one is skipped)
+    has_ages: bool = True
+
+    @property
+    def empty(self) -> bool:
+        """Whether this rule set can match nothing (a merged language with no ambiguous words
+        and no ages of its own)."""
+        return not (
+            self.minor
+            or self.minor_if_identified
+            or self.sexual
+            or self.sexual_if_identified
+            or self.has_ages
+        )
 
     def find_minor(self, text: Analyzed, *, identified: bool) -> tuple[str, str] | None:
         """("minor_age" or "minor_term", what matched), or None."""
-        age = self.ages.find(text)
+        age = self.ages.find(text) if self.has_ages else None
         if age:
             return "minor_age", age
         term = self.minor.find(text) or (
@@ -160,27 +204,115 @@ class LanguageRules:
         )
 
 
-def load_rules(codes: Iterable[str], *, extra_dir: Path | None = None) -> tuple[LanguageRules, ...]:
-    """The rule sets of `codes`, each with the operator's words from `extra_dir/<code>/` added."""
-    return tuple(_load(code, extra_dir) for code in codes)
+def load_rules(
+    codes: Iterable[str], *, extra_dir: Path | None = None, merged: Iterable[str] = ()
+) -> tuple[LanguageRules, ...]:
+    """The rule sets of `codes`, each with the operator's words from `extra_dir/<code>/` added.
+
+    The minor and sexual terms of the `merged` languages (the covered ones) are matched by one
+    rule set, `MERGED_CODE`, rather than one per language: seventy rule sets per field cost more
+    than the terms do. Their ambiguous words and ages stay in their own rule sets, which are left
+    out where nothing else is in them.
+    """
+    merge = frozenset(merged)
+    rules = [_load(code, extra_dir, merged=code in merge) for code in codes]
+    if merge:
+        minor = [t for code in codes if code in merge for t in _minor_terms(code, extra_dir)]
+        sexual = [t for code in codes if code in merge for t in _sexual_terms(code, extra_dir)]
+        rules.append(
+            LanguageRules(
+                code=MERGED_CODE,
+                name="the covered languages",
+                minor=Terms(minor),
+                minor_if_identified=Terms(()),
+                sexual=Terms(sexual),
+                sexual_if_identified=Terms(()),
+                ages=AgeWords(MERGED_CODE, {}),
+                has_ages=False,
+            )
+        )
+    return tuple(rule for rule in rules if not rule.empty)
 
 
-def _load(code: str, extra_dir: Path | None) -> LanguageRules:
+def shipped_terms(codes: Iterable[str]) -> tuple[str, ...]:
+    """Every shipped minor and sexual term of `codes`, in every script (for `vocabulary`)."""
+    return tuple(
+        term
+        for code in codes
+        for key in ("minor", "minor_if_identified", "sexual", "sexual_if_identified")
+        for term in _shipped(code).get(key, [])
+    )
+
+
+def mask_near_misses(views: TextViews) -> TextViews:
+    """`views` with English's `allow` phrases and negated minor words masked in every word view,
+    before any rule reads them: "minor league", "teenage mutant ninja turtles", "Kinder chocolate"
+    and "no children around" name no minor, and English's base list (`lexicon`) would otherwise
+    read "minor", "teenage", "kinder" and "children"."""
+    pattern = _english_near_misses()
+    if pattern is None or not any(pattern.search(view) for view in views.words):
+        return views
+    return replace(views, words=tuple(pattern.sub("#", view) for view in views.words))
+
+
+@functools.cache
+def _english_near_misses() -> re.Pattern[str] | None:
+    english = _shipped("en")
+    phrases = sorted({normalize(p) for p in english.get("allow", [])} - {""}, key=len)
+    pieces = [_phrase(p) for p in reversed(phrases)]
+    negators = sorted({normalize(w) for w in english.get("negators", [])} - {""}, key=len)
+    negated = sorted({normalize(w) for w in english.get("negated", [])} - {""}, key=len)
+    if negators and negated:
+        # "no children", "not a child": the negation, then the word (its plural "s" too)
+        pieces.append(
+            f"(?:{'|'.join(map(_phrase, reversed(negators)))}) "
+            f"(?:{'|'.join(map(_phrase, reversed(negated)))})"
+        )
+    if not pieces:
+        return None
+    return re.compile(rf"(?<![a-z0-9])(?:{'|'.join(pieces)})(?![a-z0-9])")
+
+
+def _phrase(words: str) -> str:
+    # A near miss is masked written as one word too: the canonical form joins split words
+    # ("nu sinh vien" may read "nusinh vien").
+    return " ?".join(re.escape(word) for word in words.split(" "))
+
+
+def common_words(codes: Iterable[str]) -> frozenset[str]:
+    """The `common` words of `codes`' files (NFC, case folded): frequent words that tell the
+    language apart, for languages `wordfreq` has no list of (`languages.foreign_evidence`)."""
+    return frozenset(
+        unicodedata.normalize("NFC", word).casefold()
+        for code in codes
+        for word in _shipped(code).get("common", [])
+    )
+
+
+def _minor_terms(code: str, extra_dir: Path | None) -> list[str]:
+    extra = _operator_terms(extra_dir / code / "minor.txt") if extra_dir is not None else ()
+    return [*_shipped(code).get("minor", []), *extra]
+
+
+def _sexual_terms(code: str, extra_dir: Path | None) -> list[str]:
+    extra = _operator_terms(extra_dir / code / "sexual.txt") if extra_dir is not None else ()
+    return [*_shipped(code).get("sexual", []), *extra]
+
+
+def _load(code: str, extra_dir: Path | None, *, merged: bool = False) -> LanguageRules:
     data = _shipped(code)
-    extra_minor: tuple[str, ...] = ()
-    extra_sexual: tuple[str, ...] = ()
-    if extra_dir is not None:
-        extra_minor = _operator_terms(extra_dir / code / "minor.txt")
-        extra_sexual = _operator_terms(extra_dir / code / "sexual.txt")
     allow = data.get("allow", [])
+    minor = [] if merged else _minor_terms(code, extra_dir)
+    sexual = [] if merged else _sexual_terms(code, extra_dir)
     return LanguageRules(
         code=code,
         name=data["name"],
-        minor=Terms([*data.get("minor", []), *extra_minor], allow=allow),
+        minor=Terms(minor, allow=allow, patterns=data.get("minor_patterns", [])),
         minor_if_identified=Terms(data.get("minor_if_identified", []), allow=allow),
-        sexual=Terms([*data.get("sexual", []), *extra_sexual], allow=data.get("allow_sexual", [])),
+        sexual=Terms(sexual, allow=data.get("allow_sexual", [])),
         sexual_if_identified=Terms(data.get("sexual_if_identified", [])),
         ages=AgeWords(code, data.get("ages", {})),
+        has_ages=code in _CJK_CODES or any(data.get("ages", {}).values()),
     )
 
 

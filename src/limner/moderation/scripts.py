@@ -32,7 +32,14 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-__all__ = ["NativeViews", "fold_term", "letter_scripts", "native_views", "scripts_of"]
+__all__ = [
+    "NativeViews",
+    "fold_term",
+    "is_unspaced",
+    "letter_scripts",
+    "native_views",
+    "scripts_of",
+]
 
 # Hangul fillers and the braille blank render as nothing; see normalize._INVISIBLE_EXTRA.
 _INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u180e\u0640")
@@ -40,6 +47,7 @@ _DROPPED_MARKS = re.compile(
     "[\u0300-\u036f"  # Latin, Greek, Cyrillic accents
     "\u064b-\u065f\u0670\u06d6-\u06ed"  # Arabic harakat, tanween, superscript alef, Quranic marks
     "\u093c"  # Devanagari nukta
+    "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"  # Hebrew points and cantillation
     "]"
 )
 _LETTER_VARIANTS = str.maketrans(
@@ -79,15 +87,23 @@ _LATIN_TO_CYRILLIC = str.maketrans(
         "0": "\u043e",
     }
 )
-# Python's \w leaves out combining marks, and Devanagari vowel signs are marks that belong to the
-# word: the whole Devanagari block counts as word characters.
-WORD_CHAR = r"(?:[^\W_]|[\u0900-\u097f])"
-NOT_AFTER_WORD = r"(?<![^\W_])(?<![\u0900-\u097f])"
-NOT_BEFORE_WORD = r"(?![^\W_])(?![\u0900-\u097f])"
+# Python's \w leaves out combining marks, and the vowel signs of Devanagari, Bengali, Tamil,
+# Telugu and the other Indic scripts are marks that belong to the word: their whole blocks count as
+# word characters (punctuation in them, the danda, is rare inside a prompt).
+_INDIC = "\u0900-\u0dff"
+WORD_CHAR = rf"(?:[^\W_]|[{_INDIC}])"
+NOT_AFTER_WORD = rf"(?<![^\W_])(?<![{_INDIC}])"
+NOT_BEFORE_WORD = rf"(?![^\W_])(?![{_INDIC}])"
 _WORD = re.compile(rf"{WORD_CHAR}+")
-_SEPARATORS = re.compile(r"(?:(?![\u0900-\u097f])[\W_])+")
+_SEPARATORS = re.compile(rf"(?:(?![{_INDIC}])[\W_])+")
 _SINGLES_RUN = re.compile(rf"{NOT_AFTER_WORD}{WORD_CHAR}(?: {WORD_CHAR})+{NOT_BEFORE_WORD}")
-_NOT_CJK = re.compile(r"[^0-9\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+# Thai, Lao, Burmese and Khmer are written without spaces between words, so their terms are
+# matched like CJK ones.
+_UNSPACED_RANGES = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+_UNSPACED = re.compile(f"[{_UNSPACED_RANGES}]")
+_NOT_CJK = re.compile(
+    rf"[^0-9{_UNSPACED_RANGES}\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+"
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,7 @@ class NativeViews:
     words: str
     #: words glued from runs of single letters ("р е б е н о к" -> "ребенок")
     glued: tuple[str, ...]
-    #: Han, kana (as hiragana), Hangul and digits only, nothing between them
+    #: Han, kana (as hiragana), Hangul, Thai, Lao, Burmese, Khmer and digits only, nothing between
     cjk: str
 
 
@@ -121,6 +137,12 @@ def scripts_of(text: str) -> frozenset[str]:
     """The scripts of the letters in `text`: "latin", "cyrillic", "arabic", "devanagari",
     "han", "kana", "hangul", or "other" for any script Limner has no rules for."""
     return frozenset(_script(ch) for ch in unicodedata.normalize("NFKC", text) if ch.isalpha())
+
+
+def is_unspaced(text: str) -> bool:
+    """Whether `text` has letters of Thai, Lao, Khmer or Burmese, scripts written without spaces
+    between words (their terms are matched as substrings, like CJK ones)."""
+    return _UNSPACED.search(text) is not None
 
 
 def letter_scripts(text: str) -> Counter[str]:
