@@ -46,7 +46,7 @@ in the adult style.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -214,20 +214,26 @@ class RuleModerator:
         return None
 
     def _meaning(
-        self, originals: Iterable[TextField], fields: list[AnalyzedField]
+        self, originals: Sequence[TextField], fields: list[AnalyzedField]
     ) -> tuple[str, str, str] | None:
-        # Read on the original text (its clauses) and on the canonical form the rules read.
+        # Each field as written and in the canonical form the rules read.
         if self._semantic is None:
             return None
         model = self._semantic
-        scores = [
-            (field.path, model.scores(original.text, field.text.ascii.words[0]))
-            for original, field in zip(originals, fields, strict=True)
-        ]
-        for path, found in scores:
+        flagged = []
+        for original, field in zip(originals, fields, strict=True):
+            found = model.scores(original.text, field.text.ascii.words[0])
+            if found.minor < model.minor_threshold and found.person < model.person_threshold:
+                continue
+            # English only: the network reads other languages' words as noise (Portuguese,
+            # German and Italian texts scored as minors), and their word rules read them.
+            # Asked only of a flagged field, so trait values are identified only then.
+            if _english(field, original.text):
+                flagged.append((field.path, found))
+        for path, found in flagged:
             if found.minor >= model.minor_threshold:
                 return path, "minor_semantic", f"a minor by meaning ({found.minor:.2f})"
-        for path, found in scores:
+        for path, found in flagged:
             if found.person >= model.person_threshold:
                 return path, "person_semantic", f"a real person by role ({found.person:.2f})"
         return None
@@ -246,6 +252,13 @@ class RuleModerator:
 def _likely(field: AnalyzedField, code: str) -> bool:
     # Trait values are not identified: every language's ambiguous words count for them.
     return field.identification is None or code in field.identification.likely
+
+
+def _english(field: AnalyzedField, text: str) -> bool:
+    # English among the three likeliest languages, or too short to tell: short role
+    # descriptions rank Dutch or Pidgin first ("the queen of denmark": nl, en, pcm).
+    found = field.identification or identify(text)
+    return not found.languages or "en" in found.languages[:3]
 
 
 def default_moderator(

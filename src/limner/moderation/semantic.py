@@ -30,7 +30,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
-    from tokenizers import Tokenizer
+    from tokenizers import Encoding, Tokenizer
 
 __all__ = ["Scores", "SemanticModel", "load"]
 
@@ -69,7 +69,14 @@ class SemanticModel:
     def features(self, texts: list[str]) -> NDArray[np.float32]:
         """A row per window of `_WINDOW` tokens of each text (one for a short text): the mean and
         the maximum of the window's token vectors (zeros for a text with no tokens)."""
-        encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
+        return self._rows([self._encode(text) for text in texts])
+
+    def _encode(self, text: str) -> Encoding:
+        # One text at a time: `encode_batch` hands two short texts to a thread pool, whose
+        # wake-ups cost more than the work on a loaded two-core machine.
+        return self._tokenizer.encode(text, add_special_tokens=False)
+
+    def _rows(self, encodings: list[Encoding]) -> NDArray[np.float32]:
         windows = [
             encoding.ids[start : start + _WINDOW]
             for encoding in encodings
@@ -92,26 +99,28 @@ class SemanticModel:
 
     def scores(self, text: str, canonical: str) -> Scores:
         """The highest scores over the text as written and its canonical form."""
-        readings = [reading for reading in (text, canonical) if self._english(reading)]
-        if not readings:
+        readings = (text,) if canonical == text else (text, canonical)
+        encodings = [self._encode(reading) for reading in readings]
+        english = [encoding for encoding in encodings if _english(encoding)]
+        if not english:
             return Scores(minor=0.0, person=0.0)
-        features = self.features(readings)
+        features = self._rows(english)
         best = self.probabilities(features).max(axis=0)
         return Scores(minor=float(best[0]), person=float(best[1]))
-
-    def _english(self, text: str) -> bool:
-        encoding = self._tokenizer.encode(text, add_special_tokens=False)
-        pieces: dict[int, int] = {}
-        for word, token in zip(encoding.word_ids, encoding.tokens, strict=True):
-            if word is not None:
-                pieces[word] = pieces.get(word, 0) + (2 if token == "[UNK]" else 1)
-        foreign = sum(count > 1 for count in pieces.values())
-        return foreign <= _MAX_FOREIGN * len(pieces)
 
     def flags(self, text: str, canonical: str) -> tuple[bool, bool]:
         """(a minor is implied, a real person is described) for one field."""
         found = self.scores(text, canonical)
         return found.minor >= self.minor_threshold, found.person >= self.person_threshold
+
+
+def _english(encoding: Encoding) -> bool:
+    pieces: dict[int, int] = {}
+    for word, token in zip(encoding.word_ids, encoding.tokens, strict=True):
+        if word is not None:
+            pieces[word] = pieces.get(word, 0) + (2 if token == "[UNK]" else 1)
+    foreign = sum(count > 1 for count in pieces.values())
+    return foreign <= _MAX_FOREIGN * len(pieces)
 
 
 @cache

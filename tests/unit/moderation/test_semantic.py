@@ -137,3 +137,20 @@ def test_without_the_model_the_word_rules_are_the_floor() -> None:
     floor = RuleModerator(semantic=None)
     assert _verdict(floor, Style.nude, "the current queen of denmark, balcony") == "allowed"
     assert _verdict(floor, Style.nude, "a little girl, bedroom") == "prompt:minor_term"
+
+
+@pytest.mark.parametrize(
+    "text", ("uma foto no espelho do hotel", "eine Studentin in der Bibliothek")
+)
+def test_a_flag_on_another_language_is_left_to_its_word_rules(
+    model: SemanticModel, moderator: RuleModerator, text: str
+) -> None:
+    """The network flags these ordinary Portuguese and German texts (it reads only English);
+    the engine asks the language identifier before it refuses, in a trait value too."""
+    assert _flags(model, text)[0]
+    for field in ("snap_caption.text", "appearance.body_type"):
+        request = ModerationRequest(
+            style=Style.nude,
+            fields=(TextField("prompt", "a selfie at the beach"), TextField(field, text)),
+        )
+        assert moderator.check(request).allowed
