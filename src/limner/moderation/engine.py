@@ -17,6 +17,12 @@ minor_term            a minor-coded word or phrase in the same conditions
 real_person_sexual    a real person is named and some field carries sexual/nudity wording
 real_person_adult     a real person is named in the adult style (which only makes sexual
                       imagery), even without sexual wording
+minor_semantic        the semantic model (`semantic`) reads a minor in a field's meaning
+                      ("hasn't hit puberty", "in the grade before high school"), in the
+                      same conditions as the minor rules
+person_semantic       the semantic model reads a real person described by role or title
+                      ("the lead singer of ...", "the crown princess of ..."), in the same
+                      conditions as the real-person rules
 unsupported_language  the adult style, and a free-text field (not a trait value) is written
                       in a language Limner does not moderate, on positive evidence: its
                       script or words only unsupported languages have (`languages`)
@@ -35,16 +41,21 @@ ordinary in another (German "Kind"), which count where that language is likely. 
 ambiguous words included (so are other texts too short to identify,
 `languages.MIN_IDENTIFIED_WORDS`).
 
+The semantic rules run after the word rules, so a listed word is reported as the rule that
+matched it; where the model is not installed (`semantic.load()` is None) the word rules are the
+floor.
+
 A child flying a kite in the realistic style is allowed: a minor indicator alone is refused only
 in the adult style.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from pathlib import Path
+from typing import Literal
 
 from limner.domain.styles import is_adult_style
 from limner.moderation.ages import mentions_minor_age, minor_ages
@@ -69,6 +80,8 @@ from limner.moderation.normalize import TextViews, analyze
 from limner.moderation.people import RealPeople
 from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules, mask_near_misses
 from limner.moderation.scripts import native_views
+from limner.moderation.semantic import SemanticModel
+from limner.moderation.semantic import load as load_semantic_model
 
 __all__ = [
     "AnalyzedField",
@@ -156,7 +169,8 @@ class RuleModerator:
     `extra_real_people` and `extra_blocked_terms` let an operator add names and terms (see
     `lexicon.read_term_file` for reading them from a file), and `extra_dir` holds the operator's
     words per language (`<code>/minor.txt`, `<code>/sexual.txt`); nothing here can remove a shipped
-    rule. `real_people` replaces the shipped name list and exists for tests.
+    rule. `real_people` replaces the shipped name list and exists for tests. `semantic` is the
+    meaning model: the shipped one by default, None for the word rules alone (the floor).
     """
 
     def __init__(
@@ -166,7 +180,9 @@ class RuleModerator:
         extra_blocked_terms: Iterable[str] = (),
         real_people: Iterable[str] | None = None,
         extra_dir: Path | None = None,
+        semantic: SemanticModel | Literal["shipped"] | None = "shipped",
     ) -> None:
+        self._semantic = load_semantic_model() if semantic == "shipped" else semantic
         names = shipped_real_people() if real_people is None else tuple(real_people)
         self._minor_terms = TermSet(MINOR_TERMS, patterns=MINOR_PATTERNS)
         self._sexual_terms = TermSet(SEXUAL_TERMS)
@@ -208,6 +224,10 @@ class RuleModerator:
                 if name is not None:
                     rule = "real_person_sexual" if sexual else "real_person_adult"
                     return Review(Verdict.block(field.path, rule), languages, name)
+            meaning = self._meaning(request.fields, fields)
+            if meaning is not None:
+                path, rule, match = meaning
+                return Review(Verdict.block(path, rule), languages, match, "en")
 
         if adult:
             for field in fields:
@@ -240,6 +260,31 @@ class RuleModerator:
                 return found[0], found[1], rules.code
         return None
 
+    def _meaning(
+        self, originals: Sequence[TextField], fields: list[AnalyzedField]
+    ) -> tuple[str, str, str] | None:
+        # Each field as written and in the canonical form the rules read.
+        if self._semantic is None:
+            return None
+        model = self._semantic
+        flagged = []
+        for original, field in zip(originals, fields, strict=True):
+            found = model.scores(original.text, field.text.ascii.words[0])
+            if found.minor < model.minor_threshold and found.person < model.person_threshold:
+                continue
+            # English only: the network reads other languages' words as noise (Portuguese,
+            # German and Italian texts scored as minors), and their word rules read them.
+            # Asked only of a flagged field, so trait values are identified only then.
+            if _english(field, original.text):
+                flagged.append((field.path, found))
+        for path, found in flagged:
+            if found.minor >= model.minor_threshold:
+                return path, "minor_semantic", f"a minor by meaning ({found.minor:.2f})"
+        for path, found in flagged:
+            if found.person >= model.person_threshold:
+                return path, "person_semantic", f"a real person by role ({found.person:.2f})"
+        return None
+
     def _sexual(self, field: AnalyzedField) -> str | None:
         term = self._sexual_terms.find(field.text.ascii)
         if term is not None:
@@ -265,6 +310,13 @@ def _together(request: ModerationRequest) -> tuple[AnalyzedField, ...]:
 def _likely(field: AnalyzedField, code: str) -> bool:
     # Trait values are not identified: every language's ambiguous words count for them.
     return field.identification is None or code in field.identification.likely
+
+
+def _english(field: AnalyzedField, text: str) -> bool:
+    # English among the three likeliest languages, or too short to tell: short role
+    # descriptions rank Dutch or Pidgin first ("the queen of denmark": nl, en, pcm).
+    found = field.identification or identify(text)
+    return not found.languages or "en" in found.languages[:3]
 
 
 def default_moderator(
