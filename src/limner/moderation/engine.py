@@ -43,6 +43,7 @@ from pathlib import Path
 from limner.domain.styles import is_adult_style
 from limner.moderation.ages import mentions_minor_age, minor_ages
 from limner.moderation.base import ModerationRequest, TextField, Verdict
+from limner.moderation.indicators import load_indicators
 from limner.moderation.languages import SUPPORTED, Identification, identify, supported_list
 from limner.moderation.languages import preload as preload_language_model
 from limner.moderation.lexicon import (
@@ -133,6 +134,7 @@ class RuleModerator:
         self._languages: tuple[LanguageRules, ...] = load_rules(SUPPORTED, extra_dir=extra_dir)
         self._real_people = RealPeople((*names, *extra_real_people))
         self._operator_terms = TermSet(extra_blocked_terms)
+        self._indicators = load_indicators()
 
     def check(self, request: ModerationRequest) -> Verdict:
         """Return the first refusal found, or `Verdict.allow()`."""
@@ -191,6 +193,9 @@ class RuleModerator:
             found = rules.find_minor(field.text, identified=_likely(field, rules.code))
             if found is not None:
                 return found[0], found[1], rules.code
+        indirect = self._indicators.find_minor(field.text)
+        if indirect is not None:
+            return indirect[0], indirect[1], "any"
         return None
 
     def _sexual(self, field: AnalyzedField) -> str | None:
@@ -201,7 +206,7 @@ class RuleModerator:
             term = rules.find_sexual(field.text, identified=_likely(field, rules.code))
             if term is not None:
                 return term
-        return None
+        return self._indicators.find_sexual(field.text)
 
 
 def _likely(field: AnalyzedField, code: str) -> bool:
