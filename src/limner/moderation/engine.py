@@ -13,10 +13,16 @@ rule                  refused when
 minor_age             an age under 18 is stated (digits or words, in any supported
                       language) in any field, and the style is the adult one or any
                       field carries sexual/nudity wording (in any supported language);
-minor_term            a minor-coded word or phrase in the same conditions
+minor_term            a minor-coded word or phrase in the same conditions, including the
+                      indirect indicators of `indicators` (age-coded objects and settings,
+                      body development, relationship terms, fictional minor characters);
+                      nudity euphemisms ("birthday suit") count as nudity wording
 real_person_sexual    a real person is named and some field carries sexual/nudity wording
 real_person_adult     a real person is named in the adult style (which only makes sexual
-                      imagery), even without sexual wording
+                      imagery), even without sexual wording. A real person is named by a
+                      listed name or alias (`people`), a title or role ("the president of
+                      France", "the lead singer of ...", `roles`), or a full name that is on
+                      no list, unless the text shows it is invented (`names`)
 unsupported_language  the adult style, and a free-text field (not a trait value) is not
                       identified as a supported language (`languages`)
 operator_term         a term from the operator's extra blocked list appears, in any style
@@ -53,8 +59,10 @@ from limner.moderation.lexicon import (
     TermSet,
     shipped_real_people,
 )
+from limner.moderation.names import full_names
 from limner.moderation.normalize import analyze
 from limner.moderation.people import RealPeople
+from limner.moderation.roles import find_role
 from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules
 from limner.moderation.scripts import native_views
 
@@ -135,6 +143,7 @@ class RuleModerator:
         self._real_people = RealPeople((*names, *extra_real_people))
         self._operator_terms = TermSet(extra_blocked_terms)
         self._indicators = load_indicators()
+        self._full_names = full_names()
 
     def check(self, request: ModerationRequest) -> Verdict:
         """Return the first refusal found, or `Verdict.allow()`."""
@@ -158,8 +167,8 @@ class RuleModerator:
                 if minor is not None:
                     rule, match, language = minor
                     return Review(Verdict.block(field.path, rule), languages, match, language)
-            for field in fields:
-                name = self._real_people.find(field.text)
+            for field, original in zip(fields, request.fields, strict=True):
+                name = self._person(field, original.text)
                 if name is not None:
                     rule = "real_person_sexual" if sexual else "real_person_adult"
                     return Review(Verdict.block(field.path, rule), languages, name)
@@ -197,6 +206,14 @@ class RuleModerator:
         if indirect is not None:
             return indirect[0], indirect[1], "any"
         return None
+
+    def _person(self, field: AnalyzedField, original: str) -> str | None:
+        """A real person: a listed name, a title or role, or a full name (`names`)."""
+        return (
+            self._real_people.find(field.text)
+            or find_role(original, field.text.ascii)
+            or self._full_names.find(original)
+        )
 
     def _sexual(self, field: AnalyzedField) -> str | None:
         term = self._sexual_terms.find(field.text.ascii)
