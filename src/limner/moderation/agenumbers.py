@@ -7,9 +7,10 @@ plain digits, so that `ages`' patterns ("aged N", "N years old") read them like 
   A single letter ("i", "v", "x") is a word or a placeholder far more often than a number.
 - English number words, units before tens ("five and thirty" -> 35, the Arabic and German order
   written in English): without this "aged five and thirty" would read as 5, a false refusal.
-- Arithmetic standing for a number: "twice eight", "two times eight", "8 x 2", "ten plus six",
-  "twenty minus four", "half of thirty", "a dozen". "and" is no operator: "15 and 3 months" is
-  an age of 15, and "16 plus 3 months" stays 16 for the same reason.
+- Hexadecimal ("0x1E" -> 30) and decades ("a decade and a half" -> 15 years).
+- Arithmetic standing for a number: "twice eight", "three dozen", "two times eight", "8 x 2",
+  "ten plus six", "twenty minus four", "half of thirty", "a dozen". "and" is no operator:
+  "15 and 3 months" is an age of 15, and "16 plus 3 months" stays 16 for the same reason.
 
 Only whole expressions are rewritten, and only the number: the words around it must still say
 it is an age ("twice eight cats" stays no age, because "16 cats" is none).
@@ -60,6 +61,7 @@ _ARITHMETIC = re.compile(
     # "16 plus 3 months" is an age of 16, not 19
     r"(?! (?:months?|mos?|weeks?|wks?|days?)\b)"
     rf"|half (?:of )?(?P<a3>{_N})"
+    rf"|(?P<a4>{NUMBER}) dozen"
     rf"|(?P<dozen>a dozen|one dozen)"
     r")(?![a-z0-9])"
 )
@@ -92,6 +94,10 @@ def number_value(raw: str) -> int | None:
 
 def rewrite_numbers(view: str) -> str:
     """`view` with Roman numerals, units-before-tens words and arithmetic rewritten as digits."""
+    if "decade" in view:
+        view = _DECADES.sub(lambda m: _DECADE_YEARS[m.group()], view)
+    if " x " in view or "0x" in view:
+        view = _HEX.sub(lambda m: str(int(m["h"].replace(" ", ""), 16)), view)
     if _ROMAN_HINT.search(view):
         view = _ROMAN.sub(_roman, view)
     if " and " in view:
@@ -103,6 +109,18 @@ def rewrite_numbers(view: str) -> str:
     return view
 
 
+# "a decade and a half old" is 15 years old
+_DECADE_YEARS = {
+    "a decade and a half": "15 years",
+    "one decade and a half": "15 years",
+    "half a decade": "5 years",
+    "a decade": "10 years",
+    "one decade": "10 years",
+    "two decades": "20 years",
+}
+_DECADES = re.compile("|".join(sorted(_DECADE_YEARS, key=len, reverse=True)))
+# "0x1E" (the age view splits it: "0 x 1 e"): hexadecimal, 30
+_HEX = re.compile(r"(?<![a-z0-9])0 ?x ?(?P<h>[0-9a-f](?: ?[0-9a-f]){0,2})(?![a-z0-9])")
 _ROMAN_HINT = re.compile(r"(?<![a-z0-9])[ivxlc]{2,}(?![a-z0-9])")
 _ARITHMETIC_HINT = re.compile(
     r"\b(?:twice|double|thrice|triple|times|x|multiplied|plus|minus|divided|half|dozen)\b"
@@ -125,6 +143,9 @@ def _arithmetic(match: re.Match[str]) -> str:
         return str(_FACTORS[match["twice"]] * value) if value is not None else text
     if match["dozen"]:
         return "12"
+    if match["a4"]:
+        value = number_value(match["a4"])
+        return str(12 * value) if value is not None else text
     if match["a3"]:
         value = number_value(match["a3"])
         return str(value // 2) if value is not None else text

@@ -28,9 +28,9 @@ import re
 
 from limner.clock import utc_today
 from limner.moderation.agenumbers import NUMBER, number_value, rewrite_numbers
-from limner.moderation.normalize import TextViews
+from limner.moderation.normalize import TextViews, analyze
 
-__all__ = ["ADULT_AGE", "mentions_minor_age", "minor_ages"]
+__all__ = ["ADULT_AGE", "mentions_minor_age", "minor_ages", "tag_ages"]
 
 #: the first age that is not a minor
 ADULT_AGE = 18
@@ -50,6 +50,11 @@ _PERSON = (
     r"person|someone|she|he|her|him)"
 )
 _SEASONS = r"(?:summers|winters|springs|autumns)"
+# "born" in the Latin-script languages (their ASCII forms): "b. 2013", "nacida en", "nee en"
+_BORN = (
+    r"(?:born|b|nacida|nacido|nascida|nascido|nee|ne|nata|nato|geboren|jahrgang|urodzona|"
+    r"urodzony|urodzila|urodzil|dogumlu|dogum|lahir|sinh nam|sinh|rocznik)"
+)
 # a time in the future before which someone is not yet that age ("turning 18 next year")
 _LATER = (
     r"(?:next|in|soon|later|after|this|tomorrow|on (?:her|his|their|my|your)|within|"
@@ -111,8 +116,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             rf"(?:(?P<o>{_ORD}) birthday|(?P<n>{_NUM})\b(?! ?\d)" + _MEASURE + ")",
             "before",
         ),
-        # "born in 2011", "born 2010", "born on 3 may 2012"
-        (r"\bborn (?:[a-z0-9]+ ){0,3}?(?P<y>(?:19|20)\d\d)\b", "born"),
+        # "born in 2011", "born 2010", "born on 3 may 2012", "b. 2013", "nacida en 2011",
+        # "Jahrgang 2012"
+        (rf"\b{_BORN} (?:[a-z0-9]+ ){{0,3}}?(?P<y>(?:19|20)\d\d)\b", "born"),
+        # "class of 2030": still at school until then
+        (r"\b(?:class of|graduating in|graduates in|grad) (?P<y>20\d\d)\b", "graduates"),
+        # "15 today", "15F" (age and sex, as in forum posts)
+        (rf"\b(?P<n>{_NUM}) today\b|\b(?P<n2>\d{{1,2}}) f\b", "years"),
         (rf"\b(?P<n>{_NUM}) (?:months?|mos?) old\b", "months"),
         (rf"\b(?P<n>{_NUM}) (?:weeks?|wks?|days?) old\b", "infant"),
         # "aged fifteen", "age: 16", "at the age of 12"
@@ -147,6 +157,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (rf"\b(?P<o>{_ORD}) birthday\b", "years"),
         (rf"\b(?P<o>{_ORD}) grader?s?\b|\bgrade (?P<n>{_NUM})\b" + _MEASURE, "grade"),
+        # secondary school years: Scotland's "S2", Singapore's "Secondary 1", "Form 4", "a
+        # fifth-year pupil", Turkey's "8. sinif"
+        (
+            r"\b(?:s|sec|secondary|form) (?P<n>[1-6]) (?:pupils?|students?|girls?|boys?|class)\b"
+            rf"|\b(?P<o>{_ORD}) (?:year|form) (?:pupils?|schoolgirls?|schoolboys?)\b",
+            "secondary",
+        ),
+        (r"\b(?P<n>\d{1,2}) (?:sinif|sinifta|klasse|klasa|classe|klas)\b", "grade"),
         # school years counted from the first (UK "Year 9", India's "class 9"): "a year 9
         # student", "in year 9", "a class 9 girl"
         (
@@ -154,7 +172,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"(?:students?|pupils?|girls?|boys?|kids?|schoolgirls?|schoolboys?|class|classes|"
             r"uniform)\b"
             rf"|\b(?:in|into|entering|starting) (?:year|yr) (?P<n2>\d{{1,2}})\b"
-            r"(?! (?:of|at university|at uni|at college)\b)",
+            r"(?! (?:of|at university|at uni|at college)\b)"
+            # "year 8 vibes": a school year of 1 to 11 ("year 1 of the plan" is none)
+            r"|\b(?:year|yr) (?P<n3>[1-9]|1[01])\b(?! (?:of|old|olds|anniversary|ago|later|plan|"
+            r"warranty|contract|guarantee|and|or|\d)\b)",
             "grade",
         ),
     )
@@ -178,11 +199,42 @@ def mentions_minor_age(views: TextViews) -> bool:
     return any(minor_ages(view) for view in (views.ages, *views.words))
 
 
+# Tags of a tag-list prompt: what commas, brackets and the like separate ("boy, 11, pool").
+# ("24/7" and "1/2" are no tags: a slash does not separate)
+_TAG_SEPARATORS = re.compile(r"[,;:()\[\]{}|\n\t!?\u2026\u3002\u3001\uff0c]+|\.(?=\s|$)")
+# A tag that is only a number is an age ("woman, 28" is the adult style's own idiom); so is a
+# number opening a tag with a place after it ("16 in the shower"), but not a time of day.
+_TAG_AGE = re.compile(
+    rf"(?P<n>{_NUM})(?: f| yo| y| yrs?)?"
+    r"|(?P<n2>\d{1,2}) (?:in|at|on) (?:the|a|her|his|my|bed|bath|hotel)\b"
+    r"(?! (?:morning|afternoon|evening|night|am|pm|clock|time)\b).*"
+)
+
+
+def tag_ages(text: str) -> list[int]:
+    """Ages under 18 written as a tag of their own in the original `text` ("girl, 15, lake")."""
+    found = []
+    for tag in _TAG_SEPARATORS.split(text):
+        if not tag.strip() or not any(ch.isdigit() or ch.isalpha() for ch in tag):
+            continue
+        view = rewrite_numbers(analyze(tag).ages)
+        match = _TAG_AGE.fullmatch(view)
+        if match is None:
+            continue
+        value = number_value(match["n"] or match["n2"])
+        if value is not None and value < ADULT_AGE:
+            found.append(value)
+    return found
+
+
 def _age(match: re.Match[str], kind: str) -> int | None:
     """The youngest age `match` allows, or None when it is no age."""
     if kind == "born":
         # Born in that year: as young as (this year - that year - 1) until the birthday.
         return utc_today().year - int(match["y"]) - 1
+    if kind == "graduates":
+        # finishing school at about 18 in that year
+        return ADULT_AGE - (int(match["y"]) - utc_today().year)
     value = _value(match)
     if value is None:
         return None
@@ -197,6 +249,9 @@ def _age(match: re.Match[str], kind: str) -> int | None:
     if kind == "grade":
         # A grade implies school age: kindergarten is about five, grade N about N + 5.
         return value + 5 if 0 <= value <= 12 else None
+    if kind == "secondary":
+        # the first secondary year is at about 11 to 12 ("S1", "Secondary 1", "first form")
+        return value + 10 if 1 <= value <= 7 else None
     if kind == "before":
         # "two years before her 18th birthday" is 16; "months before" leaves a year less
         before = _before(match["d"], match.group())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from limner.moderation.agenumbers import rewrite_numbers
 from limner.moderation.cjk import cjk_minor_age
 from limner.moderation.normalize import Analyzed, normalize
 from limner.moderation.scripts import (
@@ -82,7 +83,11 @@ class AgeWords:
             return cjk_minor_age(text.native.cjk)
         if not self._patterns:
             return None
-        views = (text.native.words, text.ascii.ages, *text.ascii.words)
+        # Roman numerals, hexadecimal and arithmetic read as digits ("edad XV", "age 0x1E")
+        views = (
+            text.native.words,
+            *dict.fromkeys(rewrite_numbers(view) for view in (text.ascii.ages, *text.ascii.words)),
+        )
         if self._trigger is not None and not any(self._trigger.search(v) for v in views):
             return None
         for pattern in self._patterns:

@@ -43,11 +43,11 @@ in the adult style.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from limner.domain.styles import is_adult_style
-from limner.moderation.ages import mentions_minor_age, minor_ages
+from limner.moderation.ages import mentions_minor_age, minor_ages, tag_ages
 from limner.moderation.base import ModerationRequest, TextField, Verdict
 from limner.moderation.indicators import load_indicators
 from limner.moderation.languages import SUPPORTED, Identification, identify, supported_list
@@ -55,8 +55,10 @@ from limner.moderation.languages import preload as preload_language_model
 from limner.moderation.lexicon import (
     MINOR_PATTERNS,
     MINOR_TERMS,
+    SEXUAL_PATTERNS,
     SEXUAL_TERMS,
     TermSet,
+    mask_allowed,
     shipped_real_people,
 )
 from limner.moderation.names import full_names
@@ -138,7 +140,7 @@ class RuleModerator:
     ) -> None:
         names = shipped_real_people() if real_people is None else tuple(real_people)
         self._minor_terms = TermSet(MINOR_TERMS, patterns=MINOR_PATTERNS)
-        self._sexual_terms = TermSet(SEXUAL_TERMS)
+        self._sexual_terms = TermSet(SEXUAL_TERMS, patterns=SEXUAL_PATTERNS)
         self._languages: tuple[LanguageRules, ...] = load_rules(SUPPORTED, extra_dir=extra_dir)
         self._real_people = RealPeople((*names, *extra_real_people))
         self._operator_terms = TermSet(extra_blocked_terms)
@@ -162,8 +164,8 @@ class RuleModerator:
         )
 
         if adult or sexual:
-            for field in fields:
-                minor = self._minor(field)
+            for field, original in zip(fields, request.fields, strict=True):
+                minor = self._minor(field, original.text)
                 if minor is not None:
                     rule, match, language = minor
                     return Review(Verdict.block(field.path, rule), languages, match, language)
@@ -190,11 +192,16 @@ class RuleModerator:
                 return Review(Verdict.block(field.path, "operator_term"), languages, term)
         return Review(Verdict.allow(sexual=sexual is not None), languages)
 
-    def _minor(self, field: AnalyzedField) -> tuple[str, str, str] | None:
-        views = field.text.ascii
+    def _minor(self, field: AnalyzedField, original: str) -> tuple[str, str, str] | None:
+        views = mask_allowed(field.text.ascii)
+        if views is not field.text.ascii:
+            field = replace(field, text=replace(field.text, ascii=views))
         if mentions_minor_age(views):
             ages = [age for view in (views.ages, *views.words) for age in minor_ages(view)]
             return "minor_age", f"an age of {ages[0]}" if ages else "an age", "en"
+        tagged = tag_ages(original)
+        if tagged:
+            return "minor_age", f"an age of {tagged[0]}", "any"
         term = self._minor_terms.find(views)
         if term is not None:
             return "minor_term", term, "en"

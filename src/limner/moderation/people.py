@@ -7,6 +7,8 @@ like the language rules' terms (`rulesets`); misspellings of Latin names are mat
 
 Why the fuzzy rule has the shape it has:
 
+- Names written "=Name" in the list are matched exactly only: one letter from them is an
+  ordinary word or phrase ("Cher", "Blackpink" beside "black pink").
 - Only names of two or more words, or single names of at least `MIN_SINGLE_NAME` letters, are
   compared: a short single name ("Obama") one letter off is too often an ordinary word.
 - A window is compared with `fuzz.ratio` (normalised Levenshtein similarity, 0 to 100) against
@@ -43,9 +45,15 @@ class RealPeople:
     """The real-people matcher: exact in every script, fuzzy for Latin names."""
 
     def __init__(self, lines: Iterable[str], *, fuzzy: bool = True) -> None:
-        names = split_aliases(lines)
+        aliases = split_aliases(lines)
+        names = tuple(name.removeprefix("=") for name in aliases)
         self._exact = Terms(names)
-        latin = {normalize(name) for name in names if name.isascii() and not name.endswith("*")}
+        # "=Cher": exact only, a name one letter from ordinary words ("cheer", "black pink")
+        latin = {
+            normalize(name)
+            for name in aliases
+            if name.isascii() and not name.endswith("*") and not name.startswith("=")
+        }
         candidates = [
             name for name in latin if name and (" " in name or len(name) >= MIN_SINGLE_NAME)
         ]

@@ -112,13 +112,34 @@ _PATTERNS = tuple(
         r"tennis player|gymnast|swimmer) (?:who|that) (?:played|plays|portrayed|portrays|"
         r"starred|stars|sang|sings|hosts|hosted|won|wrote|founded|dated|dates|married|voiced|"
         r"voices|was in|is in|appeared in|appears in)\b",
+        # "the richest man in the world", "the most famous woman in America"
+        r"\bthe (?:richest|most famous|most powerful|most followed|best paid|highest paid) "
+        r"(?:man|woman|person|singer|actress|actor|rapper|model|athlete|influencer|billionaire) "
+        r"(?:in|on|of) (?:the world|earth|the planet|america|the us|the uk|europe|asia|"
+        r"the country|instagram|tiktok|youtube|hollywood)\b",
+        # "a famous pop star who dated ...", "a famous actress from ..."
+        r"\b(?:a|the|that|this) (?:famous|very famous|world famous|well known|popular|real|"
+        r"real life|celebrity) (?:pop star|popstar|singer|actress|actor|rapper|model|influencer|"
+        r"athlete|footballer|youtuber|streamer|celebrity|star|tiktoker|idol|kpop idol|politician|"
+        r"princess|royal|presenter|tv host) (?:who|that|from|of|named|called|whose)\b",
     )
 )
 
 
-# "the star of Barbie", "the wife of President ...": on the original text, for the capital
-_PROPER_ROLE = re.compile(
-    rf"(?i:\bthe (?:current |former |late |new )?{_ROLE} of )(?:the |The )?{_PROPER}"
+# On the original text, for the capital of the name after them:
+_PROPER_PATTERNS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        # "the star of Barbie", "the wife of President ..."
+        rf"(?i:\bthe (?:current |former |late |new )?{_ROLE} of )(?:the |The )?{_PROPER}",
+        # "the youngest Kardashian sister", "the eldest Beckham son"
+        r"(?i:\bthe (?:youngest|oldest|eldest|middle|other|twin) )"
+        rf"{_PROPER}[a-z]+ (?i:sisters?|brothers?|siblings?|daughters?|sons?|twins?|girls?|boys?)",
+        # "the woman who plays Daenerys"
+        r"(?i:\bthe (?:woman|man|girl|guy|lady|person|one) (?:who|that) (?:plays|played|"
+        r"portrays|portrayed|voices|voiced|sang|sings|starred in|stars in|hosts|hosted) )"
+        rf"(?:the |The )?{_PROPER}",
+    )
 )
 
 
@@ -129,5 +150,8 @@ def find_role(text: str, views: TextViews) -> str | None:
             match = pattern.search(view)
             if match:
                 return match.group()
-    match = _PROPER_ROLE.search(text)
-    return match.group() if match else None
+    for pattern in _PROPER_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return match.group()
+    return None
