@@ -11,8 +11,10 @@ Why the fuzzy rule has the shape it has:
   ordinary word or phrase ("Cher", "Blackpink" beside "black pink").
 - Only names of two or more words, or single names of at least `MIN_SINGLE_NAME` letters, are
   compared: a short single name ("Obama") one letter off is too often an ordinary word.
-- A window is compared with `fuzz.ratio` (normalised Levenshtein similarity, 0 to 100) against
-  names with the same number of words, and also glued to one word against the glued names.
+- A window (as many words as some listed name has) is compared with `fuzz.ratio` (normalised
+  Levenshtein similarity, 0 to 100) against the names one edit away from it, as written and
+  glued to one word. Those names are found through an index of every name's one-deletion forms
+  (`_OneEdit`), so the cost stays flat as the list grows (it is six times longer since issue 25).
 - `FUZZY_THRESHOLD` was chosen on a benign corpus of ordinary names (tests/unit/moderation/
   benign_names.py: common first names alone and first-name + surname pairs from the supported
   languages; numbers in bench/results/real-people-fuzzy.md): above every benign score, below the
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from limner.moderation.normalize import normalize
 from limner.moderation.rulesets import Analyzed, Terms
@@ -57,10 +59,11 @@ class RealPeople:
         candidates = [
             name for name in latin if name and (" " in name or len(name) >= MIN_SINGLE_NAME)
         ]
-        self._by_words: dict[int, list[str]] = {}
+        self._sizes = sorted({name.count(" ") + 1 for name in candidates})
+        self._near = _OneEdit()
         for name in candidates:
-            self._by_words.setdefault(name.count(" ") + 1, []).append(name)
-        self._glued = sorted({name.replace(" ", "") for name in candidates})
+            self._near.add(name)
+            self._near.add(name.replace(" ", ""))
         self._fuzzy = fuzzy and bool(candidates)
 
     def find(self, text: Analyzed) -> str | None:
@@ -71,18 +74,40 @@ class RealPeople:
         return self._find_fuzzy(text.ascii.words[0].split())
 
     def _find_fuzzy(self, words: Sequence[str]) -> str | None:
-        for size, names in self._by_words.items():
+        for size in self._sizes:
             for start in range(len(words) - size + 1):
                 window = " ".join(words[start : start + size])
-                if _best(window, names) or _best(window.replace(" ", ""), self._glued):
+                if self._near.near(window) or self._near.near(window.replace(" ", "")):
                     return window
         return None
 
 
-def _best(window: str, names: list[str]) -> bool:
-    if not names or len(window) < MIN_SINGLE_NAME:
+class _OneEdit:
+    """Names one edit from a window, found by their one-deletion forms, then scored.
+
+    Every name is indexed under itself and each form with one letter deleted; a window one
+    deletion, insertion, substitution or swap of neighbours from a name shares one of those
+    forms with it (the symmetric deletion method). Only those few names are scored with
+    `fuzz.ratio`, so the cost does not grow with the list: a set look-up per letter.
+    """
+
+    def __init__(self) -> None:
+        self._index: dict[str, set[str]] = {}
+
+    def add(self, name: str) -> None:
+        for form in _deletions(name):
+            self._index.setdefault(form, set()).add(name)
+
+    def near(self, window: str) -> bool:
+        if len(window) < MIN_SINGLE_NAME:
+            return False
+        index = self._index
+        for form in _deletions(window):
+            for name in index.get(form, ()):
+                if fuzz.ratio(window, name, score_cutoff=FUZZY_THRESHOLD):
+                    return True
         return False
-    return (
-        process.extractOne(window, names, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
-        is not None
-    )
+
+
+def _deletions(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
