@@ -16,7 +16,7 @@ What counts as a full name, and why (false refusals of ordinary text are the ris
 
 - Two or three adjacent words with nothing but spaces (or a hyphen inside a word) between them:
   a given name, optionally a second given name, then a surname; or, for the East Asian order, a
-  surname then a given name ("Kim Minji", "田中 花子").
+  surname then a given name in a Chinese, Japanese or Korean script ("田中 花子", "김 민준").
 - In a script with case, every word of it is capitalised ("Anna Kowalski", "Анна Смирнова"):
   "amber brown hair" and "rose gold" are words, "Rose in the garden" has no surname. Lower-case
   full names are caught by the notable-people list (`people`), not here.
@@ -268,8 +268,12 @@ class FullNames:
             and _listed(last, surnames)
             and all(_listed(m, given) or _listed(m, surnames) for m in middle)
         )
-        eastern = (len(keys) == 2 and _listed(first, surnames) and _listed(last, given)) and bool(
-            _EAST_ASIAN.search("".join(words)) or first not in self._ordinary
+        # surname first: Chinese, Japanese and Korean names in their own scripts
+        eastern = (
+            len(keys) == 2
+            and _listed(first, surnames)
+            and _listed(last, given)
+            and bool(_EAST_ASIAN.search("".join(words)))
         )
         return western or eastern
 

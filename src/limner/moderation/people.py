@@ -8,7 +8,7 @@ like the language rules' terms (`rulesets`); misspellings of Latin names are mat
 Why the fuzzy rule has the shape it has:
 
 - Names written "=Name" in the list are matched exactly only: one letter from them is an
-  ordinary word or phrase ("Cher", "Blackpink" beside "black pink").
+  ordinary word or phrase ("Madonna", "Blackpink" beside "black pink").
 - Only names of two or more words, or single names of at least `MIN_SINGLE_NAME` letters, are
   compared: a short single name ("Obama") one letter off is too often an ordinary word.
 - A window (as many words as some listed name has) is compared with `fuzz.ratio` (normalised
