@@ -83,30 +83,40 @@ class RealPeople:
 
 
 class _OneEdit:
-    """Names one edit from a window, found by their one-deletion forms, then scored.
+    """Names near a window, found by their one-deletion forms or a shared word, then scored.
 
     Every name is indexed under itself and each form with one letter deleted; a window one
     deletion, insertion, substitution or swap of neighbours from a name shares one of those
-    forms with it (the symmetric deletion method). Only those few names are scored with
+    forms with it (the symmetric deletion method); a window sharing a whole word with a name of
+    several words is a candidate too. Only those few names are scored with
     `fuzz.ratio`, so the cost does not grow with the list: a set look-up per letter.
     """
 
     def __init__(self) -> None:
         self._index: dict[str, set[str]] = {}
+        # names of several words by each of their words: "Marg Robbie" is two edits from
+        # "Margot Robbie" but shares a word with it
+        self._by_word: dict[str, set[str]] = {}
 
     def add(self, name: str) -> None:
         for form in _deletions(name):
             self._index.setdefault(form, set()).add(name)
+        if " " in name:
+            for word in name.split():
+                if len(word) >= 3:
+                    self._by_word.setdefault(word, set()).add(name)
 
     def near(self, window: str) -> bool:
         if len(window) < MIN_SINGLE_NAME:
             return False
         index = self._index
+        candidates: set[str] = set()
         for form in _deletions(window):
-            for name in index.get(form, ()):
-                if fuzz.ratio(window, name, score_cutoff=FUZZY_THRESHOLD):
-                    return True
-        return False
+            candidates.update(index.get(form, ()))
+        if " " in window:
+            for word in window.split():
+                candidates.update(self._by_word.get(word, ()))
+        return any(fuzz.ratio(window, name, score_cutoff=FUZZY_THRESHOLD) for name in candidates)
 
 
 def _deletions(word: str) -> set[str]:
