@@ -77,7 +77,7 @@ class RealPeople:
         for size in self._sizes:
             for start in range(len(words) - size + 1):
                 window = " ".join(words[start : start + size])
-                if self._near.near(window) or self._near.near(window.replace(" ", "")):
+                if self._near.near(window):
                     return window
         return None
 
@@ -87,9 +87,10 @@ class _OneEdit:
 
     Every name is indexed under itself and each form with one letter deleted; a window one
     deletion, insertion, substitution or swap of neighbours from a name shares one of those
-    forms with it (the symmetric deletion method); a window sharing a whole word with a name of
-    several words is a candidate too. Only those few names are scored with
-    `fuzz.ratio`, so the cost does not grow with the list: a set look-up per letter.
+    forms with it (the symmetric deletion method). A window of several words is compared with
+    the names sharing one of its words whole: one edit leaves all but one word of a name whole,
+    and a name glued into one word ("taylorswfit") is a one-word window. Only those few names
+    are scored with `fuzz.ratio`, so the cost does not grow with the list.
     """
 
     def __init__(self) -> None:
@@ -109,13 +110,15 @@ class _OneEdit:
     def near(self, window: str) -> bool:
         if len(window) < MIN_SINGLE_NAME:
             return False
-        index = self._index
         candidates: set[str] = set()
-        for form in _deletions(window):
-            candidates.update(index.get(form, ()))
         if " " in window:
+            # a name of several words one edit away keeps at least one of its words whole
             for word in window.split():
                 candidates.update(self._by_word.get(word, ()))
+        else:
+            index = self._index
+            for form in _deletions(window):
+                candidates.update(index.get(form, ()))
         return any(fuzz.ratio(window, name, score_cutoff=FUZZY_THRESHOLD) for name in candidates)
 
 
