@@ -201,7 +201,7 @@ def mentions_minor_age(views: TextViews) -> bool:
 
 # Tags of a tag-list prompt: what commas, brackets and the like separate ("boy, 11, pool").
 # ("24/7" and "1/2" are no tags: a slash does not separate)
-_TAG_SEPARATORS = re.compile(r"[,;:()\[\]{}|\n\t!?\u2026\u3002\u3001\uff0c]+|\.(?=\s|$)")
+_TAG_SEPARATORS = re.compile(r"[,;()\[\]{}|\n\t!?\u2026\u3002\u3001\uff0c]+|\.(?=\s|$)")
 # A tag that is only a number is an age ("woman, 28" is the adult style's own idiom); so is a
 # number opening a tag with a place after it ("16 in the shower"), but not a time of day.
 _TAG_AGE = re.compile(
