@@ -94,6 +94,9 @@ def number_value(raw: str) -> int | None:
 
 def rewrite_numbers(view: str) -> str:
     """`view` with Roman numerals, units-before-tens words and arithmetic rewritten as digits."""
+    if "and a half" in view:
+        # "fourteen and a half years old" is fourteen
+        view = _AND_A_HALF.sub(lambda m: m["n"], view)
     if "decade" in view:
         view = _DECADES.sub(lambda m: _DECADE_YEARS[m.group()], view)
     if " x " in view or "0x" in view:
@@ -118,6 +121,7 @@ _DECADE_YEARS = {
     "one decade": "10 years",
     "two decades": "20 years",
 }
+_AND_A_HALF = re.compile(rf"(?<![a-z0-9])(?P<n>{NUMBER}) and a half(?![a-z0-9])")
 _DECADES = re.compile("|".join(sorted(_DECADE_YEARS, key=len, reverse=True)))
 # "0x1E" (the age view splits it: "0 x 1 e"): hexadecimal, 30
 _HEX = re.compile(r"(?<![a-z0-9])0 ?x ?(?P<h>[0-9a-f](?: ?[0-9a-f]){0,2})(?![a-z0-9])")

@@ -119,10 +119,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "born in 2011", "born 2010", "born on 3 may 2012", "b. 2013", "nacida en 2011",
         # "Jahrgang 2012"
         (rf"\b{_BORN} (?:[a-z0-9]+ ){{0,3}}?(?P<y>(?:19|20)\d\d)\b", "born"),
+        # "born in '11", "a 2012 baby", "2011-born"
+        (r"\bborn (?:in )?(?P<yy>[01]\d)\b(?! ?(?:am|pm|h|hours?|minutes?))", "born"),
+        (r"\b(?P<y>20[01]\d) (?:born|baby|babies|kid|kids)\b", "born"),
         # "class of 2030": still at school until then
         (r"\b(?:class of|graduating in|graduates in|grad) (?P<y>20\d\d)\b", "graduates"),
-        # "15 today", "15F" (age and sex, as in forum posts)
-        (rf"\b(?P<n>{_NUM}) today\b|\b(?P<n2>\d{{1,2}}) f\b", "years"),
+        # "15 today", "15F" (age and sex, as in forum posts), "15ish"
+        (rf"\b(?P<n>{_NUM}) today\b|\b(?P<n2>\d{{1,2}}) (?:f|ish)\b", "years"),
         (rf"\b(?P<n>{_NUM}) (?:months?|mos?) old\b", "months"),
         (rf"\b(?P<n>{_NUM}) (?:weeks?|wks?|days?) old\b", "infant"),
         # "aged fifteen", "age: 16", "at the age of 12"
@@ -230,8 +233,11 @@ def tag_ages(text: str) -> list[int]:
 def _age(match: re.Match[str], kind: str) -> int | None:
     """The youngest age `match` allows, or None when it is no age."""
     if kind == "born":
-        # Born in that year: as young as (this year - that year - 1) until the birthday.
-        return utc_today().year - int(match["y"]) - 1
+        # Born in that year: as young as (this year - that year - 1) until the birthday. A
+        # two-digit year is this century's ("born in '11").
+        groups = match.groupdict()
+        year = int(groups["y"]) if groups.get("y") else 2000 + int(groups["yy"])
+        return utc_today().year - year - 1
     if kind == "graduates":
         # finishing school at about 18 in that year
         return ADULT_AGE - (int(match["y"]) - utc_today().year)

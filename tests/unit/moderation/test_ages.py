@@ -75,6 +75,9 @@ YEAR = utc_today().year
         ("an S2 pupil", 12),
         ("a fifth-year pupil", 15),
         ("8. sinif", 13),
+        ("fourteen and a half years old", 14),
+        (f"a {YEAR - 13} baby", 12),
+        ("15ish", 15),
     ],
 )
 def test_minor_ages_are_found(text: str, age: int) -> None:
@@ -152,6 +155,7 @@ def test_numbers_that_are_not_minor_ages(text: str) -> None:
         ("size 8, red dress", []),
         ("room 12, hotel", []),
         ("4k, 8k, uhd", []),
+        ("portrait, 16:9, 4:3", []),
     ],
 )
 def test_a_tag_that_is_only_a_number_is_an_age(text: str, ages: list[int]) -> None:
