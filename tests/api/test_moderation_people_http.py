@@ -76,6 +76,7 @@ ALLOW = [
     ("realistic", {"prompt": "her daughter flying a kite"}),
     ("anime", {"prompt": "a boy trying to see through the fog"}),
     ("realistic", {"prompt": "Anna Kowalski giving a lecture"}),
+    ("nude", {"prompt": "an adult woman, 30, not a child, reading on a balcony"}),
 ]
 
 

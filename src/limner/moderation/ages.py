@@ -30,10 +30,12 @@ from limner.clock import utc_today
 from limner.moderation.agenumbers import NUMBER, number_value, rewrite_numbers
 from limner.moderation.normalize import TextViews, analyze
 
-__all__ = ["ADULT_AGE", "mentions_minor_age", "minor_ages", "tag_ages"]
+__all__ = ["ADULT_AGE", "mentions_minor_age", "minor_ages", "states_adult_age", "tag_ages"]
 
 #: the first age that is not a minor
 ADULT_AGE = 18
+#: the oldest age `appearance.age` accepts: a larger number is no person's stated age here
+MAX_ADULT_AGE = 70
 
 _ORDINALS = [
     "zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
@@ -93,6 +95,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"(?! (?:\d|minutes?|hours?|days?|weeks?|months?|others|them|us|people|friends)\b)"
             rf"|\b(?:seen|lived|lived through|of) (?P<n2>{_NUM}) {_SEASONS}\b"
             rf"|\b(?P<n3>{_NUM}) {_SEASONS} old\b",
+            "years",
+        ),
+        # "woman 29", "girl 14": a person and a number, the tag-list idiom
+        (
+            r"\b(?:woman|man|lady|guy|girl|boy|female|male|wife|husband|gal|dude) "
+            rf"(?P<n>{_NUM})\b(?! ?\d)(?! (?:and|or|to|x|of|in a|on|more)\b)" + _MEASURE,
             "years",
         ),
         # "sixteen going on seventeen"
@@ -187,13 +195,31 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def minor_ages(text: str) -> list[int]:
     """Every age under 18 stated in one normalised view (a school grade counts as its age)."""
+    return [age for age, _ in _stated(text) if 0 <= age < ADULT_AGE]
+
+
+def states_adult_age(views: TextViews, original: str) -> bool:
+    """Whether the text states an adult's age outright ("woman, 29", "aged 45", "41 years old").
+
+    Only plain statements count, never a bound ("under 30") or a school year.
+    """
+    if any(
+        ADULT_AGE <= age <= MAX_ADULT_AGE and kind == "years"
+        for view in (views.ages, *views.words)
+        for age, kind in _stated(view)
+    ):
+        return True
+    return any(ADULT_AGE <= age <= MAX_ADULT_AGE for age in _tag_values(original))
+
+
+def _stated(text: str) -> list[tuple[int, str]]:
     text = rewrite_numbers(text)
-    found: list[int] = []
+    found: list[tuple[int, str]] = []
     for pattern, kind in _PATTERNS:
         for match in pattern.finditer(text):
             age = _age(match, kind)
-            if age is not None and 0 <= age < ADULT_AGE:
-                found.append(age)
+            if age is not None:
+                found.append((age, kind))
     return found
 
 
@@ -216,6 +242,10 @@ _TAG_AGE = re.compile(
 
 def tag_ages(text: str) -> list[int]:
     """Ages under 18 written as a tag of their own in the original `text` ("girl, 15, lake")."""
+    return [value for value in _tag_values(text) if value < ADULT_AGE]
+
+
+def _tag_values(text: str) -> list[int]:
     found = []
     for tag in _TAG_SEPARATORS.split(text):
         if not tag.strip() or not any(ch.isdigit() or ch.isalpha() for ch in tag):
@@ -225,7 +255,7 @@ def tag_ages(text: str) -> list[int]:
         if match is None:
             continue
         value = number_value(match["n"] or match["n2"])
-        if value is not None and value < ADULT_AGE:
+        if value is not None:
             found.append(value)
     return found
 

@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from limner.domain.styles import is_adult_style
-from limner.moderation.ages import mentions_minor_age, minor_ages, tag_ages
+from limner.moderation.ages import mentions_minor_age, minor_ages, states_adult_age, tag_ages
 from limner.moderation.base import ModerationRequest, TextField, Verdict
 from limner.moderation.indicators import load_indicators
 from limner.moderation.languages import SUPPORTED, Identification, identify, supported_list
@@ -59,6 +59,7 @@ from limner.moderation.lexicon import (
     SEXUAL_TERMS,
     TermSet,
     mask_allowed,
+    mask_negated,
     shipped_real_people,
 )
 from limner.moderation.names import full_names
@@ -194,6 +195,9 @@ class RuleModerator:
 
     def _minor(self, field: AnalyzedField, original: str) -> tuple[str, str, str] | None:
         views = mask_allowed(field.text.ascii)
+        if states_adult_age(views, original):
+            # "woman, 29, not a child": a denial counts only beside an adult's stated age
+            views = mask_negated(views)
         if views is not field.text.ascii:
             field = replace(field, text=replace(field.text, ascii=views))
         if mentions_minor_age(views):

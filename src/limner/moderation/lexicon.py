@@ -46,10 +46,12 @@ __all__ = [
     "ALLOWED_PHRASES",
     "MINOR_PATTERNS",
     "MINOR_TERMS",
+    "NEGATED_MINOR",
     "SEXUAL_PATTERNS",
     "SEXUAL_TERMS",
     "TermSet",
     "mask_allowed",
+    "mask_negated",
     "read_term_file",
     "shipped_real_people",
 ]
@@ -259,6 +261,28 @@ _ALLOWED = re.compile(
     + "|".join(sorted((re.escape(normalize(p)) for p in ALLOWED_PHRASES), key=len, reverse=True))
     + r")(?![a-z0-9])"
 )
+
+
+#: a minor word denied ("not a child", "no minors", "nobody's little girl anymore"); masked only
+#: where the same text states an adult's age (`engine`), so a denial alone unlocks nothing
+NEGATED_MINOR = re.compile(
+    r"(?<![a-z0-9])(?:no|not|not a|not an|not some|nobody s|nobodys|no longer a|never a|"
+    r"definitely not a|certainly not a|isn t a|isnt a|is not a|no more a|not even a) "
+    r"(?:little |young |underage )?(?:minors?|child|children|kids?|teens?|teenagers?|"
+    r"schoolgirls?|schoolboys?|little girl|little boy|girls? under 18|underage|youngsters?)"
+    r"(?: anymore| any more| around| allowed| present| involved| in sight)?(?![a-z0-9])"
+)
+
+
+def mask_negated(views: TextViews) -> TextViews:
+    """`views` with denied minor words (`NEGATED_MINOR`) masked in the word views."""
+    if not any(NEGATED_MINOR.search(view) for view in views.words):
+        return views
+    return TextViews(
+        words=tuple(NEGATED_MINOR.sub("#", view) for view in views.words),
+        glued=views.glued,
+        ages=views.ages,
+    )
 
 
 def mask_allowed(views: TextViews) -> TextViews:

@@ -96,3 +96,29 @@ def test_ordinary_scenes_outside_the_adult_style_are_allowed(
 )
 def test_allowed_phrases_are_no_minor_words(moderator: RuleModerator, prompt: str) -> None:
     assert _check(moderator, Style.nude, prompt).allowed
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "an adult woman, 30, not a child, reading on a balcony",
+        "no minors, all adults, rooftop party, woman 29",
+        "grown-up, 41, nobody's little girl anymore, balcony",
+    ],
+)
+def test_a_denied_minor_word_beside_an_adult_age_is_allowed(
+    moderator: RuleModerator, prompt: str
+) -> None:
+    assert _check(moderator, Style.nude, prompt).allowed
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "not a child, reading on a balcony",  # a denial without an adult's age
+        "woman, 30, not a child, her 14yo friend",  # a minor's age still counts
+        "woman, 30, not a child, a little girl beside her",  # so does another minor word
+    ],
+)
+def test_a_denial_alone_unlocks_nothing(moderator: RuleModerator, prompt: str) -> None:
+    assert not _check(moderator, Style.nude, prompt).allowed
