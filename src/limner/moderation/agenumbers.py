@@ -61,6 +61,7 @@ _ARITHMETIC = re.compile(
     # "16 plus 3 months" is an age of 16, not 19
     r"(?! (?:months?|mos?|weeks?|wks?|days?)\b)"
     rf"|half (?:of )?(?P<a3>{_N})"
+    rf"|(?:a|one) (?P<part>third|quarter|fourth|fifth) of (?P<a5>{_N})"
     rf"|(?P<a4>{NUMBER}) dozen"
     rf"|(?P<dozen>a dozen|one dozen)"
     r")(?![a-z0-9])"
@@ -73,6 +74,7 @@ _OPS = {
     "minus": lambda a, b: a - b,
     "divided by": lambda a, b: a // b if b else None,
 }
+_PARTS = {"third": 3, "quarter": 4, "fourth": 4, "fifth": 5}
 _FACTORS = {"twice": 2, "double": 2, "thrice": 3, "triple": 3}
 
 
@@ -127,7 +129,8 @@ _DECADES = re.compile("|".join(sorted(_DECADE_YEARS, key=len, reverse=True)))
 _HEX = re.compile(r"(?<![a-z0-9])0 ?x ?(?P<h>[0-9a-f](?: ?[0-9a-f]){0,2})(?![a-z0-9])")
 _ROMAN_HINT = re.compile(r"(?<![a-z0-9])[ivxlc]{2,}(?![a-z0-9])")
 _ARITHMETIC_HINT = re.compile(
-    r"\b(?:twice|double|thrice|triple|times|x|multiplied|plus|minus|divided|half|dozen)\b"
+    r"\b(?:twice|double|thrice|triple|times|x|multiplied|plus|minus|divided|half|dozen|third"
+    r"|quarter|fourth|fifth)\b"
 )
 
 
@@ -147,6 +150,9 @@ def _arithmetic(match: re.Match[str]) -> str:
         return str(_FACTORS[match["twice"]] * value) if value is not None else text
     if match["dozen"]:
         return "12"
+    if match["a5"]:
+        value = number_value(match["a5"])
+        return str(value // _PARTS[match["part"]]) if value is not None else text
     if match["a4"]:
         value = number_value(match["a4"])
         return str(12 * value) if value is not None else text

@@ -120,7 +120,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             rf"\b(?P<d>{_NUM}|a|an|one|a few|few|some|several|a couple of|a couple) "
             r"(?:years?|yrs?|months?|weeks?|days?) (?:before|until|till|til|to|short of|shy of|"
-            r"away from|from|under) (?:being |turning |her |his |their |my |your |the )?"
+            r"away from|from|under|younger than|below) (?:being |turning |her |his |their |my |"
+            r"your |the legal age of |the age of |legal age |the )?"
             rf"(?:(?P<o>{_ORD}) birthday|(?P<n>{_NUM})\b(?! ?\d)" + _MEASURE + ")",
             "before",
         ),

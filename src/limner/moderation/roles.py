@@ -98,6 +98,10 @@ _PATTERNS = tuple(
         # "the British prime minister", "the current US president", "the japanese princess"
         rf"\bthe (?:current |former |late |reigning |sitting |new |young )?{_NATIONALITY} "
         rf"{_TITLE}\b",
+        # "the current queen consort", "the reigning king", "the late pope"
+        r"\bthe (?:current|reigning|sitting|late|former|present) (?:queen|king|queen consort|"
+        r"king consort|pope|emperor|empress|first lady|president|prime minister|chancellor|"
+        r"crown prince|crown princess|prince of wales|princess of wales|monarch)\b",
         # "the pope", "the dalai lama", "the first lady", "the king of pop"
         r"\b(?:the pope|the dalai lama|the first lady|the king of pop|the queen of pop|"
         r"the queen of soul|the king of rock and roll|the prince of wales|the princess of wales|"
@@ -107,10 +111,12 @@ _PATTERNS = tuple(
         rf"\bthe (?:current |former |late |new )?{_BAND_ROLE} (?:of|from|in) "
         rf"(?!{_GENERIC}\b)[a-z0-9]+",
         # "the actress who played Hermione", "the singer who sang ...", "the model who dated"
-        r"\bthe (?:actress|actor|singer|rapper|model|star|influencer|youtuber|streamer|"
-        r"tiktoker|comedian|athlete|presenter|host|celebrity|popstar|pop star|idol|footballer|"
+        rf"\bthe (?:{_NATIONALITY} )?(?:actress|actor|singer|rapper|model|star|influencer|"
+        r"youtuber|streamer|tiktoker|comedian|athlete|presenter|host|celebrity|popstar|pop star|"
+        r"idol|footballer|"
         r"tennis player|gymnast|swimmer) (?:who|that) (?:played|plays|portrayed|portrays|"
         r"starred|stars|sang|sings|hosts|hosted|won|wrote|founded|dated|dates|married|voiced|"
+        r"performed|performs|headlined|headlines|released|topped|broke|"
         r"voices|was in|is in|appeared in|appears in)\b",
         # "the richest man in the world", "the most famous woman in America"
         r"\bthe (?:richest|most famous|most powerful|most followed|best paid|highest paid) "

@@ -78,6 +78,8 @@ YEAR = utc_today().year
         ("fourteen and a half years old", 14),
         (f"a {YEAR - 13} baby", 12),
         ("15ish", 15),
+        ("a third of forty-five years old", 15),
+        ("three years younger than the legal age of 18", 15),
     ],
 )
 def test_minor_ages_are_found(text: str, age: int) -> None:

@@ -108,6 +108,8 @@ def test_exact_only_names_are_not_misspelled(text: str) -> None:
         ("the youngest Kardashian sister", "real_person_adult"),
         ("the star of Barbie at a party", "real_person_adult"),
         ("the richest man in the world on a yacht", "real_person_adult"),
+        ("the current queen consort in a castle", "real_person_adult"),
+        ("the singer who performed at the halftime show", "real_person_adult"),
         ("Anna Kowalski on a beach", "real_person_adult"),
     ],
 )
