@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from limner.moderation.agenumbers import rewrite_numbers
 from limner.moderation.cjk import cjk_minor_age
 from limner.moderation.normalize import Analyzed, normalize
 from limner.moderation.scripts import (
@@ -39,6 +40,8 @@ _TENS_WORDS: set[str] = set()
 _JOINERS = frozenset(
     {"e", "y", "et", "und", "en", "i", "and", "va", "ve", "dan", "\u0438", "\u0456", "\u0648"}
 )
+# joiners written onto the next word (Arabic "و")
+_ATTACHED_JOINERS = ("\u0648",)
 _B = NOT_AFTER_WORD
 _E = NOT_BEFORE_WORD
 
@@ -50,7 +53,10 @@ class AgeWords:
         self._code = code
         numbers = _number_words(code, ages)
         self._values = numbers
-        _TENS_WORDS.update(w for w, v in numbers.items() if v >= 20 and v % 10 == 0)
+        tens = {w for w, v in numbers.items() if v >= 20 and v % 10 == 0}
+        # Arabic tens have an oblique form ("ثلاثين" beside "ثلاثون") that num2words does not write
+        tens |= {w[:-2] + "\u064a\u0646" for w in tens if w.endswith("\u0648\u0646")}
+        _TENS_WORDS.update(tens)
         number = "|".join(re.escape(word) for word in sorted(numbers, key=len, reverse=True))
         num = rf"(?P<n>\d{{1,3}}|{number})" if number else r"(?P<n>\d{1,3})"
         patterns = []
@@ -77,14 +83,23 @@ class AgeWords:
             return cjk_minor_age(text.native.cjk)
         if not self._patterns:
             return None
-        views = (text.native.words, text.ascii.ages, *text.ascii.words)
+        # Roman numerals, hexadecimal and arithmetic read as digits ("edad XV", "age 0x1E")
+        views = (
+            text.native.words,
+            *dict.fromkeys(rewrite_numbers(view) for view in (text.ascii.ages, *text.ascii.words)),
+        )
         if self._trigger is not None and not any(self._trigger.search(v) for v in views):
             return None
         for pattern in self._patterns:
             for view in views:
                 for match in pattern.finditer(view):
                     value = self._value(match)
-                    if value is not None and value < ADULT_AGE and not _after_tens(view, match):
+                    if (
+                        value is not None
+                        and value < ADULT_AGE
+                        and not _after_tens(view, match)
+                        and not _before_tens(view, match)
+                    ):
                         return match.group()
         return None
 
@@ -103,6 +118,23 @@ def _after_tens(view: str, match: re.Match[str]) -> bool:
     if before and before[-1] in _JOINERS:
         before = before[:-1]
     return bool(before) and before[-1] in _TENS_WORDS
+
+
+def _before_tens(view: str, match: re.Match[str]) -> bool:
+    """A unit before a joiner and a tens word is an adult age written units first.
+
+    Arabic puts units before tens ("خمسة وثلاثون", 35), and so does the English of translations
+    ("five and thirty"): the unit alone must not read as the age.
+    """
+    if match.groupdict().get("n") is None:
+        return False
+    after = view[match.end("n") :].split()[:2]
+    if not after:
+        return False
+    if after[0] in _JOINERS:
+        return len(after) > 1 and after[1] in _TENS_WORDS
+    # a joiner written onto the tens word ("وثلاثون")
+    return any(after[0] == joiner + tens for joiner in _ATTACHED_JOINERS for tens in _TENS_WORDS)
 
 
 def _number_words(code: str, ages: dict[str, Any]) -> dict[str, int]:

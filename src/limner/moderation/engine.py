@@ -13,10 +13,16 @@ rule                  refused when
 minor_age             an age under 18 is stated (digits or words, in any language with
                       rules) in any field or in all fields read together, and the style
                       is the adult one or any field carries sexual/nudity wording;
-minor_term            a minor-coded word or phrase in the same conditions
+minor_term            a minor-coded word or phrase in the same conditions, including the
+                      indirect indicators of `indicators` (age-coded objects and settings,
+                      body development, relationship terms, fictional minor characters);
+                      nudity euphemisms ("birthday suit") count as nudity wording
 real_person_sexual    a real person is named and some field carries sexual/nudity wording
 real_person_adult     a real person is named in the adult style (which only makes sexual
-                      imagery), even without sexual wording
+                      imagery), even without sexual wording. A real person is named by a
+                      listed name or alias (`people`), a title or role ("the president of
+                      France", "the lead singer of ...", `roles`), or a full name that is on
+                      no list, unless the text shows it is invented (`names`)
 minor_semantic        the semantic model (`semantic`) reads a minor in a field's meaning
                       ("hasn't hit puberty", "in the grade before high school"), in the
                       same conditions as the minor rules
@@ -58,9 +64,10 @@ from pathlib import Path
 from typing import Literal
 
 from limner.domain.styles import is_adult_style
-from limner.moderation.ages import mentions_minor_age, minor_ages
+from limner.moderation.ages import mentions_minor_age, minor_ages, states_adult_age, tag_ages
 from limner.moderation.base import ModerationRequest, TextField, Verdict
 from limner.moderation.canonical import canonical_forms
+from limner.moderation.indicators import load_indicators
 from limner.moderation.languages import (
     COVERED,
     RULE_LANGUAGES,
@@ -72,12 +79,17 @@ from limner.moderation.languages import preload as preload_language_model
 from limner.moderation.lexicon import (
     MINOR_PATTERNS,
     MINOR_TERMS,
+    SEXUAL_PATTERNS,
     SEXUAL_TERMS,
     TermSet,
+    mask_allowed,
+    mask_negated,
     shipped_real_people,
 )
+from limner.moderation.names import full_names
 from limner.moderation.normalize import TextViews, analyze
 from limner.moderation.people import RealPeople
+from limner.moderation.roles import find_role
 from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules, mask_near_misses
 from limner.moderation.scripts import native_views
 from limner.moderation.semantic import SemanticModel
@@ -185,12 +197,14 @@ class RuleModerator:
         self._semantic = load_semantic_model() if semantic == "shipped" else semantic
         names = shipped_real_people() if real_people is None else tuple(real_people)
         self._minor_terms = TermSet(MINOR_TERMS, patterns=MINOR_PATTERNS)
-        self._sexual_terms = TermSet(SEXUAL_TERMS)
+        self._sexual_terms = TermSet(SEXUAL_TERMS, patterns=SEXUAL_PATTERNS)
         self._languages: tuple[LanguageRules, ...] = load_rules(
             RULE_LANGUAGES, extra_dir=extra_dir, merged=COVERED
         )
         self._real_people = RealPeople((*names, *extra_real_people))
         self._operator_terms = TermSet(extra_blocked_terms)
+        self._indicators = load_indicators()
+        self._full_names = full_names()
 
     def check(self, request: ModerationRequest) -> Verdict:
         """Return the first refusal found, or `Verdict.allow()`."""
@@ -214,13 +228,16 @@ class RuleModerator:
         )
 
         if adult or sexual:
-            for field in (*fields, *_together(request)):
-                minor = self._minor(field)
+            together = _together(request)
+            originals = [field.text for field in request.fields]
+            originals += [" ".join(originals)] * len(together)
+            for field, original in zip((*fields, *together), originals, strict=True):
+                minor = self._minor(field, original)
                 if minor is not None:
                     rule, match, language = minor
                     return Review(Verdict.block(field.path, rule), languages, match, language)
-            for field in fields:
-                name = self._real_people.find(field.text)
+            for field, source in zip(fields, request.fields, strict=True):
+                name = self._person(field, source.text)
                 if name is not None:
                     rule = "real_person_sexual" if sexual else "real_person_adult"
                     return Review(Verdict.block(field.path, rule), languages, name)
@@ -246,11 +263,19 @@ class RuleModerator:
                 return Review(Verdict.block(field.path, "operator_term"), languages, term)
         return Review(Verdict.allow(sexual=sexual is not None), languages)
 
-    def _minor(self, field: AnalyzedField) -> tuple[str, str, str] | None:
-        views = field.text.ascii
+    def _minor(self, field: AnalyzedField, original: str) -> tuple[str, str, str] | None:
+        views = mask_allowed(field.text.ascii)
+        if states_adult_age(views, original):
+            # "woman, 29, not a child": a denial counts only beside an adult's stated age
+            views = mask_negated(views)
+        if views is not field.text.ascii:
+            field = replace(field, text=replace(field.text, ascii=views))
         if mentions_minor_age(views):
             ages = [age for view in (views.ages, *views.words) for age in minor_ages(view)]
             return "minor_age", f"an age of {ages[0]}" if ages else "an age", "en"
+        tagged = tag_ages(original)
+        if tagged:
+            return "minor_age", f"an age of {tagged[0]}", "any"
         term = self._minor_terms.find(views)
         if term is not None:
             return "minor_term", term, "en"
@@ -258,6 +283,9 @@ class RuleModerator:
             found = rules.find_minor(field.text, identified=_likely(field, rules.code))
             if found is not None:
                 return found[0], found[1], rules.code
+        indirect = self._indicators.find_minor(field.text)
+        if indirect is not None:
+            return indirect[0], indirect[1], "any"
         return None
 
     def _meaning(
@@ -285,6 +313,14 @@ class RuleModerator:
                 return path, "person_semantic", f"a real person by role ({found.person:.2f})"
         return None
 
+    def _person(self, field: AnalyzedField, original: str) -> str | None:
+        """A real person: a listed name, a title or role, or a full name (`names`)."""
+        return (
+            self._real_people.find(field.text)
+            or find_role(original, field.text.ascii)
+            or self._full_names.find(original)
+        )
+
     def _sexual(self, field: AnalyzedField) -> str | None:
         term = self._sexual_terms.find(field.text.ascii)
         if term is not None:
@@ -293,7 +329,7 @@ class RuleModerator:
             term = rules.find_sexual(field.text, identified=_likely(field, rules.code))
             if term is not None:
                 return term
-        return None
+        return self._indicators.find_sexual(field.text)
 
 
 def _together(request: ModerationRequest) -> tuple[AnalyzedField, ...]:
