@@ -166,12 +166,22 @@ def load_rules(codes: Iterable[str], *, extra_dir: Path | None = None) -> tuple[
 
 
 def _load(code: str, extra_dir: Path | None) -> LanguageRules:
-    data = _shipped(code)
     extra_minor: tuple[str, ...] = ()
     extra_sexual: tuple[str, ...] = ()
     if extra_dir is not None:
         extra_minor = _operator_terms(extra_dir / code / "minor.txt")
         extra_sexual = _operator_terms(extra_dir / code / "sexual.txt")
+    return _compile(code, extra_minor, extra_sexual)
+
+
+# Compiling a language's patterns is most of a moderator's start; the result depends only on
+# these arguments and is never changed, so every moderator in a process (each app a test builds,
+# each `limner moderation check`) shares it. The files are still read each time.
+@functools.lru_cache(maxsize=256)
+def _compile(
+    code: str, extra_minor: tuple[str, ...], extra_sexual: tuple[str, ...]
+) -> LanguageRules:
+    data = _shipped(code)
     allow = data.get("allow", [])
     return LanguageRules(
         code=code,
