@@ -16,6 +16,8 @@ from limner.config import Settings
 from tests.support.services import postgres_url, redis_prefix  # noqa: F401 (fixtures)
 from tests.support.template_db import build_template, seed_database
 
+pytest_plugins = ["tests.support.no_sleep"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _subprocesses_run_this_source() -> Iterator[None]:
