@@ -23,6 +23,9 @@ from tests.integration.test_cli_and_crash import (
 )
 from tests.support.live_server import free_port, wait_until_ready
 
+# a real kill -9 and restart: slow, and one worker runs them in turn (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crash")]
+
 
 def wait_status(base: str, headers: dict, generation_id: str, wanted: set[str]) -> dict:
     deadline = time.monotonic() + 60

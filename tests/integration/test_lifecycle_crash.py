@@ -28,6 +28,9 @@ from tests.integration.test_webhooks import verify_from_spec
 from tests.support.live_server import free_port, wait_until_ready
 from tests.support.receiver import Receiver, receiver
 
+# a real kill -9 and restart: slow, and one worker runs them in turn (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crash")]
+
 
 def wait_received(hook: Receiver, count: int) -> None:
     deadline = time.monotonic() + 60
