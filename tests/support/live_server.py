@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import socket
@@ -26,15 +27,30 @@ _CLAIMS = Path(tempfile.gettempdir()) / (
 )
 
 
+_claimed: list[Path] = []
+
+
+def _release_claims() -> None:
+    # at this process's exit: its servers are gone, and the last one out removes the folder
+    for claim in _claimed:
+        claim.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        _CLAIMS.rmdir()
+
+
 def free_port() -> int:
     """A loopback port nothing listens on, not handed to any other test of this run."""
     _CLAIMS.mkdir(exist_ok=True)
+    if not _claimed:
+        atexit.register(_release_claims)
     while True:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = int(sock.getsockname()[1])
+        claim = _CLAIMS / str(port)
         with contextlib.suppress(FileExistsError):
-            os.close(os.open(_CLAIMS / str(port), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            _claimed.append(claim)
             return port
 
 
