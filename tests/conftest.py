@@ -14,6 +14,9 @@ from limner import keys, ledger
 from limner.api import create_app
 from limner.config import Settings
 from tests.support.services import postgres_url, redis_prefix  # noqa: F401 (fixtures)
+from tests.support.template_db import build_template, seed_database
+
+pytest_plugins = ["tests.support.no_sleep"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -45,8 +48,16 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LIMNER_BACKEND", "placeholder")
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database migrated once for the whole test process (each test gets a copy)."""
+    return build_template(tmp_path_factory.mktemp("template-db") / "limner.db")
+
+
 @pytest.fixture
-def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
+def settings_factory(tmp_path: Path, migrated_database: Path) -> Callable[..., Settings]:
+    """Settings on this test's data dir, whose database starts as a copy of the migrated one."""
+
     def make(**overrides: object) -> Settings:
         values: dict[str, object] = {
             "data_dir": tmp_path / "data",
@@ -56,7 +67,9 @@ def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
             "provenance_workers": 0,
         }
         values.update(overrides)
-        return Settings(**values)  # type: ignore[arg-type]
+        made = Settings(**values)  # type: ignore[arg-type]
+        seed_database(made, migrated_database)
+        return made
 
     return make
 

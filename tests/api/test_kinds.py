@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +14,7 @@ from PIL import Image
 from limner.generation.kinds import KINDS
 from limner.generation.kinds.i2i import ImageToImageRequest
 from tests.conftest import Key, KeyFactory
+from tests.support.events import wait_finished
 
 PROMPT = "a lighthouse at dusk"
 
@@ -79,14 +79,7 @@ def test_an_async_i2i_job_runs_from_the_queue(client: TestClient, funded: Key) -
     queued = client.post("/api/v1/generate", json=i2i(**{"async": True}), headers=funded.headers)
     assert queued.status_code == 202, queued.text
     assert queued.json()["type"] == "i2i"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        body = client.get(
-            f"/api/v1/generations/{queued.json()['id']}", headers=funded.headers
-        ).json()
-        if body["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.05)
+    body = wait_finished(client, queued.json()["id"], funded.headers)
     assert body["status"] == "completed" and body["type"] == "i2i", body
     assert body["credits_used"] == 1
 

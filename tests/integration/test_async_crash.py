@@ -4,7 +4,6 @@ once its retry is spent), queued jobs still run, and the ledger is exact."""
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import httpx
@@ -21,17 +20,16 @@ from tests.integration.test_cli_and_crash import (
     env,  # noqa: F401 - the fixture
     start_server,
 )
+from tests.support.events import follow_live
 from tests.support.live_server import free_port, wait_until_ready
+
+# a real kill -9 and restart: slow, and one worker runs them in turn (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crash")]
 
 
 def wait_status(base: str, headers: dict, generation_id: str, wanted: set[str]) -> dict:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        body = httpx.get(f"{base}/api/v1/generations/{generation_id}", headers=headers).json()
-        if body["status"] in wanted:
-            return body
-        time.sleep(0.1)
-    raise AssertionError(f"{generation_id} never reached {wanted}: {body}")
+    """Until the generation's event stream says one of `wanted` (no clock)."""
+    return follow_live(base, generation_id, headers, wanted)
 
 
 @pytest.mark.parametrize(("max_attempts", "outcome"), [(2, "completed"), (1, "failed")])

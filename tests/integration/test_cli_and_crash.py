@@ -106,6 +106,8 @@ def test_cli_generate_against_a_live_server(env: dict[str, str], tmp_path: Path)
         server.wait(timeout=20)
 
 
+@pytest.mark.slow  # a real kill -9 and restart
+@pytest.mark.xdist_group("crash")
 def test_sigkill_during_generation_never_charges(env: dict[str, str]) -> None:
     key = create_key(env)
     headers = {"Authorization": f"Bearer {key}"}

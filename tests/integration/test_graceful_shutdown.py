@@ -26,6 +26,9 @@ from limner.db.tables import Generation, Reservation
 from tests.support.live_server import free_port, wait_until_ready
 from tests.support.remote_gate import ENV, GateServer
 
+# real signals to a server under load: one worker runs them in turn (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("crash")
+
 ROOT = Path(__file__).resolve().parents[2]
 #: long enough for the released request to finish on a loaded machine; the cut-off request
 #: waits all of it, since the test never releases it

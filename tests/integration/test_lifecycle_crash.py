@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
 import httpx
@@ -28,15 +27,12 @@ from tests.integration.test_webhooks import verify_from_spec
 from tests.support.live_server import free_port, wait_until_ready
 from tests.support.receiver import Receiver, receiver
 
+# a real kill -9 and restart: slow, and one worker runs them in turn (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crash")]
+
 
 def wait_received(hook: Receiver, count: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with hook.lock:
-            if len(hook.received) >= count:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"the receiver got {len(hook.received)} message(s), not {count}")
+    hook.wait_for(count)
 
 
 @pytest.mark.parametrize("max_attempts", [1, 2])

@@ -19,6 +19,9 @@ from limner.db.tables import Generation
 from tests.support.cli import cli_env, create_key, run_cli, start_server
 from tests.support.live_server import free_port, wait_until_ready
 
+# a real kill -9 and restart: slow, and one worker runs them in turn (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crash")]
+
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:

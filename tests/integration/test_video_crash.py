@@ -24,6 +24,9 @@ from limner.db.tables import LedgerEntry, Reservation
 from tests.support.live_server import free_port, wait_until_ready
 from tests.support.remote_gate import ENV, GateServer
 
+# a real kill -9 and restart: slow, and one worker runs them in turn (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crash")]
+
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT = "a lighthouse at dusk, waves rolling"
 

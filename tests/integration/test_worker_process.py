@@ -6,11 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
+from tests.support.events import follow_live
 from tests.support.live_server import free_port, wait_until_ready
 
 LIMNER = [sys.executable, "-m", "limner.cli"]
@@ -63,12 +63,9 @@ def test_a_separate_worker_process_runs_queued_jobs(tmp_path: Path) -> None:
         worker = subprocess.Popen(
             [*LIMNER, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 60
-        while status["status"] in ("queued", "running"):
-            assert time.monotonic() < deadline, status
-            time.sleep(0.2)
-            status = httpx.get(f"{base}/api/v1/generations/{job['id']}", headers=headers).json()
+        status = follow_live(base, job["id"], headers, {"completed", "failed", "canceled"})
         assert status["status"] == "completed", status
+        assert status["credits_used"] == 1, status
         assert httpx.get(status["image_url"]).status_code == 200
         account = httpx.get(f"{base}/api/v1/account", headers=headers).json()
         assert account["credits_available"] == 4

@@ -28,6 +28,21 @@ class Receiver:
     #: set at each request received: wait on it instead of polling `received`
     arrived: threading.Event = field(default_factory=threading.Event)
 
+    def __post_init__(self) -> None:
+        self._changed = threading.Condition(self.lock)
+
+    def record(self, request: Received) -> None:
+        with self._changed:
+            self.received.append(request)
+            self._changed.notify_all()
+        self.arrived.set()
+
+    def wait_for(self, count: int) -> list[Received]:
+        """Until `count` requests have arrived (no clock: pytest-timeout is the net); them."""
+        with self._changed:
+            self._changed.wait_for(lambda: len(self.received) >= count)
+            return list(self.received[:count])
+
     def next_status(self) -> int:
         with self.lock:
             return self.script.pop(0) if self.script else self.then
@@ -41,11 +56,7 @@ def receiver(script: list[int] | None = None, then: int = 200) -> Iterator[Recei
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
-            with state.lock:
-                state.received.append(
-                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                )
-            state.arrived.set()
+            state.record(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             status = state.next_status()
             self.send_response(status)
             for name, value in state.extra_headers.items():

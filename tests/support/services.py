@@ -23,6 +23,13 @@ def unavailable(service: str, reason: str) -> None:
     pytest.skip(message)
 
 
+def worker() -> str:
+    """This pytest-xdist worker ("gw0", ...; "main" without xdist): named in every database and
+    key prefix a test makes, beside a random part, so workers never meet and leftovers say whose
+    they are."""
+    return os.getenv("PYTEST_XDIST_WORKER", "main")
+
+
 def postgres_admin_url() -> str:
     return os.getenv("LIMNER_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
@@ -42,7 +49,7 @@ def postgres_url() -> Iterator[str]:
     except ImportError:
         unavailable("PostgreSQL", "psycopg is not installed (pip install 'limner[postgres]')")
     admin_url = make_url(postgres_admin_url())
-    name = f"limner_test_{secrets.token_hex(6)}"
+    name = f"limner_test_{worker()}_{secrets.token_hex(6)}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     try:
         with admin.connect() as connection:
@@ -72,7 +79,7 @@ def redis_prefix() -> Iterator[tuple[str, str]]:
     except Exception as exc:
         client.close()
         unavailable("Redis", f"cannot reach {url}: {exc}")
-    prefix = f"limner-test-{secrets.token_hex(6)}"
+    prefix = f"limner-test-{worker()}-{secrets.token_hex(6)}"
     try:
         yield url, prefix
     finally:

@@ -12,7 +12,12 @@ nothing is fetched from the Hub. Building and saving both pipelines takes about 
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
@@ -21,6 +26,7 @@ __all__ = [
     "build_tiny_sd",
     "build_tiny_sdxl",
     "build_tiny_tokenizer",
+    "built_once",
     "write_models_toml",
 ]
 
@@ -30,6 +36,34 @@ TINY_IMAGE_SIZE = 64
 TINY_STEPS = 2
 
 _BOS, _EOS = "<|startoftext|>", "<|endoftext|>"
+
+BuildFn = Callable[..., Path]
+
+
+@functools.cache
+def _cache_dir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="limner-tiny-pipelines-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def built_once(build: BuildFn) -> BuildFn:
+    """Build each (builder, seed) once per test process and copy it to every `path` asked for:
+    the same seed gives the same weights, and a copy costs milliseconds where a build costs
+    seconds. Each caller still gets a folder of its own to change."""
+
+    @functools.wraps(build)
+    def copy_of_build(path: Path, *, seed: int = 0) -> Path:
+        built = _cache_dir() / f"{build.__name__}-{seed}"
+        if not built.exists():
+            partial = built.with_name(built.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            build(partial, seed=seed)
+            partial.rename(built)
+        shutil.copytree(built, path, dirs_exist_ok=True)
+        return path
+
+    return copy_of_build
 
 
 def _bytes_to_unicode() -> list[str]:
@@ -122,6 +156,7 @@ def _scheduler() -> object:
     )
 
 
+@built_once
 def build_tiny_sd(path: Path, *, seed: int = 0) -> Path:
     """Save a tiny `StableDiffusionPipeline` (random weights) to `path`; return `path`."""
     import torch
@@ -158,6 +193,7 @@ def build_tiny_sd(path: Path, *, seed: int = 0) -> Path:
     return path
 
 
+@built_once
 def build_tiny_sdxl(path: Path, *, seed: int = 0) -> Path:
     """Save a tiny `StableDiffusionXLPipeline` (two text encoders, random weights) to `path`."""
     import torch
@@ -201,6 +237,7 @@ def build_tiny_sdxl(path: Path, *, seed: int = 0) -> Path:
     return path
 
 
+@built_once
 def build_tiny_taesd(path: Path, *, seed: int = 0) -> Path:
     """Save a tiny random-weight `AutoencoderTiny` (the TAESD family's class) to `path`."""
     import torch

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.support.tiny_pipelines import build_tiny_tokenizer, write_models_toml
+from tests.support.tiny_pipelines import build_tiny_tokenizer, built_once, write_models_toml
 
 __all__ = ["TINY_VIDEO_FPS", "TINY_VIDEO_SIZE", "build_tiny_ltx", "write_video_models_toml"]
 
@@ -25,6 +25,7 @@ TINY_VIDEO_SIZE = 32
 TINY_VIDEO_FPS = 8
 
 
+@built_once
 def build_tiny_ltx(path: Path, *, seed: int = 0) -> Path:
     """Save a tiny `LTXPipeline` (random weights) to `path`; return `path`."""
     import torch

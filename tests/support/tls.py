@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from starlette.types import ASGIApp
 
-from tests.support.live_server import free_port
+from tests.support.live_server import serving
 
 
 @dataclass(frozen=True)
@@ -69,26 +67,11 @@ def self_signed(directory: Path) -> TlsFiles:
 @contextmanager
 def running_https(app: ASGIApp, tls: TlsFiles) -> Iterator[int]:
     """Serve `app` over HTTPS on 127.0.0.1 until the block ends; yields the port."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            ssl_certfile=str(tls.certfile),
-            ssl_keyfile=str(tls.keyfile),
-        )
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        ssl_certfile=str(tls.certfile),
+        ssl_keyfile=str(tls.keyfile),
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test HTTPS server did not start")
-        time.sleep(0.02)
-    try:
+    with serving(config) as port:
         yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)

@@ -214,11 +214,23 @@ def load_rules(
     than the terms do. Their ambiguous words and ages stay in their own rule sets, which are left
     out where nothing else is in them.
     """
-    merge = frozenset(merged)
-    rules = [_load(code, extra_dir, merged=code in merge) for code in codes]
+    codes = tuple(codes)
+    extras = tuple(_operator_words(code, extra_dir) for code in codes)
+    return _compile(codes, extras, frozenset(merged))
+
+
+# Compiling the languages' patterns is most of a moderator's start; the result depends only on
+# these arguments and is never changed, so every moderator in a process (each app a test builds,
+# each `limner moderation check`) shares it. The operator's files are still read each time.
+@functools.lru_cache(maxsize=16)
+def _compile(
+    codes: tuple[str, ...], extras: tuple[OperatorWords, ...], merge: frozenset[str]
+) -> tuple[LanguageRules, ...]:
+    words = dict(zip(codes, extras, strict=True))
+    rules = [_load(code, words[code], merged=code in merge) for code in codes]
     if merge:
-        minor = [t for code in codes if code in merge for t in _minor_terms(code, extra_dir)]
-        sexual = [t for code in codes if code in merge for t in _sexual_terms(code, extra_dir)]
+        minor = [t for code in codes if code in merge for t in _minor_terms(code, words[code])]
+        sexual = [t for code in codes if code in merge for t in _sexual_terms(code, words[code])]
         rules.append(
             LanguageRules(
                 code=MERGED_CODE,
@@ -289,21 +301,32 @@ def common_words(codes: Iterable[str]) -> frozenset[str]:
     )
 
 
-def _minor_terms(code: str, extra_dir: Path | None) -> list[str]:
-    extra = _operator_terms(extra_dir / code / "minor.txt") if extra_dir is not None else ()
-    return [*_shipped(code).get("minor", []), *extra]
+#: the operator's extra (minor, sexual) words of one language
+OperatorWords = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-def _sexual_terms(code: str, extra_dir: Path | None) -> list[str]:
-    extra = _operator_terms(extra_dir / code / "sexual.txt") if extra_dir is not None else ()
-    return [*_shipped(code).get("sexual", []), *extra]
+def _operator_words(code: str, extra_dir: Path | None) -> OperatorWords:
+    if extra_dir is None:
+        return (), ()
+    return (
+        _operator_terms(extra_dir / code / "minor.txt"),
+        _operator_terms(extra_dir / code / "sexual.txt"),
+    )
 
 
-def _load(code: str, extra_dir: Path | None, *, merged: bool = False) -> LanguageRules:
+def _minor_terms(code: str, words: OperatorWords) -> list[str]:
+    return [*_shipped(code).get("minor", []), *words[0]]
+
+
+def _sexual_terms(code: str, words: OperatorWords) -> list[str]:
+    return [*_shipped(code).get("sexual", []), *words[1]]
+
+
+def _load(code: str, words: OperatorWords, *, merged: bool = False) -> LanguageRules:
     data = _shipped(code)
     allow = data.get("allow", [])
-    minor = [] if merged else _minor_terms(code, extra_dir)
-    sexual = [] if merged else _sexual_terms(code, extra_dir)
+    minor = [] if merged else _minor_terms(code, words)
+    sexual = [] if merged else _sexual_terms(code, words)
     return LanguageRules(
         code=code,
         name=data["name"],
