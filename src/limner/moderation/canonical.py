@@ -41,6 +41,7 @@ from urllib.parse import unquote
 from anyascii import anyascii
 
 from limner.moderation.vocabulary import (
+    is_ordinary,
     is_phrase_word,
     is_term_word,
     is_word,
@@ -383,9 +384,10 @@ def _join_split(tokens: list[str], index: int) -> tuple[str, int] | None:
         word = "".join(pieces)
         if not is_phrase_word(word):
             continue
-        # Two real words side by side are two words ("mi nor" aside): join only when a piece is
-        # not a word, or is a fragment of two letters or fewer.
-        if all(is_word(piece) and len(piece) > 2 for piece in pieces):
+        # Two real words side by side are two words: join only when a piece is a fragment, not
+        # a word or a rare short one ("ch ild", "mi nor"), not "born in" ("bornin", Icelandic
+        # for "the children") or "men or" ("menor", Spanish for "a minor").
+        if all(is_ordinary(piece) for piece in pieces):
             continue
         return word, size
     return None

@@ -87,9 +87,9 @@ from limner.moderation.lexicon import (
     shipped_real_people,
 )
 from limner.moderation.names import full_names
-from limner.moderation.normalize import TextViews, analyze
+from limner.moderation.normalize import TextViews, analyze, normalize
 from limner.moderation.people import RealPeople
-from limner.moderation.roles import find_role
+from limner.moderation.roles import find_role, without_generic_roles
 from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules, mask_near_misses
 from limner.moderation.scripts import native_views
 from limner.moderation.semantic import SemanticModel
@@ -291,13 +291,16 @@ class RuleModerator:
     def _meaning(
         self, originals: Sequence[TextField], fields: list[AnalyzedField]
     ) -> tuple[str, str, str] | None:
-        # Each field as written and in the canonical form the rules read.
+        # Each field as written and in the canonical form the rules read, a generic band role
+        # ("the lead singer of a band") read as the bare role, as the role rules judge it.
         if self._semantic is None:
             return None
         model = self._semantic
         flagged = []
         for original, field in zip(originals, fields, strict=True):
-            found = model.scores(original.text, field.text.ascii.words[0])
+            text = without_generic_roles(original.text)
+            canonical = field.text.ascii.words[0] if text == original.text else normalize(text)
+            found = model.scores(text, canonical)
             if found.minor < model.minor_threshold and found.person < model.person_threshold:
                 continue
             # English only: the network reads other languages' words as noise (Portuguese,
