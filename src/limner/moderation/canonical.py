@@ -187,6 +187,7 @@ _ROT13_TABLE = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM",
 )
+_HEX_NUMBER = re.compile(r"(?<![0-9A-Za-z])0[xX](?P<h>[0-9A-Fa-f]{1,4})(?![0-9A-Za-z])")
 _HEX_RUN = re.compile(r"\b[0-9A-Fa-f]{2}(?:[ :]?[0-9A-Fa-f]{2}){2,}\b")
 # a letter hidden by a symbol that stands for any letter ("n*de")
 _WILDCARD = re.compile(r"\b[a-z]*[*?][a-z*?]*\b")
@@ -230,6 +231,9 @@ def _decoded(text: str) -> str:
         text = html.unescape(text)
     if _ROT13.search(text):
         text = f"{text} {_ROT13.sub(' ', text).translate(_ROT13_TABLE)}"
+    if "0x" in text or "0X" in text:
+        # a hexadecimal number is a number ("age 0x1E" is 30), not letters for leetspeak
+        text = _HEX_NUMBER.sub(lambda match: str(int(match["h"], 16)), text)
     return _HEX_RUN.sub(_hex_letters, text)
 
 

@@ -89,7 +89,7 @@ from limner.moderation.lexicon import (
 from limner.moderation.names import full_names
 from limner.moderation.normalize import TextViews, analyze, normalize
 from limner.moderation.people import RealPeople
-from limner.moderation.roles import find_role, without_generic_roles
+from limner.moderation.roles import find_role, mentions_person, without_generic_roles
 from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules, mask_near_misses
 from limner.moderation.scripts import native_views
 from limner.moderation.semantic import SemanticModel
@@ -301,6 +301,13 @@ class RuleModerator:
             text = without_generic_roles(original.text)
             canonical = field.text.ascii.words[0] if text == original.text else normalize(text)
             found = model.scores(text, canonical)
+            if not mentions_person(canonical):
+                # a description of a real person names a person or a role ("a love song on
+                # the radio" read as a singer)
+                found = replace(found, person=0.0)
+            if states_adult_age(field.text.ascii, original.text):
+                # a stated adult age is the age rules' to read ("age 0x1E" is 30)
+                found = replace(found, minor=0.0)
             if found.minor < model.minor_threshold and found.person < model.person_threshold:
                 continue
             # English only: the network reads other languages' words as noise (Portuguese,

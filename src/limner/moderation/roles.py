@@ -20,7 +20,7 @@ import re
 
 from limner.moderation.normalize import TextViews
 
-__all__ = ["find_role", "without_generic_roles"]
+__all__ = ["find_role", "mentions_person", "without_generic_roles"]
 
 # fmt: off
 _PLACES = (
@@ -179,3 +179,21 @@ def without_generic_roles(text: str) -> str:
     the bare role ("a lead singer"): nobody in particular, for the semantic layer to read as
     roles.py does (a real band's role is `find_role`'s, and stays as written)."""
     return _GENERIC_GROUP.sub(lambda match: f"a {match.group(1)}", text)
+
+
+# words that refer to a person: a description of a real person names one of them ("the singer
+# from ...", "the wife of ...", "she ..."); a text with none describes no one ("a love song on
+# the radio" scored as a person by the semantic layer)
+_PERSON = re.compile(
+    rf"\b(?:{_BAND_ROLE[3:-1]}|{_ROLE[3:-1]}|{_TITLE[3:-1]}|"
+    r"pope|lama|model|influencer|youtuber|streamer|tiktoker|comedian|athlete|footballer|player|"
+    r"celebrity|popstar|pop star|idol|politician|senator|governor|mayor|minister|director|"
+    r"heir|heiress|billionaire|tycoon|anchorwoman|anchorman|newsreader|journalist|dancer|"
+    r"musician|artist|author|writer|poet|designer|chef|judge|astronaut|activist|icon|legend|"
+    r"man|woman|men|women|person|people|guy|lady|girl|boy|she|he|her|his|him|who|whose)s?\b"
+)
+
+
+def mentions_person(text: str) -> bool:
+    """Whether `text` (lower case) has a word that refers to a person or a title."""
+    return _PERSON.search(text) is not None

@@ -66,3 +66,30 @@ def test_english_texts_are_allowed(moderator: RuleModerator, text: str) -> None:
 )
 def test_the_terms_still_count_in_their_language(moderator: RuleModerator, text: str) -> None:
     assert not _allowed(moderator, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    (
+        "age 0x1E, bedroom selfie",  # a hexadecimal 30, not leetspeak letters
+        "bathroom selfie, a love song on the radio",  # no person is described
+        "the drummer of a local band, hotel room",  # a generic band role is nobody
+    ),
+)
+def test_adult_texts_the_semantic_layer_once_refused(text: str) -> None:
+    request = ModerationRequest(style=Style.nude, fields=(TextField("prompt", text),))
+    assert RuleModerator().check(request).allowed
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    (
+        ("age 0x0F, bedroom selfie", "minor_age"),
+        ("Greta Gerwig, hotel", "real_person_adult"),  # a surname on no list
+        ("Léa Seydoux, hotel room", "real_person_adult"),
+        ("a 七五三 kimono, hotel room", "minor_term"),
+    ),
+)
+def test_refused_after_the_tuning(moderator: RuleModerator, text: str, rule: str) -> None:
+    request = ModerationRequest(style=Style.nude, fields=(TextField("prompt", text),))
+    assert moderator.check(request).rule == rule
