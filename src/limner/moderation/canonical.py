@@ -19,10 +19,11 @@ Steps, each the evasion it undoes:
    Cyrillic i, Cherokee or Lisu capitals). Otherwise it is a word of another script and is
    transliterated with `anyascii` ("παιδί" -> "paidi", "ребенок" -> "rebenok").
 5. Words spelled in the NATO alphabet ("kilo india delta") are read as the word they spell.
-6. Words split apart ("ch ild") are joined when the join is a listed term; compounds and hashtags
-   ("#youngteengirl") not in the vocabulary are split into vocabulary words (a dynamic program
-   over word frequencies); a word written backwards is read forwards when it is not a word
-   itself and its reversal is a listed term.
+6. Words split apart ("ch ild") are joined when the join is a listed term and a piece is a
+   fragment, not two ordinary words ("born in" stays two words, not Icelandic "börnin");
+   compounds and hashtags ("#youngteengirl") not in the vocabulary are split into vocabulary
+   words (a dynamic program over word frequencies); a word written backwards is read forwards
+   when it is not a word itself and its reversal is a listed term.
 
 Two more forms are added when the text calls for them, each as its own form so that words of
 different forms never run together: the text reversed (when a reversed word was found; "loohcs

@@ -25,10 +25,13 @@ real_person_adult     a real person is named in the adult style (which only make
                       no list, unless the text shows it is invented (`names`)
 minor_semantic        the semantic model (`semantic`) reads a minor in a field's meaning
                       ("hasn't hit puberty", "in the grade before high school"), in the
-                      same conditions as the minor rules
+                      same conditions as the minor rules, unless the field states an
+                      adult age (which the age rules read)
 person_semantic       the semantic model reads a real person described by role or title
                       ("the lead singer of ...", "the crown princess of ..."), in the same
-                      conditions as the real-person rules
+                      conditions as the real-person rules; only where a word refers
+                      to a person, and a generic band role ("the lead singer of a
+                      band") read as the bare role, as `roles` judges it
 unsupported_language  the adult style, and a free-text field (not a trait value) is written
                       in a language Limner does not moderate, on positive evidence: its
                       script or words only unsupported languages have (`languages`)
