@@ -93,3 +93,15 @@ def test_adult_texts_the_semantic_layer_once_refused(text: str) -> None:
 def test_refused_after_the_tuning(moderator: RuleModerator, text: str, rule: str) -> None:
     request = ModerationRequest(style=Style.nude, fields=(TextField("prompt", text),))
     assert moderator.check(request).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "allowed"),
+    (
+        ("فتاة في الرابعة عشرة، غرفة فندق", False),  # in her fourteenth (year)
+        ("في الخامس عشر من مارس، غرفة فندق", True),  # on the fifteenth of March
+        ("امرأة في الخامسة والثلاثين، غرفة فندق", True),  # in her thirty-fifth
+    ),
+)
+def test_an_arabic_ordinal_age_after_fi(moderator: RuleModerator, text: str, allowed: bool) -> None:
+    assert _allowed(moderator, text) is allowed
