@@ -72,10 +72,18 @@ class AgeWords:
         if ordinals and ordinal_after:
             alternation = "|".join(re.escape(w) for w in sorted(ordinals, key=len, reverse=True))
             patterns.append(rf"{_B}(?P<o>{alternation}) (?:{'|'.join(ordinal_after)}){_E}")
+        # ordinals that are ages after a word alone, with no age word after them (Arabic "في
+        # الرابعة عشرة", in her fourteenth): only the forms no date or hour takes
+        bare = {_fold(code, word): value for word, value in ages.get("bare_ordinals", {}).items()}
+        self._ordinals = {**ordinals, **bare}
+        ordinal_before = [re.escape(_fold(code, w)) for w in ages.get("ordinal_before", [])]
+        if bare and ordinal_before:
+            alternation = "|".join(re.escape(w) for w in sorted(bare, key=len, reverse=True))
+            patterns.append(rf"{_B}(?:{'|'.join(ordinal_before)}) (?P<o>{alternation}){_E}")
         self._patterns = tuple(re.compile(p) for p in patterns)
         # Every age form needs one of its age words; most texts have none, and looking for them
         # first is about ten times cheaper than the full patterns.
-        words = [*after, *before, *ordinal_after]
+        words = [*after, *before, *ordinal_after, *(ordinal_before if bare else [])]
         self._trigger = re.compile("|".join(words)) if words else None
 
     def find(self, text: Analyzed) -> str | None:

@@ -19,10 +19,11 @@ Steps, each the evasion it undoes:
    Cyrillic i, Cherokee or Lisu capitals). Otherwise it is a word of another script and is
    transliterated with `anyascii` ("παιδί" -> "paidi", "ребенок" -> "rebenok").
 5. Words spelled in the NATO alphabet ("kilo india delta") are read as the word they spell.
-6. Words split apart ("ch ild") are joined when the join is a listed term; compounds and hashtags
-   ("#youngteengirl") not in the vocabulary are split into vocabulary words (a dynamic program
-   over word frequencies); a word written backwards is read forwards when it is not a word
-   itself and its reversal is a listed term.
+6. Words split apart ("ch ild") are joined when the join is a listed term and a piece is a
+   fragment, not two ordinary words ("born in" stays two words, not Icelandic "börnin");
+   compounds and hashtags ("#youngteengirl") not in the vocabulary are split into vocabulary
+   words (a dynamic program over word frequencies); a word written backwards is read forwards
+   when it is not a word itself and its reversal is a listed term.
 
 Two more forms are added when the text calls for them, each as its own form so that words of
 different forms never run together: the text reversed (when a reversed word was found; "loohcs
@@ -41,6 +42,7 @@ from urllib.parse import unquote
 from anyascii import anyascii
 
 from limner.moderation.vocabulary import (
+    is_ordinary,
     is_phrase_word,
     is_term_word,
     is_word,
@@ -186,6 +188,7 @@ _ROT13_TABLE = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM",
 )
+_HEX_NUMBER = re.compile(r"(?<![0-9A-Za-z])0[xX](?P<h>[0-9A-Fa-f]{1,4})(?![0-9A-Za-z])")
 _HEX_RUN = re.compile(r"\b[0-9A-Fa-f]{2}(?:[ :]?[0-9A-Fa-f]{2}){2,}\b")
 # a letter hidden by a symbol that stands for any letter ("n*de")
 _WILDCARD = re.compile(r"\b[a-z]*[*?][a-z*?]*\b")
@@ -229,6 +232,9 @@ def _decoded(text: str) -> str:
         text = html.unescape(text)
     if _ROT13.search(text):
         text = f"{text} {_ROT13.sub(' ', text).translate(_ROT13_TABLE)}"
+    if "0x" in text or "0X" in text:
+        # a hexadecimal number is a number ("age 0x1E" is 30), not letters for leetspeak
+        text = _HEX_NUMBER.sub(lambda match: str(int(match["h"], 16)), text)
     return _HEX_RUN.sub(_hex_letters, text)
 
 
@@ -383,9 +389,10 @@ def _join_split(tokens: list[str], index: int) -> tuple[str, int] | None:
         word = "".join(pieces)
         if not is_phrase_word(word):
             continue
-        # Two real words side by side are two words ("mi nor" aside): join only when a piece is
-        # not a word, or is a fragment of two letters or fewer.
-        if all(is_word(piece) and len(piece) > 2 for piece in pieces):
+        # Two real words side by side are two words: join only when a piece is a fragment, not
+        # a word or a rare short one ("ch ild", "mi nor"), not "born in" ("bornin", Icelandic
+        # for "the children") or "men or" ("menor", Spanish for "a minor").
+        if all(is_ordinary(piece) for piece in pieces):
             continue
         return word, size
     return None

@@ -25,10 +25,13 @@ real_person_adult     a real person is named in the adult style (which only make
                       no list, unless the text shows it is invented (`names`)
 minor_semantic        the semantic model (`semantic`) reads a minor in a field's meaning
                       ("hasn't hit puberty", "in the grade before high school"), in the
-                      same conditions as the minor rules
+                      same conditions as the minor rules, unless the field states an
+                      adult age (which the age rules read)
 person_semantic       the semantic model reads a real person described by role or title
                       ("the lead singer of ...", "the crown princess of ..."), in the same
-                      conditions as the real-person rules
+                      conditions as the real-person rules; only where a word refers
+                      to a person, and a generic band role ("the lead singer of a
+                      band") read as the bare role, as `roles` judges it
 unsupported_language  the adult style, and a free-text field (not a trait value) is written
                       in a language Limner does not moderate, on positive evidence: its
                       script or words only unsupported languages have (`languages`)
@@ -87,9 +90,9 @@ from limner.moderation.lexicon import (
     shipped_real_people,
 )
 from limner.moderation.names import full_names
-from limner.moderation.normalize import TextViews, analyze
+from limner.moderation.normalize import TextViews, analyze, normalize
 from limner.moderation.people import RealPeople
-from limner.moderation.roles import find_role
+from limner.moderation.roles import find_role, mentions_person, without_generic_roles
 from limner.moderation.rulesets import Analyzed, LanguageRules, load_rules, mask_near_misses
 from limner.moderation.scripts import native_views
 from limner.moderation.semantic import SemanticModel
@@ -291,13 +294,23 @@ class RuleModerator:
     def _meaning(
         self, originals: Sequence[TextField], fields: list[AnalyzedField]
     ) -> tuple[str, str, str] | None:
-        # Each field as written and in the canonical form the rules read.
+        # Each field as written and in the canonical form the rules read, a generic band role
+        # ("the lead singer of a band") read as the bare role, as the role rules judge it.
         if self._semantic is None:
             return None
         model = self._semantic
         flagged = []
         for original, field in zip(originals, fields, strict=True):
-            found = model.scores(original.text, field.text.ascii.words[0])
+            text = without_generic_roles(original.text)
+            canonical = field.text.ascii.words[0] if text == original.text else normalize(text)
+            found = model.scores(text, canonical)
+            if not mentions_person(canonical):
+                # a description of a real person names a person or a role ("a love song on
+                # the radio" read as a singer)
+                found = replace(found, person=0.0)
+            if states_adult_age(field.text.ascii, original.text):
+                # a stated adult age is the age rules' to read ("age 0x1E" is 30)
+                found = replace(found, minor=0.0)
             if found.minor < model.minor_threshold and found.person < model.person_threshold:
                 continue
             # English only: the network reads other languages' words as noise (Portuguese,

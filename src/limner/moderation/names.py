@@ -20,6 +20,9 @@ What counts as a full name, and why (false refusals of ordinary text are the ris
 - In a script with case, every word of it is capitalised ("Anna Kowalski", "Анна Смирнова"):
   "amber brown hair" and "rose gold" are words, "Rose in the garden" has no surname. Lower-case
   full names are caught by the notable-people list (`people`), not here.
+- A capitalised Latin word after a listed given name that is no word of any supported language
+  (wordfreq's lists) is a surname too: faker's lists hold a country's common surnames, not every
+  family's ("Greta Gerwig", "Léa Seydoux").
 - Not when both words are also ordinary English words ("Amber Brown", "Grace Park", "Rose
   Hill"): a capitalised tag list ("Golden Hour, Rose Gold") is not a name. The ordinary words are
   faker's English word list plus colours, materials and scene words (`_ORDINARY`).
@@ -227,7 +230,11 @@ class FullNames:
         *,
         ordinary: Iterable[str] = (),
         fictional: Iterable[str] = (),
+        known: frozenset[str] = frozenset(),
     ) -> None:
+        #: words of the supported languages: a capitalised word that is none of them after a
+        #: given name is a surname
+        self._known = known
         self._given = frozenset(filter(_long_enough, map(_key, given)))
         self._surnames = frozenset(filter(_long_enough, map(_key, surnames)))
         self._ordinary = frozenset(_key(word) for word in ordinary) | _ORDINARY
@@ -265,7 +272,7 @@ class FullNames:
         given, surnames = self._given, self._surnames
         western = (
             _listed(first, given)
-            and _listed(last, surnames)
+            and (_listed(last, surnames) or self._unknown(last))
             and all(_listed(m, given) or _listed(m, surnames) for m in middle)
         )
         # surname first: Chinese, Japanese and Korean names in their own scripts
@@ -276,6 +283,16 @@ class FullNames:
             and bool(_EAST_ASIAN.search("".join(words)))
         )
         return western or eastern
+
+
+    def _unknown(self, key: str) -> bool:
+        return (
+            len(key) >= 3
+            and key.isascii()
+            and key.isalpha()
+            and key not in self._known
+            and key not in self._ordinary
+        )
 
 
 @functools.cache
@@ -305,7 +322,23 @@ def full_names() -> FullNames:
         if line.strip() and not line.startswith("#")
         for alias in line.split("|")
     ]
-    return FullNames(given, surnames, ordinary=Lorem.word_list, fictional=fictional)
+    return FullNames(
+        given, surnames, ordinary=Lorem.word_list, fictional=fictional, known=_known_words()
+    )
+
+
+def _known_words() -> frozenset[str]:
+    """The ASCII words of the supported languages' wordfreq lists (`_unknown` reads only ASCII
+    surnames: a word with other letters is left to faker's lists)."""
+    from wordfreq import get_frequency_list
+
+    from limner.moderation.languages import SUPPORTED
+
+    words: set[str] = set()
+    for code in SUPPORTED:
+        for bucket in get_frequency_list(code, "small"):
+            words.update(word for word in bucket if word.isascii())
+    return frozenset(words)
 
 
 def _names(value: object) -> Iterable[str]:

@@ -20,7 +20,7 @@ import re
 
 from limner.moderation.normalize import TextViews
 
-__all__ = ["find_role"]
+__all__ = ["find_role", "mentions_person", "without_generic_roles"]
 
 # fmt: off
 _PLACES = (
@@ -87,6 +87,17 @@ _GENERIC = (
     r"local|a local|the local|fictional|imaginary|fantasy|garage|the garage|rock band|"
     r"the rock band|cover band|the cover band|wedding band|the wedding band|choir|the choir|"
     r"orchestra|the orchestra|school band|the school band)"
+)
+# a group that is nobody in particular, spelled out ("a band", "the local rock band"), where the
+# scene goes on after it, not a name or a description ("a band called ...", "the band Muse")
+_GENERIC_GROUP = re.compile(
+    rf"\bthe ({_BAND_ROLE}) (?:of|from|in) (?:a|an|some|any|my|his|her|their|our|your|this|"
+    r"that|one|the)? ?(?:(?:local|garage|rock|pop|punk|indie|jazz|metal|cover|tribute|wedding|"
+    r"school|small|little|new|young|fictional|imaginary|fantasy|unknown|amateur|student|"
+    r"college|boy|girl|country|folk|street|bar|pub|club) )*(?:band|group|choir|orchestra|"
+    r"quartet|trio|duo|ensemble)(?=\s*$|\s*[,.;:!?)]| (?:on|in|at|with|by|and|near|under|"
+    r"during|after|before|posing|sitting|standing|lying|relaxing|backstage)\b)",
+    re.IGNORECASE,
 )
 _PROPER = r"[A-Z\u00c0-\u00de\u0391-\u03a9\u0410-\u042f]"
 _PATTERNS = tuple(
@@ -161,3 +172,28 @@ def find_role(text: str, views: TextViews) -> str | None:
         if match:
             return match.group()
     return None
+
+
+def without_generic_roles(text: str) -> str:
+    """`text` with each band role of a generic group ("the lead singer of a band") written as
+    the bare role ("a lead singer"): nobody in particular, for the semantic layer to read as
+    roles.py does (a real band's role is `find_role`'s, and stays as written)."""
+    return _GENERIC_GROUP.sub(lambda match: f"a {match.group(1)}", text)
+
+
+# words that refer to a person: a description of a real person names one of them ("the singer
+# from ...", "the wife of ...", "she ..."); a text with none describes no one ("a love song on
+# the radio" scored as a person by the semantic layer)
+_PERSON = re.compile(
+    rf"\b(?:{_BAND_ROLE[3:-1]}|{_ROLE[3:-1]}|{_TITLE[3:-1]}|"
+    r"pope|lama|model|influencer|youtuber|streamer|tiktoker|comedian|athlete|footballer|player|"
+    r"celebrity|popstar|pop star|idol|politician|senator|governor|mayor|minister|director|"
+    r"heir|heiress|billionaire|tycoon|anchorwoman|anchorman|newsreader|journalist|dancer|"
+    r"musician|artist|author|writer|poet|designer|chef|judge|astronaut|activist|icon|legend|"
+    r"man|woman|men|women|person|people|guy|lady|girl|boy|she|he|her|his|him|who|whose)s?\b"
+)
+
+
+def mentions_person(text: str) -> bool:
+    """Whether `text` (lower case) has a word that refers to a person or a title."""
+    return _PERSON.search(text) is not None

@@ -9,6 +9,12 @@ other script written with spaces (Cyrillic, Arabic, Devanagari, Greek, Hebrew, B
 Ethiopic ...) on whole words of the native view, Han/kana/Hangul and Thai terms as substrings of
 the CJK view with the near misses masked.
 A language's ages are read by `agewords`.
+
+A Latin term of another language that folds to an English word ("børn" and "born", Spanish "niña"
+and the name "Nina") is no evidence in ASCII: such a term counts in its ASCII form only where its
+language is likely, like the ambiguous words (and in a text too short to identify or a trait
+value, read with every language's ambiguous words), and always where its own letters survive in
+the native view ("børn").
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from limner.moderation.scripts import (
     native_views,
     scripts_of,
 )
+from limner.moderation.vocabulary import is_english
 
 # Analyzed: re-exported
 # languages whose ages `cjk` reads whatever their files say
@@ -49,6 +56,7 @@ __all__ = [
     "LanguageRules",
     "Terms",
     "common_words",
+    "english_collision",
     "load_rules",
     "mask_near_misses",
     "shipped_terms",
@@ -175,6 +183,9 @@ class LanguageRules:
     ages: AgeWords
     #: whether `ages` has any age word to read (an empty one is skipped)
     has_ages: bool = True
+    #: terms that fold to an English word, in their native spelling ("børn"), which counts
+    #: always (their ASCII form is among the ambiguous words)
+    minor_native: _NativeTerms | None = None
 
     @property
     def empty(self) -> bool:
@@ -186,6 +197,7 @@ class LanguageRules:
             or self.sexual
             or self.sexual_if_identified
             or self.has_ages
+            or self.minor_native
         )
 
     def find_minor(self, text: Analyzed, *, identified: bool) -> tuple[str, str] | None:
@@ -193,8 +205,10 @@ class LanguageRules:
         age = self.ages.find(text) if self.has_ages else None
         if age:
             return "minor_age", age
-        term = self.minor.find(text) or (
-            self.minor_if_identified.find(text) if identified else None
+        term = (
+            self.minor.find(text)
+            or (self.minor_if_identified.find(text) if identified else None)
+            or (self.minor_native.find(text.native) if self.minor_native else None)
         )
         return ("minor_term", term) if term else None
 
@@ -229,7 +243,13 @@ def _compile(
     words = dict(zip(codes, extras, strict=True))
     rules = [_load(code, words[code], merged=code in merge) for code in codes]
     if merge:
-        minor = [t for code in codes if code in merge for t in _minor_terms(code, words[code])]
+        minor = [
+            t
+            for code in codes
+            if code in merge
+            for t in _minor_terms(code, words[code])
+            if not english_collision(code, t)
+        ]
         sexual = [t for code in codes if code in merge for t in _sexual_terms(code, words[code])]
         rules.append(
             LanguageRules(
@@ -322,20 +342,46 @@ def _sexual_terms(code: str, words: OperatorWords) -> list[str]:
     return [*_shipped(code).get("sexual", []), *words[1]]
 
 
+def english_collision(code: str, term: str) -> bool:
+    """Whether `term`, a minor term of language `code`, folds to one English word that is no
+    English minor term ("børn" -> "born", "niña" -> "nina", "plant", Welsh for children)."""
+    if code == "en" or term.endswith("*") or not scripts_of(term) <= {"latin"}:
+        return False
+    folded = normalize(term)
+    if " " in folded or not is_english(folded):
+        return False
+    return folded not in _english_minor() and folded.removesuffix("s") not in _english_minor()
+
+
+@functools.cache
+def _english_minor() -> frozenset[str]:
+    from limner.moderation.lexicon import MINOR_TERMS
+
+    english = _shipped("en")
+    terms = (*MINOR_TERMS, *english.get("minor", []), *english.get("minor_if_identified", []))
+    return frozenset(normalize(term) for term in terms)
+
+
 def _load(code: str, words: OperatorWords, *, merged: bool = False) -> LanguageRules:
     data = _shipped(code)
     allow = data.get("allow", [])
+    every = [*_minor_terms(code, words), *data.get("minor_if_identified", [])]
+    collisions = [term for term in every if english_collision(code, term)]
     minor = [] if merged else _minor_terms(code, words)
+    minor = [term for term in minor if term not in collisions]
+    ambiguous = list(dict.fromkeys([*data.get("minor_if_identified", []), *collisions]))
+    native = [term for term in collisions if not fold_term(term).isascii()]
     sexual = [] if merged else _sexual_terms(code, words)
     return LanguageRules(
         code=code,
         name=data["name"],
         minor=Terms(minor, allow=allow, patterns=data.get("minor_patterns", [])),
-        minor_if_identified=Terms(data.get("minor_if_identified", []), allow=allow),
+        minor_if_identified=Terms(ambiguous, allow=allow),
         sexual=Terms(sexual, allow=data.get("allow_sexual", [])),
         sexual_if_identified=Terms(data.get("sexual_if_identified", [])),
         ages=AgeWords(code, data.get("ages", {})),
         has_ages=code in _CJK_CODES or any(data.get("ages", {}).values()),
+        minor_native=_NativeTerms(native) if native else None,
     )
 
 

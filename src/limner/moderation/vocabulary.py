@@ -21,6 +21,8 @@ from limner.moderation.normalize import normalize
 
 __all__ = [
     "COMMON_RANK",
+    "is_english",
+    "is_ordinary",
     "is_phrase_word",
     "is_term_word",
     "is_word",
@@ -44,6 +46,25 @@ FUNCTION_RANK = 300
 def is_word(token: str) -> bool:
     """Whether `token` (lower-case ASCII) is an English word or a term word."""
     return token in _english() or token in term_words()
+
+
+def is_english(token: str) -> bool:
+    """Whether `token` (lower-case ASCII) is one of wordfreq's English words."""
+    return token in _english()
+
+
+def is_ordinary(token: str) -> bool:
+    """Whether `token` is a word a writer puts beside another on purpose: a word of three
+    letters or more, "a" and "i", or a two-letter word among the most frequent ("in", "of", "no");
+    not a fragment of a split word ("ch", "ee", "d")."""
+    if len(token) > 2:
+        return is_word(token)
+    return token in ("a", "i") or (len(token) == 2 and token in _function_words())
+
+
+@functools.cache
+def _function_words() -> frozenset[str]:
+    return frozenset(_ranked()[:FUNCTION_RANK])
 
 
 def is_term_word(token: str) -> bool:

@@ -104,7 +104,8 @@ def moderator(model: SemanticModel) -> RuleModerator:
 
 
 def test_the_engine_refuses_a_minor_by_meaning_in_the_adult_style(moderator: RuleModerator) -> None:
-    text = "a girl who hasn't hit puberty, bedroom"
+    # (no listed word: "puberty" and "high school" are minor terms, which the word rules take)
+    text = "she is not old enough to babysit, bedroom"
     assert _verdict(moderator, Style.nude, text) == "prompt:minor_semantic"
     assert _verdict(moderator, Style.nude, text, "snap_caption.text") == (
         "snap_caption.text:minor_semantic"
@@ -112,19 +113,20 @@ def test_the_engine_refuses_a_minor_by_meaning_in_the_adult_style(moderator: Rul
 
 
 def test_other_styles_need_nudity_wording_as_for_the_minor_rules(moderator: RuleModerator) -> None:
-    assert _verdict(moderator, Style.realistic, "a girl who hasn't hit puberty, flying a kite") == (
-        "allowed"
-    )
-    assert _verdict(moderator, Style.realistic, "topless, hasn't hit puberty, at the lake") == (
-        "prompt:minor_semantic"
-    )
+    kite = "a girl who is not old enough to babysit, flying a kite"
+    assert _verdict(moderator, Style.realistic, kite) == "allowed"
+    lake = "topless, not old enough to babysit, at the lake"
+    assert _verdict(moderator, Style.realistic, lake) == "prompt:minor_semantic"
 
 
 def test_the_engine_refuses_a_person_by_role(moderator: RuleModerator) -> None:
-    assert _verdict(moderator, Style.nude, "the current queen of denmark, balcony") == (
+    # (a title the role rules know, "the queen of denmark", is theirs: real_person_adult)
+    assert _verdict(moderator, Style.nude, "the famous pop singer from barbados, balcony") == (
         "prompt:person_semantic"
     )
-    assert _verdict(moderator, Style.anime, "the current queen of denmark, waving") == "allowed"
+    assert _verdict(moderator, Style.anime, "the famous pop singer from barbados, waving") == (
+        "allowed"
+    )
 
 
 @pytest.mark.parametrize("text", ADULTS)
@@ -135,7 +137,8 @@ def test_the_engine_allows_adult_tag_lists(moderator: RuleModerator, text: str) 
 
 def test_without_the_model_the_word_rules_are_the_floor() -> None:
     floor = RuleModerator(semantic=None)
-    assert _verdict(floor, Style.nude, "the current queen of denmark, balcony") == "allowed"
+    assert _verdict(floor, Style.nude, "the famous pop singer from barbados, balcony") == "allowed"
+    assert _verdict(floor, Style.nude, "she is not old enough to babysit, bedroom") == "allowed"
     assert _verdict(floor, Style.nude, "a little girl, bedroom") == "prompt:minor_term"
 
 
