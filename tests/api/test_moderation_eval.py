@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from tests.support.moderation_eval import eval_client, figures, load, run
 
-# The target is 97% / 97% (issue 25). These floors are what main's rules reached when the set was
-# written (2026-12-08, 1,717 cases: heldout 52.4% blocked, 85.7% allowed); the lead raises them as
-# the rules land, and never lowers them.
-MIN_BLOCKED = 0.52
-MIN_ALLOWED = 0.85
+# The target is 97% / 97% (issue 25). These floors are what the rules reach now (2026-12-08, after
+# the canonical form, ages and people, and the semantic layer: heldout 86.0% blocked, 94.7%
+# allowed, against 52.4% / 85.7% when the set was written); raised as the rules land, never lowered.
+MIN_BLOCKED = 0.85
+MIN_ALLOWED = 0.94
 
 
 def test_the_heldout_half_meets_the_floors() -> None:
