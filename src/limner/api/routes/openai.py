@@ -120,14 +120,7 @@ async def edit_images(
     mask = form.picture("mask", required=False)
     # the mask is decoded to be converted: off the event loop, through the decode gate
     call = await run_in_threadpool(edit_call, form.fields, image, mask, limits=context.media_limits)
-    return await run_in_threadpool(
-        idempotent,
-        context,
-        caller,
-        request,
-        _fingerprint(form),
-        lambda: _run(context, caller, call),
-    )
+    return await _run_form(context, caller, request, form, call)
 
 
 @router.post(
@@ -148,13 +141,16 @@ async def image_variations(
     image = form.picture("image", required=True)
     assert image is not None
     call = variation_call(form.fields, image)
+    return await _run_form(context, caller, request, form, call)
+
+
+async def _run_form(
+    context: Context, caller: AccountRef, request: Request, form: OpenAIForm, call: ImageCall
+) -> JSONResponse:
+    """A multipart call, idempotent on its fields and its files' hashes, off the event loop."""
+    fingerprint = _fingerprint(form)
     return await run_in_threadpool(
-        idempotent,
-        context,
-        caller,
-        request,
-        _fingerprint(form),
-        lambda: _run(context, caller, call),
+        idempotent, context, caller, request, fingerprint, lambda: _run(context, caller, call)
     )
 
 
