@@ -19,13 +19,30 @@ pytest.importorskip("diffusers")
 
 from limner import keys, ledger
 from limner.api import create_app
+from limner.backends import create_backend
+from limner.backends.base import GenerationContext, GenerationSpec, Media
 from limner.config import Settings
 from limner.domain.styles import Quality, Style
+from tests.support.gated import GATE_LIMIT_S, GatedBackend
 from tests.support.receiver import receiver
 from tests.support.tiny_pipelines import build_tiny_sd, build_tiny_sdxl, write_models_toml
 
 PROMPT = "a lighthouse at dusk"
 SIZE = (120, 72)
+
+
+class HeldBackend(GatedBackend):
+    """The diffusers backend behind a gate that is open unless a test closes it; batched calls
+    (`n` > 1) wait on it too."""
+
+    def generate_batch(
+        self, specs: list[GenerationSpec], contexts: list[GenerationContext]
+    ) -> list[Media | BaseException]:
+        self.started.set()
+        if not self.gate.wait(GATE_LIMIT_S):
+            raise AssertionError("the test never opened the gate")
+        made: list[Media | BaseException] = self.inner.generate_batch(specs, contexts)  # type: ignore[attr-defined]
+        return made
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +60,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
         free_daily_credits=0,
         webhook_allow_private=True,  # the test's receiver listens on loopback
     )  # type: ignore[call-arg]
-    app = create_app(settings)
+    backend = HeldBackend(create_backend(settings))
+    backend.gate.set()
+    app = create_app(settings, backend=backend)
     with app.state.limner.database.transaction() as session:
         issued = keys.create_key(session=session)
         ledger.grant(session=session, account_id=issued.account_id, amount=100)
@@ -144,16 +163,27 @@ def test_an_async_inpaint_runs_from_the_queue_with_progress_and_a_webhook(served
         "mask": data_url(mask),
         "n": 2,
     }
+    backend = client.app.state.limner.backend  # type: ignore[attr-defined]
+    # The job waits until the event stream is connected, so its progress is seen live: a
+    # stream that connected after the job ended would replay only its statuses.
+    backend.gate.clear()
     with receiver() as hook:
-        queued = client.post(
-            "/api/v1/generate", json={**body, "webhook_url": hook.url}, headers=headers
-        )
-        assert queued.status_code == 202, queued.text
-        generation_id = queued.json()["id"]
-        with client.stream(
-            "GET", f"/api/v1/generations/{generation_id}/events", headers=headers
-        ) as events:
-            lines = list(events.iter_lines())
+        try:
+            queued = client.post(
+                "/api/v1/generate", json={**body, "webhook_url": hook.url}, headers=headers
+            )
+            assert queued.status_code == 202, queued.text
+            generation_id = queued.json()["id"]
+            lines = []
+            with client.stream(
+                "GET", f"/api/v1/generations/{generation_id}/events", headers=headers
+            ) as events:
+                for line in events.iter_lines():
+                    lines.append(line)
+                    if line.startswith("event: "):
+                        backend.gate.set()
+        finally:
+            backend.gate.set()
         assert "event: progress" in lines  # the pipeline's steps, reported as for t2i
         finished = client.get(f"/api/v1/generations/{generation_id}", headers=headers).json()
         assert finished["status"] == "completed" and finished["credits_used"] == 2
