@@ -150,6 +150,9 @@ def test_presets_with_the_same_weights_share_one_pipeline(backend: DiffusersBack
     backend.generate(spec(Style.realistic, Quality.fast), GenerationContext())
     backend.generate(spec(Style.anime, Quality.fast), GenerationContext())
     backend.generate(spec(Style.nude, Quality.fast), GenerationContext())
+    # hires too, in this test: the module's backend is shared, and under xdist this test may
+    # run on a worker where no other test of the module loaded SDXL first
+    backend.generate(spec(Style.realistic, Quality.hires), GenerationContext())
     keys = backend.cache.loaded_keys()
     assert len(keys) == len(set(keys)) == 2  # one SD, one SDXL
 
